@@ -1,0 +1,85 @@
+// relinkd's configuration: the keys of ../shared/interface.md with their
+// defaults, read from a Poco configuration (properties file plus --define
+// overrides) and checked. A bad value is a ConfigError naming the key; the
+// programs turn it into exit code 78.
+//
+// Thread-safety: Config is a plain value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace relinkd {
+
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string key, const std::string& problem)
+      : std::runtime_error(key + ": " + problem), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+struct Config {
+  std::string jobsDir;         // relinkd.jobs.dir
+  std::string stateDir;        // relinkd.state.dir
+  std::string baseUrl;         // relinkd.api.baseUrl, without a trailing '/'
+  std::string email;           // relinkd.api.email (may be empty; see requireDaemonSettings)
+  std::string tokenFile;       // relinkd.api.tokenFile
+  std::string caFile;          // relinkd.api.caFile; empty = system trust store
+  std::int64_t timeoutMs = 0;  // relinkd.api.timeout
+  std::string proxy;           // relinkd.api.proxy ("http://host:port"), empty = none
+  int concurrency = 4;         // relinkd.api.concurrency (1..64)
+  std::int64_t initialDelayMs = 0;  // relinkd.retry.initialDelay
+  std::int64_t maxDelayMs = 0;      // relinkd.retry.maxDelay
+  double multiplier = 2;            // relinkd.retry.multiplier (>= 1)
+  int maxAttempts = 0;              // relinkd.retry.maxAttempts; 0 = until the window closes
+  std::int64_t pollIntervalMs = 0;  // relinkd.poll.interval
+  std::int64_t windowMs = 0;        // relinkd.window
+  std::string httpListen;           // relinkd.http.listen ("host:port"), empty = off
+  std::string logLevel;             // relinkd.log.level (a Poco level name)
+
+  std::string databasePath() const { return stateDir + "/relinkd.db"; }
+};
+
+// Looks up an environment variable; tests pass their own.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup processEnvironment();
+
+// Reads every key with its default (interface.md) and checks each value.
+// Environment defaults: STATE_DIRECTORY, CREDENTIALS_DIRECTORY, https_proxy
+// (also HTTPS_PROXY). Throws ConfigError naming the first bad key.
+Config loadConfig(const Poco::Util::AbstractConfiguration& conf, const EnvLookup& env);
+
+// Reads the properties file at path (missing file: ConfigError with key
+// "--config") and applies defines ("KEY=VALUE", from --define/-D; they win
+// over the file), then loadConfig. Used by relinkd and relinkctl alike.
+Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
+                      const EnvLookup& env);
+
+inline constexpr const char* kDefaultConfigPath = "/etc/relinkd/relinkd.properties";
+
+// What the daemon needs beyond loadConfig: an e-mail and a readable token.
+// Throws ConfigError (relinkd.api.email or relinkd.api.tokenFile).
+void requireDaemonSettings(const Config& config);
+
+// The first line of the token file, trailing whitespace removed. Throws
+// ConfigError with key relinkd.api.tokenFile when the file is missing,
+// unreadable, not a regular file, empty or larger than 64 KiB. The message
+// never contains the token.
+std::string readToken(const std::string& tokenFile);
+
+// True when the URL's host is a loopback address or "localhost"
+// (127.0.0.0/8, ::1). Plain http:// is accepted only for those.
+bool isLoopbackUrl(const std::string& url);
+
+}  // namespace relinkd

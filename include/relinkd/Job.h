@@ -1,0 +1,60 @@
+// A job as relinkd records it: the states of interface.md and the fields
+// `relinkctl` shows. Plain values shared by the store, the engine and
+// relinkctl.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "relinkd/Clock.h"
+
+namespace relinkd {
+
+enum class JobState {
+  kInvalid,
+  kQueued,
+  kRunning,
+  kRetrying,
+  kPaused,
+  kSucceeded,
+  kFailed,
+  kExpired,
+  kCancelled,
+};
+
+const char* stateName(JobState state);                   // "queued", ...
+std::optional<JobState> parseState(const std::string& name);
+// succeeded, failed, expired, cancelled. (invalid is final until its file changes.)
+bool isFinal(JobState state);
+
+struct Job {
+  std::string name;                      // the file name without ".json"
+  std::string file;                      // full path of the job file
+  std::optional<std::string> fileHash;   // SHA-256 (hex) of the content; nullopt once the file is gone
+  std::optional<std::string> specJson;   // normalised spec (specToJson); nullopt when invalid
+  std::string siteId;                    // from the spec or discovered; empty until known
+  JobState state = JobState::kQueued;
+  std::optional<std::string> remoteJobId;
+  std::optional<std::string> remoteStatus;  // as the API spelled it
+  int attempts = 0;                      // submissions made (for maxAttempts)
+  std::optional<TimeMs> nextAttemptAt;   // when the next request for this job is due
+  std::optional<TimeMs> deadline;        // no request after this
+  std::optional<std::string> lastError;
+  TimeMs createdAt = 0;
+  TimeMs updatedAt = 0;
+  TimeMs acceptedAt = 0;                 // first acceptance: the window's start without migratedAt
+  bool submitting = false;               // a submission was sent; its answer is not recorded yet
+  std::int64_t version = 0;              // bumped by every saved change (compare-and-set)
+};
+
+// One line of a job's history (`relinkctl show`).
+struct HistoryEntry {
+  TimeMs at = 0;
+  std::string action;               // "created", "submit", "poll", "file-changed", "retry", ...
+  std::optional<int> httpStatus;    // the response's status, when there was one
+  std::string outcome;              // "ok", "transient", "rate-limited", "permanent", "state: running", ...
+  std::string detail;               // for operators; never a secret, never file content
+};
+
+}  // namespace relinkd

@@ -1,0 +1,49 @@
+// Jobs as JSON, the shape of interface.md: `relinkctl list --json`,
+// `relinkctl show --json` and the daemon's GET /jobs all use these, so the
+// outside sees one format.
+//
+// A job object has the keys name, file, state, remoteJobId, remoteStatus,
+// attempts, nextAttemptAt, deadline, lastError, createdAt, updatedAt,
+// siteId and deadlineNear; times are RFC 3339 UTC strings, absent values
+// null. The file hash, the spec and internal bookkeeping are not shown.
+//
+// Thread-safety: free functions on values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "relinkd/Job.h"
+
+namespace relinkd {
+
+// How close a deadline must be to warn the operator.
+inline constexpr std::int64_t kDeadlineNearMs = 24LL * 60 * 60 * 1000;
+
+// True when the job has not reached a final state and its deadline is less
+// than kDeadlineNearMs away (or already past).
+bool isDeadlineNear(const Job& job, TimeMs now);
+
+Poco::JSON::Object::Ptr jobToJson(const Job& job, TimeMs now);
+
+// The job's spec (specJson) as an object with the job file's field names;
+// null when the job has none (invalid) or it cannot be read.
+Poco::JSON::Object::Ptr specObject(const Job& job);
+
+// jobToJson plus "spec" (the job's fields as parsed from specJson, or null)
+// and "history" ([{"at", "action", "httpStatus", "outcome", "detail"}],
+// oldest first), for `relinkctl show --json`.
+Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<HistoryEntry>& history,
+                                        TimeMs now);
+
+// A JSON array of jobToJson objects, as text (`list --json`, GET /jobs).
+std::string jobListJson(const std::vector<Job>& jobs, TimeMs now);
+
+// Compact JSON text of an object or array (one line, UTF-8 kept as is).
+std::string toJsonText(const Poco::JSON::Object::Ptr& object);
+std::string toJsonText(const Poco::JSON::Array::Ptr& array);
+
+}  // namespace relinkd

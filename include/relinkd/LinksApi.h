@@ -1,0 +1,48 @@
+// The link-fixing API as HTTP: building the three requests relinkd sends and
+// reading their answers into Outcomes (see Outcome.h). No I/O here; the
+// requests go through a Transport.
+//
+//   POST {baseUrl}/links/v1/{siteId}/jobs/cma         submit; 200 {"uuid": ...}
+//   GET  {baseUrl}/links/v1/{siteId}/jobs/status/{id}  poll;   200 {"status": ...}
+//   GET  {productURL}/_edge/tenant_info                discover; 200 {"cloudId": ...}
+//
+// Thread-safety: free functions on values.
+#pragma once
+
+#include <string>
+
+#include "relinkd/Http.h"
+#include "relinkd/JobSpec.h"
+#include "relinkd/Outcome.h"
+
+namespace relinkd {
+
+struct Credentials {
+  std::string email;
+  std::string token;
+};
+
+// The remote job's status, normalised: case and '-', '_', ' ' ignored.
+enum class RemoteStatus { kPending, kBackup, kInProgress, kRetry, kComplete, kError, kUnknown };
+RemoteStatus normaliseRemoteStatus(const std::string& wire);
+
+HttpRequest submitRequest(const std::string& baseUrl, const std::string& siteId,
+                          const JobSpec& spec, const Credentials& credentials);
+HttpRequest statusRequest(const std::string& baseUrl, const std::string& siteId,
+                          const std::string& remoteJobId, const Credentials& credentials);
+// No credentials: tenant_info is public, and the token must never go to a
+// host other than the API's.
+HttpRequest tenantInfoRequest(const std::string& productUrl);
+
+struct ApiAnswer {
+  Outcome outcome;
+  std::string value;  // submit: the uuid; poll: the status as sent; discover: the cloudId
+  RemoteStatus remoteStatus = RemoteStatus::kUnknown;  // poll only
+};
+
+ApiAnswer readSubmitAnswer(const HttpResult& result, TimeMs now);
+// A poll whose remote job ended in Error has outcome kRemoteError.
+ApiAnswer readStatusAnswer(const HttpResult& result, TimeMs now);
+ApiAnswer readTenantInfoAnswer(const HttpResult& result, TimeMs now);
+
+}  // namespace relinkd

@@ -1,0 +1,57 @@
+// The Executor of the daemon: a few worker threads that send the engine's
+// requests through the Transport and post the results back. At most
+// `threads` requests are in flight; the engine keeps within its own limit.
+//
+// Thread-safety: execute() and stop() may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "relinkd/Engine.h"
+#include "relinkd/Metrics.h"
+
+namespace relinkd {
+
+class RequestPool final : public Executor {
+ public:
+  using Done = std::function<void(Completion)>;
+  // onDone receives every result (Engine::complete), on a worker thread.
+  RequestPool(Done onDone, const Clock& clock, std::shared_ptr<Transport> transport,
+              ApiMetrics& metrics, int threads);
+  ~RequestPool() override;  // stop()s
+
+  void execute(Dispatch dispatch) override;
+  // Uses this transport for the requests sent from now on (after a reload).
+  void setTransport(std::shared_ptr<Transport> transport);
+  // Adds threads up to `threads` (never removes any).
+  void ensureThreads(int threads);
+  // Interrupts requests in flight and joins the workers. Queued requests are
+  // dropped: the store already says what to do at the next start.
+  void stop();
+
+ private:
+  void work();
+  std::shared_ptr<Transport> transport();
+
+  Done onDone_;
+  const Clock& clock_;
+  ApiMetrics& metrics_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Dispatch> queue_;
+  std::shared_ptr<Transport> transport_;
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;
+};
+
+// Starts a std::thread with SIGTERM, SIGINT, SIGHUP and SIGQUIT blocked, so
+// that only the main thread receives them.
+std::thread startQuietThread(std::function<void()> body);
+
+}  // namespace relinkd

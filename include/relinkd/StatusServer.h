@@ -1,0 +1,45 @@
+// The optional HTTP endpoint (relinkd.http.listen): GET /healthz, /metrics
+// (Prometheus text), /jobs (as `relinkctl list --json`) and / (a status
+// page). Read-only; bounded so that a slow or hostile client cannot stall
+// the daemon (few threads, short timeouts, small requests only).
+//
+// Thread-safety: the sources are called from the server's threads and must
+// be thread-safe (Engine's views are).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relinkd/Clock.h"
+#include "relinkd/Job.h"
+#include "relinkd/Metrics.h"
+
+namespace relinkd {
+
+struct StatusSources {
+  std::function<std::vector<Job>()> jobs;
+  std::function<bool()> healthy;  // scheduler alive and database writable
+  std::function<bool()> paused;   // credentials rejected
+  const ApiMetrics* metrics = nullptr;
+  const Clock* clock = nullptr;
+};
+
+class StatusServer {
+ public:
+  // Listens on "host:port" and serves until destroyed. Throws
+  // std::runtime_error naming the address when it cannot listen.
+  StatusServer(const std::string& listen, StatusSources sources);
+  ~StatusServer();
+  StatusServer(const StatusServer&) = delete;
+  StatusServer& operator=(const StatusServer&) = delete;
+
+  unsigned short port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace relinkd

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds, then runs every test (unit and end-to-end) through ctest.
+# Exits non-zero when a test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/build.sh
+ctest --test-dir build --output-on-failure

@@ -1,0 +1,98 @@
+#include "relinkd/JobFile.h"
+
+#include "relinkd/JobSpec.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace relinkd {
+namespace {
+
+const char* kSymlinkProblem = "is a symbolic link; only regular files are read";
+
+// The problem with a file of this type, or nullptr for a regular file.
+const char* typeProblem(mode_t mode) {
+  if (S_ISREG(mode)) return nullptr;
+  if (S_ISLNK(mode)) return kSymlinkProblem;
+  if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
+  if (S_ISDIR(mode)) return "is a directory, not a regular file";
+  if (S_ISCHR(mode)) return "is a character device, not a regular file";
+  if (S_ISBLK(mode)) return "is a block device, not a regular file";
+  if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+  return "is not a regular file";
+}
+
+FileRead failure(std::string error) {
+  FileRead result;
+  result.error = std::move(error);
+  return result;
+}
+
+FileRead openFailure(int error) {
+  FileRead result;
+  if (error == ENOENT) {
+    result.missing = true;
+    result.error = "does not exist";
+  } else if (error == ELOOP) {
+    result.error = kSymlinkProblem;
+  } else if (error == ENXIO) {  // a UNIX socket
+    result.error = "is a socket, not a regular file";
+  } else {
+    result.error = std::string("cannot be opened: ") + std::strerror(error);
+  }
+  return result;
+}
+
+std::string tooLarge(std::size_t size) {
+  return "is larger than 64 KiB (" + std::to_string(size) + " bytes)";
+}
+
+// Reads at most kMaxJobFileBytes + 1 bytes: the file may have grown since fstat.
+FileRead readAll(int fd) {
+  std::string bytes(kMaxJobFileBytes + 1, '\0');
+  std::size_t used = 0;
+  while (used < bytes.size()) {
+    const ssize_t n = ::read(fd, &bytes[used], bytes.size() - used);
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure(std::string("cannot be read: ") + std::strerror(errno));
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > kMaxJobFileBytes) return failure("is larger than 64 KiB (it grew while being read)");
+  bytes.resize(used);
+  FileRead result;
+  result.ok = true;
+  result.bytes = std::move(bytes);
+  return result;
+}
+
+// Closes a descriptor on every path out.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
+FileRead readJobFile(const std::string& path) {
+  // lstat first, so that a device is never opened (opening some has effects);
+  // the fstat below is the check that counts, on what was actually opened.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return openFailure(errno);
+  if (const char* problem = typeProblem(st.st_mode)) return failure(problem);
+
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return openFailure(errno);
+  FdCloser closer{fd};
+  if (::fstat(fd, &st) != 0) return failure(std::string("cannot be examined: ") + std::strerror(errno));
+  if (const char* problem = typeProblem(st.st_mode)) return failure(problem);
+  if (static_cast<std::size_t>(st.st_size) > kMaxJobFileBytes) {
+    return failure(tooLarge(static_cast<std::size_t>(st.st_size)));
+  }
+  return readAll(fd);
+}
+
+}  // namespace relinkd

@@ -1,0 +1,101 @@
+#include "relinkd/JobJson.h"
+
+#include <sstream>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSONString.h>
+
+namespace relinkd {
+
+namespace {
+
+using Poco::Dynamic::Var;
+
+Var optionalText(const std::optional<std::string>& value) {
+  return value ? Var(*value) : Var();
+}
+
+Var optionalTime(const std::optional<TimeMs>& value) {
+  return value ? Var(formatTime(*value)) : Var();
+}
+
+Poco::JSON::Object::Ptr historyEntryToJson(const HistoryEntry& entry) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object->set("at", formatTime(entry.at));
+  object->set("action", entry.action);
+  object->set("httpStatus", entry.httpStatus ? Var(*entry.httpStatus) : Var());
+  object->set("outcome", entry.outcome);
+  object->set("detail", entry.detail);
+  return object;
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr specObject(const Job& job) {
+  if (!job.specJson) return nullptr;
+  try {
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keep the field order
+    const Var parsed = parser.parse(*job.specJson);
+    if (parsed.type() == typeid(Poco::JSON::Object::Ptr)) {
+      return parsed.extract<Poco::JSON::Object::Ptr>();
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return nullptr;
+}
+
+bool isDeadlineNear(const Job& job, TimeMs now) {
+  return !isFinal(job.state) && job.deadline && *job.deadline - now < kDeadlineNearMs;
+}
+
+Poco::JSON::Object::Ptr jobToJson(const Job& job, TimeMs now) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object->set("name", job.name);
+  object->set("file", job.file);
+  object->set("state", std::string(stateName(job.state)));
+  object->set("siteId", job.siteId.empty() ? Var() : Var(job.siteId));
+  object->set("remoteJobId", optionalText(job.remoteJobId));
+  object->set("remoteStatus", optionalText(job.remoteStatus));
+  object->set("attempts", job.attempts);
+  object->set("nextAttemptAt", optionalTime(job.nextAttemptAt));
+  object->set("deadline", optionalTime(job.deadline));
+  object->set("deadlineNear", isDeadlineNear(job, now));
+  object->set("lastError", optionalText(job.lastError));
+  object->set("createdAt", formatTime(job.createdAt));
+  object->set("updatedAt", formatTime(job.updatedAt));
+  return object;
+}
+
+Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<HistoryEntry>& history,
+                                        TimeMs now) {
+  Poco::JSON::Object::Ptr object = jobToJson(job, now);
+  const Poco::JSON::Object::Ptr spec = specObject(job);
+  object->set("spec", spec ? Var(spec) : Var());
+  Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
+  for (const auto& entry : history) entries->add(historyEntryToJson(entry));
+  object->set("history", entries);
+  return object;
+}
+
+std::string jobListJson(const std::vector<Job>& jobs, TimeMs now) {
+  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+  for (const auto& job : jobs) array->add(jobToJson(job, now));
+  return toJsonText(array);
+}
+
+std::string toJsonText(const Poco::JSON::Object::Ptr& object) {
+  std::ostringstream out;
+  object->stringify(out);
+  return out.str();
+}
+
+std::string toJsonText(const Poco::JSON::Array::Ptr& array) {
+  std::ostringstream out;
+  array->stringify(out);
+  return out.str();
+}
+
+}  // namespace relinkd

@@ -1,0 +1,501 @@
+#include "relinkd/JobSpec.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace relinkd {
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Object;
+
+constexpr int kMaxDepth = 16;
+constexpr std::size_t kMaxSiteIdLength = 128;
+constexpr std::size_t kMaxUnknownReported = 10;
+constexpr const char* kKnownFields[] = {
+    "siteId",           "product",      "productURL", "destinationURL", "migratedFrom",
+    "migratedFromOverride", "recreateAsRemote", "createBackup", "migratedAt", "deadline"};
+constexpr const char* kNotAnObject = "must be a JSON object ({...}) at the top level";
+constexpr const char* kKnownList =
+    "siteId, product, productURL, destinationURL, migratedFrom, migratedFromOverride, "
+    "recreateAsRemote, createBackup, migratedAt, deadline";
+
+bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// Well-formed UTF-8 per RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF.
+bool isUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    std::size_t extra = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= extra) return false;
+    const unsigned char second = s[i + 1];
+    if (second < lo || second > hi) return false;
+    for (std::size_t k = 2; k <= extra; ++k) {
+      if (!isContinuation(s[i + k])) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Counts brackets outside strings, so that a hostile file never reaches the
+// recursive parser.
+bool nestsDeeperThan(std::string_view s, int limit) {
+  int depth = 0;
+  bool inString = false, escaped = false;
+  for (char c : s) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Poco's handler, noting keys that the top-level object holds twice
+// (Poco itself keeps the last one silently).
+class DuplicateKeyHandler : public Poco::JSON::ParseHandler {
+ public:
+  void reset() override { depth_ = 0; seen_.clear(); duplicates_.clear(); ParseHandler::reset(); }
+  void startObject() override { ++depth_; ParseHandler::startObject(); }
+  void endObject() override { --depth_; ParseHandler::endObject(); }
+  void startArray() override { ++depth_; ParseHandler::startArray(); }
+  void endArray() override { --depth_; ParseHandler::endArray(); }
+  void key(const std::string& k) override {
+    if (depth_ == 1 && !seen_.insert(k).second) duplicates_.insert(k);
+    ParseHandler::key(k);
+  }
+  const std::set<std::string>& duplicates() const { return duplicates_; }
+
+ private:
+  int depth_ = 0;
+  std::set<std::string> seen_;
+  std::set<std::string> duplicates_;
+};
+
+struct ParsedFile {
+  Object::Ptr object;
+  std::set<std::string> duplicates;
+};
+
+const char* fileLevelProblem(std::string_view bytes) {
+  if (bytes.size() > kMaxJobFileBytes) return "is larger than 64 KiB";
+  if (bytes.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return "is empty; a job file is a JSON object like {\"productURL\": ...}";
+  }
+  if (bytes.find('\0') != std::string_view::npos) return "contains a NUL byte; it is not UTF-8 text";
+  if (!isUtf8(bytes)) return "is not UTF-8 text; save it as UTF-8";
+  if (nestsDeeperThan(bytes, kMaxDepth)) return "nests brackets deeper than 16 levels";
+  return nullptr;
+}
+
+std::optional<Var> parseJson(const std::string& text, const Poco::JSON::Handler::Ptr& handler) {
+  try {
+    Poco::JSON::Parser parser(handler);
+    parser.setAllowNullByte(false);
+    parser.setDepth(2 * kMaxDepth);
+    return parser.parse(text);
+  } catch (const std::exception&) {  // Poco::Exception derives from it
+    return std::nullopt;
+  }
+}
+
+// The file as a JSON object, or nullopt with a problem on "file".
+std::optional<ParsedFile> parseObject(std::string_view bytes, std::vector<FieldProblem>& problems) {
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);  // a UTF-8 byte order mark
+  if (const char* problem = fileLevelProblem(bytes)) {
+    problems.push_back({"file", problem});
+    return std::nullopt;
+  }
+  Poco::SharedPtr<DuplicateKeyHandler> handler = new DuplicateKeyHandler;
+  std::optional<Var> root = parseJson(std::string(bytes), handler);
+  if (!root) {
+    // Poco refuses a scalar at the top level; if that is all, say what is wanted.
+    const bool scalar = parseJson("[" + std::string(bytes) + "]", new DuplicateKeyHandler).has_value();
+    problems.push_back({"file", scalar ? kNotAnObject : "is not valid JSON; check quotes, commas and brackets"});
+    return std::nullopt;
+  }
+  if (root->type() != typeid(Object::Ptr)) {
+    problems.push_back({"file", kNotAnObject});
+    return std::nullopt;
+  }
+  return ParsedFile{root->extract<Object::Ptr>(), handler->duplicates()};
+}
+
+// Reads the fields of one object in rule order, collecting problems.
+class FieldReader {
+ public:
+  FieldReader(const ParsedFile& file, std::vector<FieldProblem>& problems)
+      : object_(*file.object), duplicates_(file.duplicates), problems_(problems) {}
+
+  void add(const std::string& field, const std::string& problem) { problems_.push_back({field, problem}); }
+  std::size_t problemCount() const { return problems_.size(); }
+
+  // The field's value; nullopt when absent (a problem if required) or duplicated.
+  std::optional<Var> take(const char* name, bool required) {
+    if (duplicates_.count(name)) {
+      add(name, "appears more than once; keep exactly one");
+      return std::nullopt;
+    }
+    if (!object_.has(name)) {
+      if (required) add(name, "is required");
+      return std::nullopt;
+    }
+    return object_.get(name);
+  }
+
+  std::optional<std::string> takeString(const char* name, bool required) {
+    std::optional<Var> value = take(name, required);
+    if (!value) return std::nullopt;
+    if (value->type() != typeid(std::string)) {
+      add(name, "must be a string");
+      return std::nullopt;
+    }
+    return value->extract<std::string>();
+  }
+
+  std::vector<std::string> unknownFields() const {
+    std::vector<std::string> names;
+    for (const auto& entry : object_) {
+      const auto* end = std::end(kKnownFields);
+      if (std::find_if(std::begin(kKnownFields), end,
+                       [&](const char* k) { return entry.first == k; }) == end) {
+        names.push_back(entry.first);
+      }
+    }
+    return names;
+  }
+
+ private:
+  const Object& object_;
+  const std::set<std::string>& duplicates_;
+  std::vector<FieldProblem>& problems_;
+};
+
+std::string lowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A field name from the file, made safe to print: short, and only
+// characters that cannot disturb a terminal or a log line.
+std::string safeFieldName(const std::string& name) {
+  constexpr std::size_t kShown = 40;
+  std::string out;
+  for (unsigned char c : name.substr(0, kShown)) {
+    out += (std::isalnum(c) || std::strchr(" _.-$@", c)) && c != '\0' ? static_cast<char>(c) : '?';
+  }
+  if (name.size() > kShown) out += "...";
+  return out.empty() ? "\"\"" : out;
+}
+
+std::string unknownFieldProblem(const std::string& name) {
+  for (const char* known : kKnownFields) {
+    if (lowerAscii(name) == lowerAscii(known)) {
+      return std::string("unknown field; did you mean ") + known + "? (field names are case-sensitive)";
+    }
+  }
+  return std::string("unknown field; known fields are ") + kKnownList;
+}
+
+void reportUnknownFields(FieldReader& reader) {
+  const std::vector<std::string> unknown = reader.unknownFields();
+  for (std::size_t i = 0; i < unknown.size() && i < kMaxUnknownReported; ++i) {
+    reader.add(safeFieldName(unknown[i]), unknownFieldProblem(unknown[i]));
+  }
+  if (unknown.size() > kMaxUnknownReported) {
+    reader.add("file", "has " + std::to_string(unknown.size() - kMaxUnknownReported) +
+                           " more unknown fields");
+  }
+}
+
+// Empty when text is an acceptable URL for the field.
+std::string urlProblem(const std::string& text, bool allowHttp) {
+  const std::string want =
+      allowHttp ? "must be an absolute http or https URL" : "must be an absolute https URL";
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c >= 0x7F) return want + " without spaces, control or non-ASCII characters";
+  }
+  const std::size_t start = text.find("://");
+  if (start != std::string::npos) {
+    const std::size_t end = text.find_first_of("/?#", start + 3);
+    if (text.substr(start + 3, end - (start + 3)).find('@') != std::string::npos) {
+      return "must not contain credentials (user@ or user:password@); relinkd uses the API token";
+    }
+  }
+  try {
+    const Poco::URI uri(text);
+    const std::string scheme = uri.getScheme();  // Poco lower-cases it
+    if (scheme != "https" && !(allowHttp && scheme == "http")) return want;
+    if (uri.getHost().empty()) return want + " with a host, like https://example.atlassian.net";
+  } catch (const Poco::Exception&) {
+    return want;
+  }
+  return "";
+}
+
+std::optional<std::string> readUrl(FieldReader& reader, const char* name, bool required, bool allowHttp) {
+  std::optional<std::string> text = reader.takeString(name, required);
+  if (!text) return std::nullopt;
+  const std::string problem = urlProblem(*text, allowHttp);
+  if (problem.empty()) return text;
+  reader.add(name, problem);
+  return std::nullopt;
+}
+
+void readSiteId(FieldReader& reader, JobSpec& spec) {
+  std::optional<std::string> siteId = reader.takeString("siteId", false);
+  if (!siteId) return;
+  if (siteId->empty()) {
+    reader.add("siteId", "must not be empty; leave it out to discover it from productURL");
+  } else if (siteId->size() > kMaxSiteIdLength) {
+    reader.add("siteId", "must be at most 128 characters");
+  } else if (siteId->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789._:-") != std::string::npos) {
+    reader.add("siteId", "may contain only letters, digits, '.', '_', ':' and '-'");
+  } else {
+    spec.siteId = *siteId;
+  }
+}
+
+void readProduct(FieldReader& reader, JobSpec& spec) {
+  std::optional<std::string> product = reader.takeString("product", false);
+  if (!product) return;
+  const std::string lower = lowerAscii(*product);
+  if (lower == "jira" || lower == "confluence") {
+    spec.product = lower;
+  } else {
+    reader.add("product", "must be \"jira\" or \"confluence\"");
+  }
+}
+
+void readFlag(FieldReader& reader, const char* name, const JobSpec& spec, bool& flag) {
+  std::optional<Var> value = reader.take(name, false);
+  if (!value) return;
+  std::optional<bool> parsed;
+  if (value->type() == typeid(bool)) parsed = value->extract<bool>();
+  else if (value->type() == typeid(std::string) && value->extract<std::string>() == "true") parsed = true;
+  else if (value->type() == typeid(std::string) && value->extract<std::string>() == "false") parsed = false;
+  if (!parsed) {
+    reader.add(name, "must be true or false (a JSON boolean, or the string \"true\" or \"false\")");
+  } else if (*parsed && spec.product == "confluence") {
+    reader.add(name, "is only supported for jira, and product is confluence");
+  } else {
+    flag = *parsed;
+  }
+}
+
+// Returns whether the window's start is known: migratedAt is valid or absent.
+bool readMigratedAt(FieldReader& reader, JobSpec& spec) {
+  const std::size_t before = reader.problemCount();
+  std::optional<std::string> text = reader.takeString("migratedAt", false);
+  if (text) {
+    spec.migratedAt = parseTime(*text, true);
+    if (!spec.migratedAt) {
+      reader.add("migratedAt",
+                 "must be an RFC 3339 date-time with a time zone, like 2026-11-20T18:00:00Z, "
+                 "or a date, like 2026-11-20");
+    }
+  } else if (spec.recreateAsRemote && reader.problemCount() == before) {
+    reader.add("migratedAt",
+               "is required when recreateAsRemote is true: links can only be recreated within "
+               "the window that starts when the migration finished");
+  }
+  return reader.problemCount() == before;
+}
+
+struct Window {
+  std::int64_t windowMs;
+  TimeMs acceptedAt;
+};
+
+TimeMs windowClose(const JobSpec& spec, const Window& window) {
+  return (spec.migratedAt ? *spec.migratedAt : window.acceptedAt) + window.windowMs;
+}
+
+// window is null when the deadline cannot (or need not) be compared with it.
+void readDeadline(FieldReader& reader, JobSpec& spec, const Window* window) {
+  std::optional<std::string> text = reader.takeString("deadline", false);
+  if (!text) return;
+  spec.deadline = parseTime(*text, false);
+  if (!spec.deadline) {
+    reader.add("deadline", "must be an RFC 3339 date-time with a time zone, like 2026-12-01T00:00:00Z");
+  } else if (window && *spec.deadline > windowClose(spec, *window)) {
+    reader.add("deadline", "is after the migration window closes (" +
+                               formatTime(windowClose(spec, *window)) + "); set it earlier or remove it");
+  }
+}
+
+void readUrls(FieldReader& reader, JobSpec& spec) {
+  if (auto url = readUrl(reader, "productURL", true, false)) spec.productUrl = *url;
+  if (auto url = readUrl(reader, "destinationURL", true, false)) spec.destinationUrl = *url;
+  if (auto url = readUrl(reader, "migratedFrom", true, true)) spec.migratedFrom = *url;
+  spec.migratedFromOverride = readUrl(reader, "migratedFromOverride", false, true);
+}
+
+SpecResult validate(std::string_view bytes, const Window* window) {
+  SpecResult result;
+  std::optional<ParsedFile> file = parseObject(bytes, result.problems);
+  if (!file) return result;
+  FieldReader reader(*file, result.problems);
+  JobSpec spec;
+  readSiteId(reader, spec);
+  readProduct(reader, spec);
+  readUrls(reader, spec);
+  readFlag(reader, "recreateAsRemote", spec, spec.recreateAsRemote);
+  readFlag(reader, "createBackup", spec, spec.createBackup);
+  const bool startKnown = readMigratedAt(reader, spec);
+  readDeadline(reader, spec, startKnown ? window : nullptr);
+  reportUnknownFields(reader);
+  if (result.problems.empty()) result.spec = spec;
+  return result;
+}
+
+void appendJsonString(std::string& out, const std::string& text) {
+  out += '"';
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+// Builds one flat JSON object, keys in the order they are added.
+class JsonObjectWriter {
+ public:
+  void add(const char* name, const std::string& value) { appendJsonString(key(name), value); }
+  void add(const char* name, bool value) { key(name) += value ? "true" : "false"; }
+  std::string finish() { return out_ + "}"; }
+
+ private:
+  std::string& key(const char* name) {
+    out_ += out_.size() > 1 ? "," : "";
+    appendJsonString(out_, name);
+    out_ += ':';
+    return out_;
+  }
+  std::string out_ = "{";
+};
+
+void addBodyFields(JsonObjectWriter& writer, const JobSpec& spec) {
+  writer.add("product", spec.product);
+  writer.add("productURL", spec.productUrl);
+  writer.add("destinationURL", spec.destinationUrl);
+  writer.add("migratedFrom", spec.migratedFrom);
+  if (spec.migratedFromOverride) writer.add("migratedFromOverride", *spec.migratedFromOverride);
+  writer.add("recreateAsRemote", spec.recreateAsRemote);
+  writer.add("createBackup", spec.createBackup);
+}
+
+bool endsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string SpecResult::message() const {
+  std::string out;
+  for (const FieldProblem& p : problems) {
+    if (!out.empty()) out += "; ";
+    out += p.field + ": " + p.problem;
+  }
+  return out;
+}
+
+SpecResult parseJobSpec(std::string_view bytes, std::int64_t windowMs, TimeMs acceptedAt) {
+  const Window window{windowMs, acceptedAt};
+  return validate(bytes, &window);
+}
+
+TimeMs jobDeadline(const JobSpec& spec, std::int64_t windowMs, TimeMs acceptedAt) {
+  const TimeMs close = windowClose(spec, Window{windowMs, acceptedAt});
+  return spec.deadline ? std::min(*spec.deadline, close) : close;
+}
+
+std::string requestBody(const JobSpec& spec) {
+  JsonObjectWriter writer;
+  addBodyFields(writer, spec);
+  return writer.finish();
+}
+
+std::string specToJson(const JobSpec& spec) {
+  JsonObjectWriter writer;
+  if (!spec.siteId.empty()) writer.add("siteId", spec.siteId);
+  addBodyFields(writer, spec);
+  if (spec.migratedAt) writer.add("migratedAt", formatTime(*spec.migratedAt));
+  if (spec.deadline) writer.add("deadline", formatTime(*spec.deadline));
+  return writer.finish();
+}
+
+std::optional<JobSpec> specFromJson(const std::string& json) {
+  return validate(json, nullptr).spec;
+}
+
+bool isIgnoredName(const std::string& fileName) {
+  return fileName.empty() || fileName[0] == '.' || endsWith(fileName, "~") ||
+         endsWith(fileName, ".tmp") || endsWith(fileName, ".part") || endsWith(fileName, ".swp");
+}
+
+bool isJobFileName(const std::string& fileName) {
+  return !isIgnoredName(fileName) && fileName.size() > 5 && endsWith(fileName, ".json");
+}
+
+std::string jobNameOf(const std::string& fileName) {
+  return endsWith(fileName, ".json") ? fileName.substr(0, fileName.size() - 5) : fileName;
+}
+
+std::string jobNameProblem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxJobNameLength) return "is longer than 128 characters";
+  if (name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+      std::string::npos) {
+    return "may contain only letters, digits, '.', '_' and '-'";
+  }
+  return "";
+}
+
+}  // namespace relinkd

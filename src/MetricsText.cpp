@@ -1,0 +1,96 @@
+#include "MetricsText.h"
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "JobCounts.h"
+
+namespace relinkd {
+
+namespace {
+
+void family(std::ostream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
+}
+
+void jobsByState(std::ostream& out, const std::vector<Job>& jobs) {
+  family(out, "relinkd_jobs", "gauge", "Jobs by state.");
+  for (const auto& [state, count] : countByState(jobs)) {
+    out << "relinkd_jobs{state=\"" << stateName(state) << "\"} " << count << '\n';
+  }
+}
+
+void apiRequests(std::ostream& out, const ApiMetrics::Snapshot& api) {
+  family(out, "relinkd_api_requests_total", "counter",
+         "Requests sent to the links API, by endpoint and HTTP status (or transport error).");
+  for (const auto& [key, count] : api.requests) {
+    out << "relinkd_api_requests_total{endpoint=\"" << escapeLabelValue(key.first)
+        << "\",code=\"" << escapeLabelValue(key.second) << "\"} " << count << '\n';
+  }
+}
+
+void apiDurations(std::ostream& out, const ApiMetrics::Snapshot& api) {
+  const char* name = "relinkd_api_request_duration_seconds";
+  family(out, name, "histogram", "Time taken by requests to the links API.");
+  // ApiMetrics counts each request in every bucket it fits: already cumulative.
+  for (std::size_t i = 0; i < ApiMetrics::kBuckets.size(); ++i) {
+    out << name << "_bucket{le=\"" << formatSampleValue(ApiMetrics::kBuckets[i]) << "\"} "
+        << api.buckets[i] << '\n';
+  }
+  out << name << "_bucket{le=\"+Inf\"} " << api.count << '\n';
+  out << name << "_sum " << formatSampleValue(api.sum) << '\n';
+  out << name << "_count " << api.count << '\n';
+}
+
+void deadlines(std::ostream& out, const std::vector<Job>& jobs) {
+  family(out, "relinkd_job_deadline_timestamp_seconds", "gauge",
+         "When relinkd stops trying a job that is still being worked on (Unix time).");
+  for (const auto& job : jobs) {
+    if (isFinal(job.state) || job.state == JobState::kInvalid || !job.deadline) continue;
+    out << "relinkd_job_deadline_timestamp_seconds{job=\"" << escapeLabelValue(job.name) << "\"} "
+        << formatSampleValue(static_cast<double>(*job.deadline) / 1000.0) << '\n';
+  }
+}
+
+}  // namespace
+
+std::string escapeLabelValue(const std::string& value) {
+  std::string escaped;
+  escaped.reserve(value.size());
+  for (const char c : value) {
+    if (c == '\\') {
+      escaped += "\\\\";
+    } else if (c == '"') {
+      escaped += "\\\"";
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+std::string formatSampleValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string renderMetrics(const std::vector<Job>& jobs, const ApiMetrics::Snapshot& api,
+                          bool paused) {
+  std::ostringstream out;
+  jobsByState(out, jobs);
+  apiRequests(out, api);
+  apiDurations(out, api);
+  deadlines(out, jobs);
+  family(out, "relinkd_paused", "gauge",
+         "1 while the links API rejects the credentials (jobs wait for a new token), else 0.");
+  out << "relinkd_paused " << (paused ? 1 : 0) << '\n';
+  return out.str();
+}
+
+}  // namespace relinkd

@@ -1,0 +1,32 @@
+// The /metrics page: relinkd's jobs, API traffic and pause state in the
+// Prometheus text exposition format 0.0.4.
+//
+// Families: relinkd_jobs{state} (every state, zeros included),
+// relinkd_api_requests_total{endpoint,code}, the histogram
+// relinkd_api_request_duration_seconds, relinkd_job_deadline_timestamp_seconds{job}
+// (jobs still being worked on that have a deadline) and relinkd_paused.
+//
+// Thread-safety: pure functions on values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "relinkd/Job.h"
+#include "relinkd/Metrics.h"
+
+namespace relinkd {
+
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// A label value with backslash, double quote and newline escaped.
+std::string escapeLabelValue(const std::string& value);
+
+// A sample value: shortest round-trip form ("0.25", "3", "1700000000.5"),
+// "+Inf", "-Inf" or "NaN"; never locale-dependent.
+std::string formatSampleValue(double value);
+
+std::string renderMetrics(const std::vector<Job>& jobs, const ApiMetrics::Snapshot& api,
+                          bool paused);
+
+}  // namespace relinkd

@@ -1,0 +1,47 @@
+#include "relinkd/OperatorActions.h"
+
+namespace relinkd {
+
+ActionResult applyRetry(Job& job, TimeMs now, HistoryEntry& entry) {
+  if (job.state != JobState::kFailed && job.state != JobState::kPaused &&
+      job.state != JobState::kRetrying) {
+    return {false, std::string("job is ") + stateName(job.state) +
+                       "; only failed, paused or retrying jobs can be retried"};
+  }
+  if (job.deadline && *job.deadline <= now) {
+    return {false, "its window closed at " + formatTime(*job.deadline) +
+                       "; no request may be sent any more"};
+  }
+  const bool wasFailed = job.state == JobState::kFailed;
+  if (wasFailed) job.attempts = 0;
+  // A paused job that had a remote job keeps polling it; everything else
+  // submits again.
+  if (job.state == JobState::kPaused && job.remoteJobId) {
+    job.state = JobState::kRunning;
+  } else {
+    job.state = job.attempts == 0 ? JobState::kQueued : JobState::kRetrying;
+    job.remoteJobId.reset();
+    job.remoteStatus.reset();
+  }
+  job.nextAttemptAt = now;
+  job.updatedAt = now;
+  entry = HistoryEntry{now, "retry", std::nullopt, std::string("state: ") + stateName(job.state),
+                       wasFailed ? "re-armed by the operator with a fresh attempt count"
+                                 : "re-armed by the operator for an attempt now"};
+  return {true, ""};
+}
+
+ActionResult applyCancel(Job& job, TimeMs now, HistoryEntry& entry) {
+  if (isFinal(job.state)) {
+    return {false, std::string("job is already ") + stateName(job.state)};
+  }
+  job.state = JobState::kCancelled;
+  job.nextAttemptAt.reset();
+  job.submitting = false;
+  job.lastError = "cancelled by the operator";
+  job.updatedAt = now;
+  entry = HistoryEntry{now, "cancel", std::nullopt, "state: cancelled", "cancelled by the operator"};
+  return {true, ""};
+}
+
+}  // namespace relinkd

@@ -1,0 +1,164 @@
+// Connection bookkeeping for PocoTransport: the keep-alive pool of idle
+// connections, and the registry of sends in flight that abortAll() interrupts.
+//
+// A send is interrupted by shutting down the socket it is blocked on: connect,
+// TLS handshake, write and read then return at once. Only the socket is shut
+// down, never the TLS state (which belongs to the sending thread). The handle
+// holds its own duplicate of the descriptor, so the socket it shuts down is
+// always the one it was given, even if Poco has closed its descriptor and the
+// number has been reused meanwhile.
+//
+// Thread-safety: every class here may be used from many threads at once.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <Poco/Net/HTTPClientSession.h>
+
+namespace relinkd {
+
+// One open connection. The descriptor never changes while the session lives:
+// sessions are built on connected sockets and never reconnect by themselves.
+struct PooledConnection {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  int fd = -1;
+  std::chrono::steady_clock::time_point idleSince;
+};
+
+// The interruption point of one send.
+class AbortHandle {
+ public:
+  AbortHandle() = default;
+  AbortHandle(const AbortHandle&) = delete;
+  AbortHandle& operator=(const AbortHandle&) = delete;
+  ~AbortHandle() { watch(-1); }
+
+  // From now on the send may block on the socket fd (-1: on nothing).
+  void watch(int fd) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (aborted_) shutdownLocked();
+  }
+
+  void abort() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    aborted_ = true;
+    shutdownLocked();
+  }
+
+  bool aborted() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return aborted_;
+  }
+
+  // Watches fd for the lifetime of the guard.
+  class Watch {
+   public:
+    Watch(AbortHandle& handle, int fd) : handle_(handle) { handle_.watch(fd); }
+    ~Watch() { handle_.watch(-1); }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+   private:
+    AbortHandle& handle_;
+  };
+
+ private:
+  void shutdownLocked() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  }
+
+  mutable std::mutex mutex_;
+  int fd_ = -1;  // our duplicate of the watched descriptor
+  bool aborted_ = false;
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(std::size_t maxIdlePerKey, std::chrono::steady_clock::duration maxIdleAge)
+      : maxIdlePerKey_(maxIdlePerKey), maxIdleAge_(maxIdleAge) {}
+
+  ~ConnectionPool() { abortAll(); }
+
+  // Registers a send in flight; false once abortAll() has been called.
+  bool enter(AbortHandle* handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (aborted_) return false;
+    inFlight_.insert(handle);
+    return true;
+  }
+
+  void leave(AbortHandle* handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight_.erase(handle);
+  }
+
+  // The most recently used idle connection for key that still looks usable:
+  // not idle for too long and not closed (or written to) by the server.
+  std::optional<PooledConnection> takeIdle(const std::string& key) {
+    std::vector<PooledConnection> stale;  // closed after the lock is released
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = idle_.find(key);
+    if (found == idle_.end()) return std::nullopt;
+    auto& list = found->second;
+    const auto now = std::chrono::steady_clock::now();
+    while (!list.empty()) {
+      PooledConnection candidate = std::move(list.back());
+      list.pop_back();
+      if (now - candidate.idleSince < maxIdleAge_ && !hasPendingInput(candidate.fd)) {
+        return candidate;
+      }
+      stale.push_back(std::move(candidate));
+    }
+    return std::nullopt;
+  }
+
+  // Keeps a connection whose last exchange completed, for the next send to key.
+  void putIdle(const std::string& key, PooledConnection connection) {
+    connection.idleSince = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& list = idle_[key];
+    if (aborted_ || list.size() >= maxIdlePerKey_) return;  // closed on return
+    list.push_back(std::move(connection));
+  }
+
+  // Refuses every later send and interrupts those in flight.
+  void abortAll() {
+    std::map<std::string, std::vector<PooledConnection>> idle;  // closed unlocked
+    std::lock_guard<std::mutex> lock(mutex_);
+    aborted_ = true;
+    for (AbortHandle* handle : inFlight_) handle->abort();
+    idle.swap(idle_);
+  }
+
+ private:
+  // An idle keep-alive connection has nothing to read unless the server
+  // closed it (or broke the protocol): either way it is not reusable.
+  static bool hasPendingInput(int fd) {
+    pollfd entry{fd, POLLIN, 0};
+    return ::poll(&entry, 1, 0) != 0;
+  }
+
+  const std::size_t maxIdlePerKey_;
+  const std::chrono::steady_clock::duration maxIdleAge_;
+  std::mutex mutex_;
+  bool aborted_ = false;
+  std::set<AbortHandle*> inFlight_;
+  std::map<std::string, std::vector<PooledConnection>> idle_;
+};
+
+}  // namespace relinkd

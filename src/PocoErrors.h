@@ -1,0 +1,116 @@
+// How PocoTransport turns what Poco and OpenSSL throw into a TransportError
+// and an operator message. Messages name the host:port, never headers.
+//
+// Thread-safety: pure functions, except that the reason a certificate was
+// rejected is remembered per thread (the TLS handshake verifies on the thread
+// that sends).
+#pragma once
+
+#include <string>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/InvalidCertificateHandler.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/VerificationErrorArgs.h>
+
+#include "relinkd/Http.h"
+
+namespace relinkd {
+
+// Thrown inside PocoTransport for failures Poco does not report itself;
+// send() turns it into its HttpResult.
+struct SendFailure {
+  TransportError error;
+  std::string message;
+};
+
+// Why OpenSSL rejected the last certificate verified on this thread.
+inline std::string& lastCertificateError() {
+  thread_local std::string reason;
+  return reason;
+}
+
+// Rejects every certificate that fails verification (never prompts) and
+// records why, so that the failure can be explained to the operator.
+class RecordingRejectHandler : public Poco::Net::RejectCertificateHandler {
+ public:
+  RecordingRejectHandler() : RejectCertificateHandler(false) {}
+
+  void onInvalidCertificate(const void* sender, Poco::Net::VerificationErrorArgs& args) override {
+    RejectCertificateHandler::onInvalidCertificate(sender, args);
+    args.setIgnoreError(false);
+    lastCertificateError() = args.errorMessage();
+  }
+};
+
+namespace poco_errors {
+
+inline bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+inline bool isCertificateFailure(const Poco::Exception& e) {
+  if (dynamic_cast<const Poco::Net::CertificateValidationException*>(&e) ||
+      dynamic_cast<const Poco::Net::InvalidCertificateException*>(&e)) {
+    return true;
+  }
+  const std::string text = e.displayText();
+  return dynamic_cast<const Poco::Net::SSLException*>(&e) &&
+         (contains(text, "certificate verify failed") || contains(text, "local issuer") ||
+          contains(text, "self-signed certificate") || contains(text, "self signed certificate") ||
+          contains(text, "hostname mismatch"));
+}
+
+// The connection was closed or reset under a request or response.
+inline bool isConnectionLoss(const Poco::Exception& e) {
+  const std::string text = e.displayText();
+  return dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) ||
+         dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&e) ||
+         dynamic_cast<const Poco::Net::NoMessageException*>(&e) ||
+         dynamic_cast<const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(&e) ||
+         contains(text, "Connection reset by peer") || contains(text, "Broken pipe") ||
+         contains(text, "unexpected eof") || contains(text, "unexpectedly closed") ||
+         (dynamic_cast<const Poco::Net::MessageException*>(&e) && contains(text, "EOF"));
+}
+
+inline std::string certificateReason(const Poco::Exception& e, const std::string& host) {
+  if (!lastCertificateError().empty()) return lastCertificateError();
+  if (dynamic_cast<const Poco::Net::CertificateValidationException*>(&e)) {
+    return "it is not valid for the host name " + host;
+  }
+  return e.message().empty() ? e.displayText() : e.message();
+}
+
+inline SendFailure classify(const Poco::Exception& e, const std::string& host,
+                            const std::string& where, long long timeoutMs) {
+  using TE = TransportError;
+  const std::string at = " (" + where + ")";
+  if (isCertificateFailure(e)) {
+    return {TE::kCertificateRejected,
+            "the server's certificate was rejected: " + certificateReason(e, host) + at};
+  }
+  if (isConnectionLoss(e)) {
+    return {TE::kConnectionReset, "the connection was closed before the response was complete" + at};
+  }
+  if (dynamic_cast<const Poco::Net::SSLException*>(&e)) {
+    return {TE::kTls, "TLS failed: " + e.displayText() + at};
+  }
+  if (dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e)) {
+    return {TE::kConnectionRefused, "connection refused" + at};
+  }
+  if (dynamic_cast<const Poco::TimeoutException*>(&e)) {
+    return {TE::kTimeout, "no answer within " + std::to_string(timeoutMs) + " ms" + at};
+  }
+  if (dynamic_cast<const Poco::Net::DNSException*>(&e)) {
+    return {TE::kDns, "cannot resolve the host name " + host + " (" + e.displayText() + ")"};
+  }
+  if (dynamic_cast<const Poco::Net::MessageException*>(&e)) {
+    return {TE::kOther, "malformed HTTP response: " + e.displayText() + at};
+  }
+  return {TE::kOther, e.displayText() + at};
+}
+
+}  // namespace poco_errors
+}  // namespace relinkd

@@ -1,0 +1,391 @@
+#include "relinkd/PocoTransport.h"
+
+#include <csignal>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+
+#include <Poco/File.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPBasicCredentials.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/X509Certificate.h>
+
+#include "PocoConnections.h"
+#include "PocoErrors.h"
+
+namespace relinkd {
+namespace {
+
+using Poco::Net::Context;
+using Poco::Net::HTTPClientSession;
+using Poco::Net::SocketAddress;
+using Poco::Net::StreamSocket;
+
+constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+constexpr std::size_t kMaxIdlePerKey = 8;
+constexpr std::chrono::seconds kMaxIdleAge{10};
+
+std::string hostPort(const std::string& host, Poco::UInt16 port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// Where a request goes.
+struct Target {
+  bool secure = false;
+  std::string host;
+  Poco::UInt16 port = 0;
+  std::string pathAndQuery;
+  std::string where;  // host:port, for messages and CONNECT
+  std::string key() const { return (secure ? "https://" : "http://") + where; }
+};
+
+struct ProxyAddress {
+  std::string host;
+  Poco::UInt16 port = 0;
+  std::string user;
+  std::string password;
+  std::string where;
+};
+
+bool isLoopbackName(const std::string& host) {
+  Poco::Net::IPAddress address;
+  if (Poco::Net::IPAddress::tryParse(host, address)) return address.isLoopback();
+  return Poco::icompare(host, "localhost") == 0;
+}
+
+Target parseTarget(const std::string& url) {
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(url);
+  } catch (const Poco::Exception& e) {
+    throw SendFailure{TransportError::kOther, "invalid URL: " + e.displayText()};
+  }
+  Target target;
+  target.secure = uri.getScheme() == "https";
+  if ((!target.secure && uri.getScheme() != "http") || uri.getHost().empty()) {
+    throw SendFailure{TransportError::kOther, "unsupported URL (need http:// or https:// and a host)"};
+  }
+  target.host = uri.getHost();
+  target.port = uri.getPort();
+  target.pathAndQuery = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
+  target.where = hostPort(target.host, target.port);
+  if (!target.secure && !isLoopbackName(target.host)) {
+    throw SendFailure{TransportError::kOther,
+                      "plain http is only allowed for loopback hosts (" + target.where + ")"};
+  }
+  return target;
+}
+
+std::optional<ProxyAddress> parseProxy(const std::string& proxy) {
+  if (proxy.empty()) return std::nullopt;
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(proxy);
+  } catch (const Poco::Exception&) {  // the text may hold a password: not repeated
+  }
+  if (uri.getScheme() != "http" || uri.getHost().empty()) {
+    throw std::runtime_error("the proxy must be given as http://host:port");
+  }
+  ProxyAddress address{uri.getHost(), uri.getPort(), "", "", hostPort(uri.getHost(), uri.getPort())};
+  const std::string& userInfo = uri.getUserInfo();
+  const auto colon = userInfo.find(':');
+  address.user = userInfo.substr(0, colon);
+  if (colon != std::string::npos) address.password = userInfo.substr(colon + 1);
+  return address;
+}
+
+void initializeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    // A peer that closes while we write must fail the write, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
+Context::Ptr makeContext(const std::string& caFile) {
+  initializeOnce();
+  if (!caFile.empty() && !Poco::File(caFile).exists()) {
+    throw std::runtime_error("the CA file " + caFile + " does not exist");
+  }
+  Context::Params params;
+  params.verificationMode = Context::VERIFY_RELAXED;  // the server's certificate is verified
+  params.verificationDepth = 9;
+  params.loadDefaultCAs = caFile.empty();
+  params.caLocation = caFile;
+  Context::Ptr context;
+  try {
+    context = new Context(Context::TLS_CLIENT_USE, params);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot load the CA file " + caFile + ": " + e.displayText());
+  }
+  context->requireMinimumProtocol(Context::PROTO_TLSV1_2);
+  context->enableExtendedCertificateVerification(true);
+  Context::InvalidCertificateHandlerPtr reject(new RecordingRejectHandler);
+  context->setInvalidCertificateHandler(reject);
+  Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, context);
+  return context;
+}
+
+bool isTransportHeader(const std::string& name) {
+  return Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Content-Length") == 0 ||
+         Poco::icompare(name, "Connection") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0;
+}
+
+// Whether the end of the body is known without the server closing.
+bool isFramed(const Poco::Net::HTTPResponse& response) {
+  const int status = response.getStatus();
+  return response.hasContentLength() || response.getChunkedTransferEncoding() ||
+         status < 200 || status == 204 || status == 304;
+}
+
+std::string readBody(std::istream& stream, const Poco::Net::HTTPResponse& response,
+                     const Target& target) {
+  std::string body;
+  char buffer[16 * 1024];
+  while (stream.read(buffer, sizeof buffer), stream.gcount() > 0) {
+    body.append(buffer, static_cast<std::size_t>(stream.gcount()));
+    if (body.size() > kMaxResponseBytes) {
+      throw SendFailure{TransportError::kOther,
+                        "response too large (over 1 MiB) from " + target.where};
+    }
+  }
+  if (response.hasContentLength() &&
+      static_cast<Poco::Int64>(body.size()) < response.getContentLength64()) {
+    throw SendFailure{TransportError::kConnectionReset,
+                      "connection closed before the response was complete (" + target.where + ")"};
+  }
+  return body;
+}
+
+class PocoTransport final : public Transport {
+ public:
+  explicit PocoTransport(const TransportOptions& options)
+      : context_(makeContext(options.caFile)),
+        timeoutMs_(options.timeoutMs),
+        timeout_(static_cast<Poco::Timespan::TimeDiff>(options.timeoutMs) * 1000),
+        userAgent_(options.userAgent),
+        proxy_(parseProxy(options.proxy)),
+        pool_(kMaxIdlePerKey, kMaxIdleAge) {
+    if (options.timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
+  }
+
+  HttpResult send(const HttpRequest& request) override {
+    const auto start = std::chrono::steady_clock::now();
+    HttpResult result = attempt(request);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+  void abortAll() override { pool_.abortAll(); }
+
+ private:
+  // Registers a send with the pool for the duration of a scope.
+  class InFlight {
+   public:
+    InFlight(ConnectionPool& pool, AbortHandle& handle) : pool_(pool), handle_(handle) {
+      if (!pool_.enter(&handle_)) handle_.abort();
+    }
+    ~InFlight() { pool_.leave(&handle_); }
+
+   private:
+    ConnectionPool& pool_;
+    AbortHandle& handle_;
+  };
+
+  HttpResult attempt(const HttpRequest& request) {
+    HttpResult result;
+    SendFailure failure{TransportError::kOther, ""};
+    try {
+      const Target target = parseTarget(request.url);
+      AbortHandle handle;
+      try {
+        InFlight inFlight(pool_, handle);
+        if (!handle.aborted()) {
+          result.response = perform(request, target, handle);
+          return result;
+        }
+      } catch (const SendFailure& f) {
+        failure = f;
+      } catch (const Poco::Exception& e) {
+        failure = poco_errors::classify(e, target.host, target.where, timeoutMs_);
+      } catch (const std::exception& e) {
+        failure = {TransportError::kOther, std::string(e.what()) + " (" + target.where + ")"};
+      }
+      if (handle.aborted()) {
+        failure = {TransportError::kAborted, "interrupted by shutdown (" + target.where + ")"};
+      }
+    } catch (const SendFailure& f) {
+      failure = f;
+    }
+    result.error = failure.error;
+    result.errorMessage = failure.message;
+    return result;
+  }
+
+  // One exchange, on an idle connection when there is one. A server may close
+  // an idle connection just as we reuse it: then, and only then, the request
+  // is sent once more on a fresh connection.
+  HttpResponse perform(const HttpRequest& request, const Target& target, AbortHandle& handle) {
+    if (std::optional<PooledConnection> idle = pool_.takeIdle(target.key())) {
+      bool answered = false;
+      try {
+        return exchange(std::move(*idle), request, target, handle, answered);
+      } catch (const Poco::Exception& e) {
+        if (answered || handle.aborted() || !poco_errors::isConnectionLoss(e)) throw;
+      }
+    }
+    bool answered = false;
+    return exchange(connect(target, handle), request, target, handle, answered);
+  }
+
+  HttpResponse exchange(PooledConnection connection, const HttpRequest& request,
+                        const Target& target, AbortHandle& handle, bool& answered) {
+    HttpResponse response;
+    bool reusable = false;
+    {
+      AbortHandle::Watch watch(handle, connection.fd);
+      response = roundTrip(*connection.session, request, target, answered, reusable);
+    }
+    if (reusable) pool_.putIdle(target.key(), std::move(connection));
+    return response;
+  }
+
+  HttpResponse roundTrip(HTTPClientSession& session, const HttpRequest& request,
+                         const Target& target, bool& answered, bool& reusable) {
+    Poco::Net::HTTPRequest out(request.method, target.pathAndQuery,
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    out.setHost(target.host, target.port);
+    out.set("User-Agent", userAgent_);
+    for (const auto& [name, value] : request.headers) {
+      if (!isTransportHeader(name)) out.set(name, value);
+    }
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+      out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
+    }
+    out.setKeepAlive(true);
+    std::ostream& body = session.sendRequest(out);
+    body.exceptions(std::ios::badbit);
+    body.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+
+    Poco::Net::HTTPResponse in;
+    std::istream& stream = session.receiveResponse(in);
+    answered = true;
+    stream.exceptions(std::ios::badbit);
+    HttpResponse response;
+    response.status = in.getStatus();
+    for (const auto& [name, value] : in) response.headers.emplace_back(name, value);
+    response.body = readBody(stream, in, target);
+    reusable = in.getKeepAlive() && isFramed(in);
+    return response;
+  }
+
+  PooledConnection connect(const Target& target, AbortHandle& handle) {
+    lastCertificateError().clear();
+    StreamSocket socket = target.secure && proxy_ ? openTunnel(target, handle)
+                                                  : openDirect(target, handle);
+    PooledConnection connection;
+    connection.fd = socket.impl()->sockfd();
+    if (target.secure) {
+      AbortHandle::Watch watch(handle, connection.fd);
+      connection.session = startTls(socket, target);
+    } else {
+      connection.session = std::make_unique<HTTPClientSession>(socket);
+    }
+    connection.session->setKeepAlive(true);
+    connection.session->setTimeout(timeout_, timeout_, timeout_);
+    return connection;
+  }
+
+  StreamSocket openDirect(const Target& target, AbortHandle& handle) const {
+    const SocketAddress address(target.host, target.port);
+    if (!target.secure && !address.host().isLoopback()) {
+      throw SendFailure{TransportError::kOther, "plain http is only allowed for loopback hosts (" +
+                                                    target.where + " is " +
+                                                    address.host().toString() + ")"};
+    }
+    return openTcp(address, handle);
+  }
+
+  StreamSocket openTcp(const SocketAddress& address, AbortHandle& handle) const {
+    StreamSocket socket(address.family());
+    AbortHandle::Watch watch(handle, socket.impl()->sockfd());
+    socket.connect(address, timeout_);
+    socket.setReceiveTimeout(timeout_);
+    socket.setSendTimeout(timeout_);
+    socket.setNoDelay(true);
+    return socket;
+  }
+
+  // A TCP connection to the target through the proxy (HTTP CONNECT).
+  StreamSocket openTunnel(const Target& target, AbortHandle& handle) const {
+    const std::string failed =
+        "cannot open a tunnel to " + target.where + " through the proxy " + proxy_->where + ": ";
+    try {
+      StreamSocket socket = openTcp(SocketAddress(proxy_->host, proxy_->port), handle);
+      HTTPClientSession session(socket);
+      AbortHandle::Watch watch(handle, socket.impl()->sockfd());
+      Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_CONNECT, target.where,
+                                     Poco::Net::HTTPMessage::HTTP_1_1);
+      request.set("Host", target.where);
+      if (!proxy_->user.empty()) {
+        Poco::Net::HTTPBasicCredentials(proxy_->user, proxy_->password).proxyAuthenticate(request);
+      }
+      session.setKeepAlive(true);
+      session.sendRequest(request);
+      Poco::Net::HTTPResponse answer;
+      session.receiveResponse(answer);
+      if (answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+        throw SendFailure{TransportError::kProxy, failed + "HTTP " +
+                                                      std::to_string(answer.getStatus()) + " " +
+                                                      answer.getReason()};
+      }
+      return session.detachSocket();
+    } catch (const Poco::Exception& e) {
+      throw SendFailure{TransportError::kProxy, failed + e.displayText()};
+    }
+  }
+
+  std::unique_ptr<HTTPClientSession> startTls(const StreamSocket& socket,
+                                              const Target& target) const {
+    Poco::Net::SecureStreamSocket secure =
+        Poco::Net::SecureStreamSocket::attach(socket, target.host, context_);
+    // Poco skips its host-name check for names that resolve to loopback
+    // (unless VERIFY_STRICT): check here, always.
+    if (!secure.peerCertificate().verify(target.host)) {
+      throw SendFailure{TransportError::kCertificateRejected,
+                        "the server's certificate was rejected: it is not valid for the host name " +
+                            target.host + " (" + target.where + ")"};
+    }
+    return std::make_unique<Poco::Net::HTTPSClientSession>(secure);
+  }
+
+  Context::Ptr context_;
+  std::int64_t timeoutMs_;
+  Poco::Timespan timeout_;
+  std::string userAgent_;
+  std::optional<ProxyAddress> proxy_;
+  ConnectionPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> makePocoTransport(const TransportOptions& options) {
+  return std::make_unique<PocoTransport>(options);
+}
+
+}  // namespace relinkd

@@ -1,0 +1,167 @@
+#include "Sqlite.h"
+
+#include <sqlite3.h>
+
+namespace relinkd::sqlite {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+}  // namespace
+
+Connection::Connection(const std::string& path, int flags) : path_(path) {
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    // Even on failure SQLite usually hands back a handle carrying the message.
+    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(path + ": cannot open database: " + message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+}
+
+Connection::~Connection() {
+  // Statements are finalised by their own destructors before this runs;
+  // sqlite3_close_v2 still defers if one was leaked.
+  sqlite3_close_v2(db_);
+}
+
+void Connection::fail(int rc, const std::string& what) const {
+  std::string message = sqlite3_errmsg(db_);
+  if (message.empty() || message == "not an error") message = sqlite3_errstr(rc);
+  throw StoreError(path_ + ": " + what + ": " + message);
+}
+
+void Connection::exec(const std::string& sql) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "\"" + sql + "\" failed");
+}
+
+std::int64_t Connection::queryInt(const std::string& sql) {
+  Statement statement(*this, sql);
+  auto use = statement.use();
+  if (!use.next()) fail(SQLITE_ERROR, "\"" + sql + "\" returned no row");
+  return use.getInt(0);
+}
+
+int Connection::changes() const { return sqlite3_changes(db_); }
+
+void Connection::beginTransaction() {
+  if (depth_ == 0) {
+    exec("BEGIN IMMEDIATE");
+  } else {
+    exec("SAVEPOINT nested" + std::to_string(depth_));
+  }
+  ++depth_;
+}
+
+void Connection::commitTransaction() {
+  if (depth_ == 1) {
+    exec("COMMIT");
+  } else {
+    exec("RELEASE nested" + std::to_string(depth_ - 1));
+  }
+  --depth_;
+}
+
+void Connection::rollbackTransaction() noexcept {
+  --depth_;
+  // After some errors (SQLITE_FULL, SQLITE_IOERR, ...) SQLite has already
+  // rolled the whole transaction back; then there is nothing left to undo.
+  if (sqlite3_get_autocommit(db_)) return;
+  if (depth_ == 0) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  } else {
+    const std::string name = "nested" + std::to_string(depth_);
+    sqlite3_exec(db_, ("ROLLBACK TO " + name + "; RELEASE " + name).c_str(), nullptr, nullptr,
+                 nullptr);
+  }
+}
+
+Statement::Statement(Connection& connection, const std::string& sql)
+    : connection_(connection), sql_(sql) {
+  const int rc = sqlite3_prepare_v2(connection.handle(), sql.c_str(), -1, &stmt_, nullptr);
+  if (rc != SQLITE_OK) connection_.fail(rc, "cannot prepare \"" + sql + "\"");
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement::Use::Use(Statement& statement) : statement_(statement) {
+  sqlite3_reset(statement_.stmt_);
+  sqlite3_clear_bindings(statement_.stmt_);
+}
+
+Statement::Use::~Use() { sqlite3_reset(statement_.stmt_); }
+
+Statement::Use& Statement::Use::operator()(const std::string& value) {
+  const int rc = sqlite3_bind_text(statement_.stmt_, index_++, value.data(),
+                                   static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) statement_.connection_.fail(rc, "cannot bind a value");
+  return *this;
+}
+
+Statement::Use& Statement::Use::operator()(std::int64_t value) {
+  const int rc = sqlite3_bind_int64(statement_.stmt_, index_++, value);
+  if (rc != SQLITE_OK) statement_.connection_.fail(rc, "cannot bind a value");
+  return *this;
+}
+
+Statement::Use& Statement::Use::bindNull() {
+  const int rc = sqlite3_bind_null(statement_.stmt_, index_++);
+  if (rc != SQLITE_OK) statement_.connection_.fail(rc, "cannot bind a value");
+  return *this;
+}
+
+void Statement::Use::exec() {
+  if (next()) statement_.connection_.fail(SQLITE_MISUSE, "statement returned a row");
+}
+
+bool Statement::Use::next() {
+  const int rc = sqlite3_step(statement_.stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  statement_.connection_.fail(rc, "\"" + statement_.sql_ + "\" failed");
+}
+
+std::string Statement::Use::getString(int column) const {
+  const auto* text = sqlite3_column_text(statement_.stmt_, column);
+  if (!text) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement_.stmt_, column)));
+}
+
+std::int64_t Statement::Use::getInt(int column) const {
+  return sqlite3_column_int64(statement_.stmt_, column);
+}
+
+bool Statement::Use::isNull(int column) const {
+  return sqlite3_column_type(statement_.stmt_, column) == SQLITE_NULL;
+}
+
+std::optional<std::string> Statement::Use::getOptString(int column) const {
+  if (isNull(column)) return std::nullopt;
+  return getString(column);
+}
+
+std::optional<std::int64_t> Statement::Use::getOptInt(int column) const {
+  if (isNull(column)) return std::nullopt;
+  return getInt(column);
+}
+
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+  connection_.beginTransaction();
+}
+
+Transaction::~Transaction() {
+  if (!done_) connection_.rollbackTransaction();
+}
+
+void Transaction::commit() {
+  connection_.commitTransaction();
+  done_ = true;
+}
+
+}  // namespace relinkd::sqlite

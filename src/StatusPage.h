@@ -1,0 +1,27 @@
+// The human-readable status page (GET /): counts by state, a table of jobs
+// and a banner while the credentials are rejected. One self-contained HTML
+// document (inline CSS, no scripts, no external resources) that refreshes
+// itself every 5 seconds.
+//
+// Thread-safety: pure functions on values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "relinkd/Clock.h"
+#include "relinkd/Job.h"
+
+namespace relinkd {
+
+// Text made safe for HTML element content and quoted attribute values.
+std::string escapeHtml(const std::string& text);
+
+// What the page shows as the time left in a job's window: formatDuration of
+// what remains, "closed" once the deadline has passed, "-" for jobs no longer
+// worked on (final or invalid) and jobs without a deadline.
+std::string timeLeft(const Job& job, TimeMs now);
+
+std::string renderStatusPage(const std::vector<Job>& jobs, bool paused, TimeMs now);
+
+}  // namespace relinkd

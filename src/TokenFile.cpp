@@ -1,0 +1,71 @@
+// The API token file: read at start and on reload. Messages name the file
+// and the problem, never its content.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <Poco/String.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "relinkd/Config.h"
+
+namespace relinkd {
+
+namespace {
+
+constexpr std::size_t kMaxTokenBytes = 64 * 1024;
+constexpr const char* kTokenKey = "relinkd.api.tokenFile";
+
+// Reads an open descriptor of at most kMaxTokenBytes; "" or what is wrong.
+std::string readSmall(int fd, const std::string& what, std::string& content) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "cannot read " + what + ": " + std::strerror(errno);
+  // A FIFO or device could block or never end; the open did not block
+  // thanks to O_NONBLOCK, and nothing but a regular file is read.
+  if (!S_ISREG(st.st_mode)) return what + " is not a regular file";
+  const std::string tooBig = what + " is larger than 64 KiB; it must hold only the API token";
+  if (static_cast<std::size_t>(st.st_size) > kMaxTokenBytes) return tooBig;
+  char buf[4096];
+  ssize_t n = 0;
+  while (content.size() <= kMaxTokenBytes && (n = ::read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "cannot read " + what + ": " + std::strerror(errno);
+    content.append(buf, static_cast<std::size_t>(n));
+  }
+  return content.size() > kMaxTokenBytes ? tooBig : "";
+}
+
+}  // namespace
+
+std::string readToken(const std::string& tokenFile) {
+  const std::string what = "the token file " + tokenFile;
+  const int fd = ::open(tokenFile.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw ConfigError(kTokenKey, "cannot open " + what + ": " + std::strerror(errno));
+  std::string content;
+  const std::string problem = readSmall(fd, what, content);
+  ::close(fd);
+  if (!problem.empty()) throw ConfigError(kTokenKey, problem);
+  const std::string token = Poco::trim(content.substr(0, content.find('\n')));
+  if (token.empty()) {
+    throw ConfigError(kTokenKey, what + " is empty; put the API token on its first line");
+  }
+  if (std::any_of(token.begin(), token.end(),
+                  [](unsigned char c) { return c < ' ' || c == 0x7f; })) {
+    throw ConfigError(kTokenKey, what + " has control characters in its first line");
+  }
+  return token;
+}
+
+void requireDaemonSettings(const Config& config) {
+  if (config.email.empty()) {
+    throw ConfigError("relinkd.api.email",
+                      "is required: set it to the e-mail of the Atlassian account that owns "
+                      "the API token");
+  }
+  readToken(config.tokenFile);
+}
+
+}  // namespace relinkd

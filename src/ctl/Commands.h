@@ -1,0 +1,34 @@
+// relinkctl's commands (interface.md, "relinkctl"). Each returns the exit
+// status; results go to standard output, errors to standard error.
+// StoreError and UsageError propagate to main, which reports them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "CommandLine.h"
+#include "relinkd/Config.h"
+#include "relinkd/Store.h"
+
+namespace relinkd::ctl {
+
+int runList(const Invocation& invocation, const Config& config);
+int runShow(const Invocation& invocation, const Config& config);
+int runValidate(const Invocation& invocation, const Config& config);
+int runRetry(const Invocation& invocation, const Config& config);
+int runCancel(const Invocation& invocation, const Config& config);
+int runWait(const Invocation& invocation, const Config& config);
+
+// The daemon's database (Config::databasePath()). Never creates it: when
+// the file is missing, throws StoreError saying the daemon has not run yet.
+bool databaseExists(const Config& config);
+std::string missingDatabaseMessage(const Config& config);
+std::unique_ptr<JobStore> openDatabase(const Config& config, bool readOnly);
+
+// Prints "relinkctl: message" on standard error.
+void printError(const std::string& message);
+
+// The one NAME argument of show, retry and cancel; UsageError otherwise.
+const std::string& singleName(const Invocation& invocation);
+
+}  // namespace relinkd::ctl

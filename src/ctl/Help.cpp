@@ -1,0 +1,97 @@
+#include "Help.h"
+
+#include "relinkd/Config.h"
+
+namespace relinkd::ctl {
+
+namespace {
+
+const std::vector<CommandInfo>& commands() {
+  static const std::vector<CommandInfo> kCommands = {
+      {"list", "list [--json] [--state=S]", "one line per job, or a JSON array",
+       "Shows every job: its state, the attempts made, the time left before its window\n"
+       "closes and the last error. Jobs whose window closes within 24 hours and that have\n"
+       "not finished get a warning line.\n"
+       "  --json       print a JSON array of job objects instead\n"
+       "  --state=S    only jobs in state S (invalid, queued, running, retrying, paused,\n"
+       "               succeeded, failed, expired, cancelled)\n"
+       "Exit status: 0.",
+       {{"json", false}, {"state", true}}},
+      {"show", "show NAME [--json]", "one job with its attempt history",
+       "Shows every field of job NAME, its job file's content as accepted, and its\n"
+       "history: each submission, poll, retry and state change.\n"
+       "  --json       print one JSON object (the list fields plus \"spec\" and \"history\")\n"
+       "Exit status: 0, 1 if there is no job NAME.",
+       {{"json", false}}},
+      {"validate", "validate FILE... [--json]", "checks job files without the daemon",
+       "Checks each job file as the daemon would (with the configured relinkd.window)\n"
+       "and prints \"FILE: ok\" or one \"FILE: field: problem\" line per problem.\n"
+       "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
+       "Exit status: 0 if every file is valid, 1 otherwise.",
+       {{"json", false}}},
+      {"retry", "retry NAME", "re-arms a failed, paused or retrying job for an attempt now",
+       "A failed job gets a fresh attempt count. A job whose window has closed cannot be\n"
+       "retried. Works whether the daemon runs or not; a running daemon acts on it within\n"
+       "a second.\n"
+       "Exit status: 0, 1 if there is no job NAME or it cannot be retried.",
+       {}},
+      {"cancel", "cancel NAME", "stops a job that has not finished",
+       "The job becomes cancelled and no further request is sent for it. A remote job\n"
+       "already started cannot be cancelled at Atlassian; it is no longer polled.\n"
+       "Exit status: 0, 1 if there is no job NAME or it has already finished.",
+       {}},
+      {"wait", "wait [NAME...] [--timeout=DURATION]",
+       "waits until the jobs (all, if none named) are final",
+       "Polls the database twice a second until every named job (every job, if none is\n"
+       "named) is succeeded, failed, expired, cancelled or invalid. On a terminal a\n"
+       "progress line is shown on standard error; then a summary is printed.\n"
+       "  --timeout=DURATION   give up after DURATION (\"90s\", \"10m\", \"2h\"; a bare\n"
+       "                       number is seconds)\n"
+       "Exit status: 0 if all succeeded, 1 if some ended otherwise or a NAME is unknown,\n"
+       "124 if the timeout was reached.",
+       {{"timeout", true}}},
+  };
+  return kCommands;
+}
+
+void printCommonOptions(std::ostream& out) {
+  out << "Common options:\n"
+         "  -c, --config=FILE      configuration file (default "
+      << kDefaultConfigPath
+      << ")\n"
+         "  -D, --define=KEY=VALUE override a configuration key (repeatable)\n"
+         "      --help             show help (\"relinkctl help COMMAND\" for one command)\n"
+         "      --version          show the version\n";
+}
+
+}  // namespace
+
+const CommandInfo* findCommand(const std::string& name) {
+  for (const auto& command : commands()) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+void printUsage(std::ostream& out) {
+  out << "Usage: relinkctl [OPTIONS] COMMAND [ARGS]\n"
+         "The operator's tool for relinkd: shows and steers link-fixing jobs, whether the\n"
+         "daemon runs or not.\n\n"
+         "Commands:\n";
+  for (const auto& command : commands()) {
+    std::string synopsis = command.synopsis;
+    synopsis.resize(std::max<std::size_t>(synopsis.size() + 2, 38), ' ');
+    out << "  " << synopsis << command.summary << "\n";
+  }
+  out << "  help [COMMAND]                        this text, or a command's details\n\n";
+  printCommonOptions(out);
+}
+
+void printCommandHelp(std::ostream& out, const CommandInfo& command) {
+  out << "Usage: relinkctl [OPTIONS] " << command.synopsis << "\n"
+      << command.summary << ".\n\n"
+      << command.description << "\n\n";
+  printCommonOptions(out);
+}
+
+}  // namespace relinkd::ctl

@@ -1,0 +1,162 @@
+// relinkctl list and show.
+#include <iostream>
+
+#include <Poco/JSON/Object.h>
+
+#include "Commands.h"
+#include "Table.h"
+#include "relinkd/Duration.h"
+#include "relinkd/JobJson.h"
+
+namespace relinkd::ctl {
+
+namespace {
+
+constexpr std::size_t kLastErrorWidth = 60;
+
+std::string orDash(const std::optional<std::string>& text) {
+  return text && !text->empty() ? oneLine(*text) : "-";
+}
+
+// Time left in the window, for the list's DEADLINE-IN column.
+std::string deadlineIn(const Job& job, TimeMs now) {
+  if (isFinal(job.state) || !job.deadline) return "-";
+  if (*job.deadline <= now) return "closed";
+  return formatDuration(*job.deadline - now);
+}
+
+// "2026-11-28T01:17:10Z (in 3h 5m)" or "(...) ago".
+std::string timeAndDistance(TimeMs t, TimeMs now) {
+  const std::string distance =
+      t >= now ? "in " + formatDuration(t - now) : formatDuration(now - t) + " ago";
+  return formatTime(t) + " (" + distance + ")";
+}
+
+std::string optionalTime(const std::optional<TimeMs>& t, TimeMs now) {
+  return t ? timeAndDistance(*t, now) : "-";
+}
+
+void printDeadlineWarning(std::ostream& out, const Job& job, TimeMs now) {
+  if (!isDeadlineNear(job, now)) return;
+  out << "warning: " << job.name << ": ";
+  if (*job.deadline > now) {
+    out << "its window closes in " << formatDuration(*job.deadline - now) << " ("
+        << formatTime(*job.deadline) << ") and it has not succeeded yet\n";
+  } else {
+    out << "its window closed at " << formatTime(*job.deadline)
+        << "; no request will be sent any more\n";
+  }
+}
+
+std::optional<JobState> stateFilter(const Invocation& invocation) {
+  if (!invocation.has("state")) return std::nullopt;
+  const std::string& name = invocation.options.at("state");
+  auto state = parseState(name);
+  if (!state) {
+    throw UsageError("unknown state \"" + name +
+                         "\" (one of invalid, queued, running, retrying, paused, succeeded, "
+                         "failed, expired, cancelled)",
+                     invocation.command);
+  }
+  return state;
+}
+
+void printJobTable(const std::vector<Job>& jobs, TimeMs now) {
+  Table table({"NAME", "STATE", "ATTEMPTS", "DEADLINE-IN", "LAST-ERROR"});
+  for (const auto& job : jobs) {
+    table.addRow({job.name, stateName(job.state), std::to_string(job.attempts),
+                  deadlineIn(job, now), shorten(orDash(job.lastError), kLastErrorWidth)});
+  }
+  table.print(std::cout);
+  for (const auto& job : jobs) printDeadlineWarning(std::cout, job, now);
+}
+
+void printSpec(const Job& job) {
+  const Poco::JSON::Object::Ptr spec = specObject(job);
+  if (!spec) {
+    std::cout << "spec:          - (the job file was not accepted)\n";
+    return;
+  }
+  std::cout << "spec:\n";
+  for (const auto& key : spec->getNames()) {
+    std::cout << "  " << key << ": " << oneLine(spec->get(key).toString()) << "\n";
+  }
+}
+
+void printHistory(const std::vector<HistoryEntry>& history) {
+  std::cout << "history:\n";
+  if (history.empty()) {
+    std::cout << "  (none)\n";
+    return;
+  }
+  Table table({"AT", "ACTION", "HTTP", "OUTCOME", "DETAIL"});
+  for (const auto& entry : history) {
+    table.addRow({formatTime(entry.at), oneLine(entry.action),
+                  entry.httpStatus ? std::to_string(*entry.httpStatus) : "-",
+                  oneLine(entry.outcome), entry.detail.empty() ? "-" : oneLine(entry.detail)});
+  }
+  table.print(std::cout);
+}
+
+void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, TimeMs now) {
+  std::cout << "name:          " << job.name << "\n"
+            << "file:          " << job.file << "\n"
+            << "state:         " << stateName(job.state) << "\n"
+            << "siteId:        " << (job.siteId.empty() ? "-" : job.siteId) << "\n"
+            << "remoteJobId:   " << orDash(job.remoteJobId) << "\n"
+            << "remoteStatus:  " << orDash(job.remoteStatus) << "\n"
+            << "attempts:      " << job.attempts << "\n"
+            << "nextAttemptAt: " << optionalTime(job.nextAttemptAt, now) << "\n"
+            << "deadline:      " << optionalTime(job.deadline, now) << "\n"
+            << "lastError:     " << orDash(job.lastError) << "\n"
+            << "createdAt:     " << timeAndDistance(job.createdAt, now) << "\n"
+            << "updatedAt:     " << timeAndDistance(job.updatedAt, now) << "\n";
+  printDeadlineWarning(std::cout, job, now);
+  printSpec(job);
+  printHistory(history);
+}
+
+}  // namespace
+
+int runList(const Invocation& invocation, const Config& config) {
+  const auto filter = stateFilter(invocation);
+  if (!invocation.args.empty()) throw UsageError("list takes no arguments", invocation.command);
+  const TimeMs now = SystemClock().wallNow();
+  std::vector<Job> jobs;
+  if (databaseExists(config)) {
+    for (auto& job : openDatabase(config, true)->all()) {
+      if (!filter || job.state == *filter) jobs.push_back(std::move(job));
+    }
+  } else {
+    printError(missingDatabaseMessage(config));
+  }
+  if (invocation.has("json")) {
+    std::cout << jobListJson(jobs, now) << "\n";
+  } else if (jobs.empty()) {
+    std::cout << (filter ? std::string("no jobs in state ") + stateName(*filter) : "no jobs")
+              << "\n";
+  } else {
+    printJobTable(jobs, now);
+  }
+  return kExitOk;
+}
+
+int runShow(const Invocation& invocation, const Config& config) {
+  const std::string& name = singleName(invocation);
+  const auto store = openDatabase(config, true);
+  const auto job = store->find(name);
+  if (!job) {
+    printError("no job named \"" + name + "\" in " + config.databasePath());
+    return kExitFailure;
+  }
+  const auto history = store->history(name);
+  const TimeMs now = SystemClock().wallNow();
+  if (invocation.has("json")) {
+    std::cout << toJsonText(jobDetailToJson(*job, history, now)) << "\n";
+  } else {
+    printJobDetail(*job, history, now);
+  }
+  return kExitOk;
+}
+
+}  // namespace relinkd::ctl

@@ -1,0 +1,89 @@
+// relinkctl validate: the daemon's checks of a job file, without the daemon.
+#include <iostream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSONString.h>
+
+#include "Commands.h"
+#include "relinkd/JobFile.h"
+#include "relinkd/JobJson.h"
+#include "relinkd/JobSpec.h"
+
+namespace relinkd::ctl {
+
+namespace {
+
+std::string baseName(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Whether the daemon would pick the file up at all, by its name.
+std::optional<FieldProblem> nameProblem(const std::string& path) {
+  const std::string name = baseName(path);
+  if (isIgnoredName(name)) {
+    return FieldProblem{"file", "relinkd ignores this file name (it starts with '.' or ends in "
+                                "'~', '.tmp', '.part' or '.swp')"};
+  }
+  if (!isJobFileName(name)) return FieldProblem{"file", "the name must be NAME.json"};
+  const std::string problem = jobNameProblem(jobNameOf(name));
+  if (!problem.empty()) return FieldProblem{"file", "the job name " + problem};
+  return std::nullopt;
+}
+
+std::vector<FieldProblem> checkFile(const std::string& path, const Config& config, TimeMs now) {
+  std::vector<FieldProblem> problems;
+  if (auto problem = nameProblem(path)) problems.push_back(*problem);
+  const FileRead read = readJobFile(path);
+  if (!read.ok) {
+    problems.push_back({"file", read.error});
+    return problems;
+  }
+  const SpecResult result = parseJobSpec(read.bytes, config.windowMs, now);
+  problems.insert(problems.end(), result.problems.begin(), result.problems.end());
+  return problems;
+}
+
+Poco::JSON::Object::Ptr resultToJson(const std::string& path,
+                                     const std::vector<FieldProblem>& problems) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object->set("file", path);
+  object->set("ok", problems.empty());
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const auto& problem : problems) {
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    item->set("field", problem.field);
+    item->set("problem", problem.problem);
+    list->add(item);
+  }
+  object->set("problems", list);
+  return object;
+}
+
+}  // namespace
+
+int runValidate(const Invocation& invocation, const Config& config) {
+  if (invocation.args.empty()) {
+    throw UsageError("validate needs at least one FILE", invocation.command);
+  }
+  const TimeMs now = SystemClock().wallNow();
+  const bool json = invocation.has("json");
+  Poco::JSON::Array::Ptr results = new Poco::JSON::Array;
+  bool allValid = true;
+  for (const auto& path : invocation.args) {
+    const auto problems = checkFile(path, config, now);
+    allValid = allValid && problems.empty();
+    if (json) {
+      results->add(resultToJson(path, problems));
+    } else if (problems.empty()) {
+      std::cout << path << ": ok\n";
+    } else {
+      for (const auto& p : problems) std::cout << path << ": " << p.field << ": " << p.problem << "\n";
+    }
+  }
+  if (json) std::cout << toJsonText(results) << "\n";
+  return allValid ? kExitOk : kExitFailure;
+}
+
+}  // namespace relinkd::ctl

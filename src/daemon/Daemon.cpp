@@ -1,0 +1,189 @@
+#include "Daemon.h"
+
+#include <Poco/File.h>
+#include <Poco/Logger.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "relinkd/PocoTransport.h"
+#include "relinkd/StatusServer.h"
+
+namespace relinkd {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
+
+constexpr std::int64_t kTokenCheckMs = 1000;
+constexpr std::int64_t kHealthyStepMs = 30000;
+constexpr std::int64_t kStoreProbeMs = 10000;
+
+TransportOptions transportOptions(const Config& config) {
+  TransportOptions options;
+  options.caFile = config.caFile;
+  options.timeoutMs = config.timeoutMs;
+  options.proxy = config.proxy;
+  options.userAgent = std::string("relinkd/") + RELINKD_VERSION;
+  return options;
+}
+
+// Enough to notice that the token file was replaced or rewritten.
+std::string fileStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+EngineSettings engineSettings(const Config& config) {
+  EngineSettings settings;
+  settings.jobsDir = config.jobsDir;
+  settings.baseUrl = config.baseUrl;
+  settings.windowMs = config.windowMs;
+  settings.pollIntervalMs = config.pollIntervalMs;
+  settings.concurrency = config.concurrency;
+  settings.retry.initialDelayMs = config.initialDelayMs;
+  settings.retry.maxDelayMs = config.maxDelayMs;
+  settings.retry.multiplier = config.multiplier;
+  settings.retry.maxAttempts = config.maxAttempts;
+  settings.retry.lastCallMs = config.timeoutMs;
+  return settings;
+}
+
+Daemon::Daemon(Config config, std::string token)
+    : config_(std::move(config)),
+      token_(std::move(token)),
+      random_(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
+
+Daemon::~Daemon() { stop(); }
+
+void Daemon::start() {
+  Poco::File(config_.stateDir).createDirectories();
+  store_ = std::make_unique<JobStore>(config_.databasePath());
+  tokenStamp_ = fileStamp(config_.tokenFile);
+  pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
+                                        clock_, makePocoTransport(transportOptions(config_)), metrics_,
+                                        config_.concurrency);
+  engine_ = std::make_unique<Engine>(engineSettings(config_), *store_, clock_, *pool_, random_,
+                                     Credentials{config_.email, token_});
+  // Watch first, then scan: a file written in between is seen twice, never missed.
+  watcher_ = std::make_unique<DirectoryWatcher>(
+      config_.jobsDir, [this](const std::string& name) { engine_->fileChanged(name); },
+      [this] { engine_->rescan(); });
+  engine_->start();
+  if (!config_.httpListen.empty()) {
+    StatusSources sources;
+    sources.jobs = [this] { return engine_->jobs(); };
+    sources.paused = [this] { return engine_->paused(); };
+    sources.healthy = [this] {
+      return storeHealthy_ && clock_.monoNow() - engine_->lastStepAt() < kHealthyStepMs;
+    };
+    sources.metrics = &metrics_;
+    sources.clock = &clock_;
+    statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
+  }
+  scheduler_ = startQuietThread([this] { schedulerLoop(); });
+  notifyStatus();
+  notifier_.notify("READY=1");
+  log().notice("relinkd " RELINKD_VERSION " started: watching " + config_.jobsDir + ", state in " +
+               config_.databasePath() + ", API at " + config_.baseUrl);
+}
+
+void Daemon::schedulerLoop() {
+  const std::int64_t watchdogMs = notifier_.watchdogIntervalMs();
+  MonoMs nextWatchdog = 0;
+  MonoMs nextTokenCheck = clock_.monoNow() + kTokenCheckMs;
+  MonoMs nextStoreProbe = 0;
+  while (!stopping_) {
+    MonoMs next = clock_.monoNow() + kTokenCheckMs;
+    try {
+      next = engine_->step();
+      if (clock_.monoNow() >= nextStoreProbe) {
+        storeHealthy_ = store_->writable();
+        nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
+      }
+    } catch (const std::exception& error) {
+      // Nothing is lost: every change is one transaction. Try again shortly.
+      storeHealthy_ = false;
+      log().error(std::string("cannot update the state database ") + config_.databasePath() + ": " +
+                  error.what() + "; retrying in a second");
+    }
+    const MonoMs now = clock_.monoNow();
+    if (watchdogMs > 0 && now >= nextWatchdog) {
+      notifier_.notify("WATCHDOG=1");  // only while this loop turns
+      nextWatchdog = now + watchdogMs;
+    }
+    if (now >= nextTokenCheck) {
+      watchToken();
+      nextTokenCheck = now + kTokenCheckMs;
+    }
+    notifyStatus();
+    next = std::min(next, nextTokenCheck);
+    if (watchdogMs > 0) next = std::min(next, nextWatchdog);
+    engine_->waitForWork(next);
+  }
+}
+
+// A changed token file resumes paused jobs without a SIGHUP.
+void Daemon::watchToken() {
+  std::string stamp = fileStamp(config_.tokenFile);
+  if (stamp == tokenStamp_ || stamp.empty()) return;
+  tokenStamp_ = stamp;
+  try {
+    std::string token = readToken(config_.tokenFile);
+    if (token == token_) return;
+    token_ = token;
+    log().notice("the token file " + config_.tokenFile + " changed; using the new token");
+    engine_->credentialsChanged(Credentials{config_.email, token_});
+  } catch (const ConfigError& error) {
+    log().warning(std::string("the token file changed but cannot be used: ") + error.what());
+  }
+}
+
+void Daemon::notifyStatus() {
+  std::string line = statusLine(engine_->counts(), engine_->paused());
+  if (line == lastStatus_) return;
+  lastStatus_ = line;
+  notifier_.notify(line);
+}
+
+void Daemon::reload(Config config, std::string token) {
+  notifier_.notify("RELOADING=1");
+  for (const auto& [key, before, after] :
+       {std::tuple{"relinkd.jobs.dir", config_.jobsDir, config.jobsDir},
+        std::tuple{"relinkd.state.dir", config_.stateDir, config.stateDir},
+        std::tuple{"relinkd.http.listen", config_.httpListen, config.httpListen}}) {
+    if (before != after) log().warning(std::string(key) + " changed; it takes effect when relinkd restarts");
+  }
+  config.jobsDir = config_.jobsDir;
+  config.stateDir = config_.stateDir;
+  config.httpListen = config_.httpListen;
+  try {
+    pool_->setTransport(makePocoTransport(transportOptions(config)));
+  } catch (const std::exception& error) {
+    log().error(std::string("reload: relinkd.api.caFile: ") + error.what() + "; keeping the previous TLS settings");
+  }
+  pool_->ensureThreads(config.concurrency);
+  config_ = std::move(config);
+  token_ = std::move(token);
+  tokenStamp_ = fileStamp(config_.tokenFile);
+  engine_->reload(engineSettings(config_), Credentials{config_.email, token_});
+  log().notice("configuration reloaded; rescanning " + config_.jobsDir);
+  notifier_.notify("READY=1");
+}
+
+void Daemon::stop() {
+  if (!engine_ || stopping_.exchange(true)) return;
+  notifier_.notify("STOPPING=1");
+  log().notice("stopping; requests in flight are resumed at the next start");
+  engine_->wake();
+  if (scheduler_.joinable()) scheduler_.join();
+  statusServer_.reset();
+  watcher_.reset();
+  pool_->stop();
+}
+
+}  // namespace relinkd

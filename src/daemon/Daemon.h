@@ -1,0 +1,65 @@
+// The running daemon: the store, the engine on its scheduler thread, the
+// request workers, the directory watcher and the token watch, wired
+// together. RelinkdApp handles options, configuration and signals and
+// drives a Daemon.
+//
+// Thread-safety: start(), reload() and stop() are called from the main
+// thread only.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "relinkd/Config.h"
+#include "relinkd/Engine.h"
+#include "relinkd/JobDirectory.h"
+#include "relinkd/Metrics.h"
+#include "relinkd/Notifier.h"
+#include "relinkd/RequestPool.h"
+#include "relinkd/Store.h"
+
+namespace relinkd {
+
+class StatusServer;
+
+class Daemon {
+ public:
+  Daemon(Config config, std::string token);
+  ~Daemon();
+
+  // Opens the store, scans the directory, starts the threads, READY=1.
+  // Throws std::exception with an operator's message on failure.
+  void start();
+  // SIGHUP: new configuration and token (already checked by the caller).
+  void reload(Config config, std::string token);
+  // SIGTERM: STOPPING=1, interrupts requests in flight, joins every thread.
+  void stop();
+
+ private:
+  void schedulerLoop();
+  void watchToken();
+  void notifyStatus();
+
+  Config config_;
+  std::string token_;
+  SystemClock clock_;
+  SeededRandom random_;
+  Notifier notifier_;
+  ApiMetrics metrics_;
+  std::unique_ptr<JobStore> store_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<RequestPool> pool_;
+  std::unique_ptr<DirectoryWatcher> watcher_;
+  std::unique_ptr<StatusServer> statusServer_;
+  std::thread scheduler_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> storeHealthy_{true};
+  std::string tokenStamp_;     // what the token file looked like when last read
+  std::string lastStatus_;
+};
+
+EngineSettings engineSettings(const Config& config);
+
+}  // namespace relinkd

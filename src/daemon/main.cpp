@@ -1,0 +1,157 @@
+// relinkd: the daemon's entry point, a Poco ServerApplication that reads
+// its options and configuration, then runs a Daemon until SIGTERM/SIGINT,
+// reloading on SIGHUP.
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "Daemon.h"
+#include "relinkd/Logging.h"
+#include "relinkd/PocoTransport.h"
+#include "relinkd/StatusServer.h"
+
+using Poco::Util::Application;
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+namespace relinkd {
+namespace {
+
+sigset_t controlSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) sigaddset(&set, signal);
+  return set;
+}
+
+class RelinkdApp : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(Option("config", "c", "configuration file (default " + std::string(kDefaultConfigPath) + ")")
+                          .argument("FILE").repeatable(false).callback(
+                              Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onConfig)));
+    options.addOption(Option("define", "D", "override a configuration key (repeatable)")
+                          .argument("KEY=VALUE").repeatable(true).callback(
+                              Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onDefine)));
+    options.addOption(Option("check-config", "", "check the configuration and the token file, then exit")
+                          .callback(Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onCheck)));
+    options.addOption(Option("help", "h", "show this help").callback(
+        Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onHelp)));
+    options.addOption(Option("version", "", "show the version").callback(
+        Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onVersion)));
+  }
+
+  int main(const std::vector<std::string>& args) override {
+    if (exitNow_) return EXIT_OK;
+    if (!args.empty()) {
+      std::cerr << "relinkd: unexpected argument '" << args.front() << "' (see relinkd --help)\n";
+      return EXIT_USAGE;
+    }
+    Config config;
+    std::string token;
+    try {
+      std::tie(config, token) = readSettings();
+      configureLogging(config.logLevel);
+    } catch (const ConfigError& error) {
+      std::cerr << "relinkd: configuration error: " << error.what() << "\n";
+      return EXIT_CONFIG;
+    }
+    if (checkOnly_) {
+      std::cout << "relinkd: configuration OK (" << configPath_ << ")\n";
+      return EXIT_OK;
+    }
+    return run(config, token);
+  }
+
+ private:
+  void onConfig(const std::string&, const std::string& value) { configPath_ = value; }
+  void onDefine(const std::string&, const std::string& value) { defines_.push_back(value); }
+  void onCheck(const std::string&, const std::string&) { checkOnly_ = true; }
+  void onVersion(const std::string&, const std::string&) {
+    std::cout << "relinkd " << RELINKD_VERSION << "\n";
+    stopOptionsProcessing();
+    exitNow_ = true;
+  }
+  void onHelp(const std::string&, const std::string&) {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand("relinkd");
+    help.setUsage("[--config=FILE] [--define=KEY=VALUE ...] [--check-config]");
+    help.setHeader(
+        "relinkd recreates Jira issue links after a Data Center to Cloud migration: it watches a "
+        "directory of JSON job files and drives Atlassian's link-fixing API until every job is done "
+        "or its migration window closes.");
+    help.setFooter("Configuration keys, job files and states: see README.md. Exit code 78 means a "
+                   "configuration error; the message names the key.");
+    help.format(std::cout);
+    stopOptionsProcessing();
+    exitNow_ = true;
+  }
+
+  // The configuration plus everything --check-config promises to check.
+  std::pair<Config, std::string> readSettings() {
+    Config config = loadConfigFile(configPath_, defines_, processEnvironment());
+    requireDaemonSettings(config);
+    std::string token = readToken(config.tokenFile);
+    try {
+      TransportOptions options;
+      options.caFile = config.caFile;
+      makePocoTransport(options);
+    } catch (const std::exception& error) {
+      throw ConfigError("relinkd.api.caFile", error.what());
+    }
+    return {config, token};
+  }
+
+  int run(const Config& config, const std::string& token) {
+    Poco::Logger& log = Poco::Logger::get("relinkd");
+    Daemon daemon(config, token);
+    try {
+      daemon.start();
+    } catch (const std::exception& error) {
+      log.fatal(std::string("cannot start: ") + error.what());
+      return EXIT_SOFTWARE;
+    }
+    const sigset_t signals = controlSignals();
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&signals, &signal) != 0) continue;
+      if (signal != SIGHUP) break;
+      reload(daemon);
+    }
+    daemon.stop();
+    log.notice("stopped");
+    return EXIT_OK;
+  }
+
+  void reload(Daemon& daemon) {
+    Poco::Logger& log = Poco::Logger::get("relinkd");
+    log.notice("SIGHUP: reloading " + configPath_ + " and the token");
+    try {
+      auto [config, token] = readSettings();
+      configureLogging(config.logLevel);
+      daemon.reload(config, token);
+    } catch (const ConfigError& error) {
+      log.error(std::string("reload failed, keeping the running configuration: ") + error.what());
+    }
+  }
+
+  std::string configPath_ = kDefaultConfigPath;
+  std::vector<std::string> defines_;
+  bool checkOnly_ = false;
+  bool exitNow_ = false;
+};
+
+}  // namespace
+}  // namespace relinkd
+
+int main(int argc, char** argv) {
+  // Before any thread exists: only the main thread's sigwait sees these.
+  sigset_t signals = relinkd::controlSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  relinkd::RelinkdApp app;
+  return app.run(argc, argv);
+}

@@ -1,0 +1,211 @@
+// Specifications of the configuration file, --define overrides, the example
+// etc/relinkd.properties and the token file (relinkd/Config.h).
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ConfigTestSupport.h"
+#include "relinkd/Config.h"
+
+using configtest::fakeEnv;
+using configtest::TempDir;
+using relinkd::Config;
+using relinkd::ConfigError;
+using relinkd::loadConfigFile;
+using relinkd::readToken;
+
+namespace {
+
+const std::string kToken = "ATATT3xSECRETtokenVALUE";
+
+std::string exampleConfigPath() {
+  const std::string here = __FILE__;
+  return here.substr(0, here.rfind("tests/unit/")) + "etc/relinkd.properties";
+}
+
+// The ConfigError's key and message, or "" when readToken succeeded.
+std::string tokenError(const std::string& path, std::string* message = nullptr) {
+  try {
+    readToken(path);
+  } catch (const ConfigError& e) {
+    if (message) *message = e.what();
+    return e.key();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("loadConfigFile: reads the file, defines win over it") {
+  TempDir dir;
+  const std::string path = dir.write("relinkd.properties",
+                                     "# a comment\n"
+                                     "relinkd.jobs.dir = /srv/jobs\n"
+                                     "relinkd.api.timeout = 10s\n"
+                                     "relinkd.api.email: ops@example.com\n"
+                                     "relinkd.log.level = debug\n");
+  const Config plain = loadConfigFile(path, {}, fakeEnv({}));
+  CHECK(plain.jobsDir == "/srv/jobs");
+  CHECK(plain.timeoutMs == 10000);
+  CHECK(plain.email == "ops@example.com");
+  CHECK(plain.logLevel == "debug");
+  CHECK(plain.windowMs == 14 * 86400000LL);
+
+  const Config defined = loadConfigFile(
+      path, {"relinkd.api.timeout=5s", "relinkd.api.caFile=/a=b.pem", "relinkd.window=1d"},
+      fakeEnv({}));
+  CHECK(defined.timeoutMs == 5000);
+  CHECK(defined.caFile == "/a=b.pem");
+  CHECK(defined.windowMs == 86400000);
+  CHECK(defined.jobsDir == "/srv/jobs");
+}
+
+TEST_CASE("loadConfigFile: errors name --config, --define or the key") {
+  TempDir dir;
+  const std::string good = dir.write("good.properties", "relinkd.window = 2d\n");
+  const std::string bad = dir.write("bad.properties", "relinkd.api.concurrency = 100\n");
+  struct FileCase {
+    std::string path;
+    std::vector<std::string> defines;
+    std::string key;
+    std::string fragment;
+  };
+  const std::vector<FileCase> cases = {
+      {dir.file("missing.properties"), {}, "--config", "No such file"},
+      {dir.file(""), {}, "--config", "not a regular file"},
+      {good, {"relinkd.window"}, "--define", "'relinkd.window' is not KEY=VALUE"},
+      {good, {"=5d"}, "--define", "not KEY=VALUE"},
+      {good, {"relinkd.window=0"}, "relinkd.window", "longer than 0"},
+      {good, {"relinkd.api.timeout="}, "relinkd.api.timeout", "not a duration"},
+      {good, {"relinkd.nope=1"}, "relinkd.nope", "unknown key"},
+      {bad, {}, "relinkd.api.concurrency", "from 1 to 64"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.path);
+    CAPTURE(c.defines.empty() ? std::string() : c.defines.front());
+    try {
+      loadConfigFile(c.path, c.defines, fakeEnv({}));
+      FAIL_CHECK("accepted");
+    } catch (const ConfigError& e) {
+      CAPTURE(e.what());
+      CHECK(e.key() == c.key);
+      CHECK(std::string(e.what()).find(c.fragment) != std::string::npos);
+    }
+  }
+  // A define fixes what the file got wrong.
+  CHECK(loadConfigFile(bad, {"relinkd.api.concurrency=8"}, fakeEnv({})).concurrency == 8);
+}
+
+TEST_CASE("etc/relinkd.properties: lists every key and loads to the defaults") {
+  const std::string path = exampleConfigPath();
+  CAPTURE(path);
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const auto& key : configtest::kAllKeys) {
+    CAPTURE(key);
+    CHECK(text.str().find(key + " ") != std::string::npos);
+  }
+  const Config example = loadConfigFile(path, {}, fakeEnv({}));
+  CHECK(example.httpListen == "127.0.0.1:9417");  // loopback unless the operator says otherwise
+  CHECK(example.email.empty());                   // a placeholder, commented out
+
+  // Keys whose defaults come from the environment are commented out there.
+  const Config fromEnv = loadConfigFile(
+      path, {}, fakeEnv({{"STATE_DIRECTORY", "/s"}, {"CREDENTIALS_DIRECTORY", "/c"},
+                         {"https_proxy", "http://p:1"}}));
+  CHECK(fromEnv.stateDir == "/s");
+  CHECK(fromEnv.tokenFile == "/c/api-token");
+  CHECK(fromEnv.proxy == "http://p:1");
+
+  // Everything else is the built-in default.
+  TempDir dir;
+  const Config defaults = loadConfigFile(dir.write("empty.properties", ""),
+                                         {"relinkd.http.listen=127.0.0.1:9417"}, fakeEnv({}));
+  CHECK(example.jobsDir == defaults.jobsDir);
+  CHECK(example.stateDir == defaults.stateDir);
+  CHECK(example.baseUrl == defaults.baseUrl);
+  CHECK(example.tokenFile == defaults.tokenFile);
+  CHECK(example.caFile == defaults.caFile);
+  CHECK(example.timeoutMs == defaults.timeoutMs);
+  CHECK(example.proxy == defaults.proxy);
+  CHECK(example.concurrency == defaults.concurrency);
+  CHECK(example.initialDelayMs == defaults.initialDelayMs);
+  CHECK(example.maxDelayMs == defaults.maxDelayMs);
+  CHECK(example.multiplier == defaults.multiplier);
+  CHECK(example.maxAttempts == defaults.maxAttempts);
+  CHECK(example.pollIntervalMs == defaults.pollIntervalMs);
+  CHECK(example.windowMs == defaults.windowMs);
+  CHECK(example.logLevel == defaults.logLevel);
+}
+
+TEST_CASE("readToken: the first line, surrounding whitespace removed") {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {kToken, kToken},
+      {kToken + "\n", kToken},
+      {"  " + kToken + " \t\r\n", kToken},
+      {kToken + "\r\nsecond line\n", kToken},
+      {kToken + "\n\n\n", kToken},
+  };
+  for (const auto& [content, expected] : cases) {
+    CAPTURE(content);
+    CHECK(readToken(dir.write("token", content)) == expected);
+  }
+  // Exactly 64 KiB is still allowed.
+  CHECK(readToken(dir.write("token", kToken + "\n" + std::string(65536 - kToken.size() - 1, 'x'))) ==
+        kToken);
+}
+
+TEST_CASE("readToken: refuses files that cannot hold a token, without showing it") {
+  TempDir dir;
+  REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  ::mkdir(dir.file("subdir").c_str(), 0700);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir.file("missing"), "cannot open"},
+      {dir.write("empty", ""), "is empty"},
+      {dir.write("blank", " \n" + kToken + "\n"), "is empty"},
+      {dir.write("newlines", "\n\n"), "is empty"},
+      {dir.file("fifo"), "not a regular file"},  // must not block waiting for a writer
+      {dir.file("subdir"), "not a regular file"},
+      {dir.write("big", kToken + "\n" + std::string(65536, 'x')), "larger than 64 KiB"},
+      {dir.write("control", kToken + std::string("\x01", 1) + kToken), "control characters"},
+  };
+  for (const auto& [path, fragment] : cases) {
+    CAPTURE(path);
+    std::string message;
+    CHECK(tokenError(path, &message) == "relinkd.api.tokenFile");
+    CAPTURE(message);
+    CHECK(message.find(fragment) != std::string::npos);
+    CHECK(message.find(path) != std::string::npos);
+    CHECK(message.find("SECRET") == std::string::npos);
+  }
+}
+
+TEST_CASE("requireDaemonSettings: an e-mail and a readable token") {
+  TempDir dir;
+  Config config;
+  config.email = "ops@example.com";
+  config.tokenFile = dir.write("token", kToken + "\n");
+  CHECK_NOTHROW(relinkd::requireDaemonSettings(config));
+
+  Config noEmail = config;
+  noEmail.email = "";
+  CHECK_THROWS_WITH_AS(relinkd::requireDaemonSettings(noEmail),
+                       doctest::Contains("relinkd.api.email: is required"), ConfigError);
+
+  Config noToken = config;
+  noToken.tokenFile = dir.file("missing");
+  try {
+    relinkd::requireDaemonSettings(noToken);
+    FAIL_CHECK("accepted a missing token file");
+  } catch (const ConfigError& e) {
+    CHECK(e.key() == "relinkd.api.tokenFile");
+  }
+}

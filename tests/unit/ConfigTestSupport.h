@@ -1,0 +1,53 @@
+// Helpers shared by the configuration tests: a fake environment, the list
+// of keys interface.md names, and a temporary directory removed at the end.
+#pragma once
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/TemporaryFile.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relinkd/Config.h"
+
+namespace configtest {
+
+inline relinkd::EnvLookup fakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+inline const std::vector<std::string> kAllKeys = {
+    "relinkd.jobs.dir",          "relinkd.state.dir",         "relinkd.api.baseUrl",
+    "relinkd.api.email",         "relinkd.api.tokenFile",     "relinkd.api.caFile",
+    "relinkd.api.timeout",       "relinkd.api.proxy",         "relinkd.api.concurrency",
+    "relinkd.retry.initialDelay", "relinkd.retry.maxDelay",   "relinkd.retry.multiplier",
+    "relinkd.retry.maxAttempts", "relinkd.poll.interval",     "relinkd.window",
+    "relinkd.http.listen",       "relinkd.log.level"};
+
+// A fresh directory under the system's temporary directory.
+class TempDir {
+ public:
+  TempDir() : path_(Poco::TemporaryFile::tempName()) { Poco::File(path_).createDirectories(); }
+  ~TempDir() { Poco::File(path_).remove(true); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(file(name), std::ios::binary) << content;
+    return file(name);
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace configtest
