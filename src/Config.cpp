@@ -93,7 +93,9 @@ class Reader {
                                  " e.g. 30s)");
     }
     if (*ms == 0) throw ConfigError(key, "must be longer than 0");
-    if (*ms > kMaxDurationMs) throw ConfigError(key, quoted(value) + " is too long (at most 36500d)");
+    if (*ms > kMaxDurationMs) {
+      throw ConfigError(key, quoted(value) + " is too long (at most 36500d)");
+    }
     return *ms;
   }
   int integer(const std::string& key, const std::string& fallback, long long min,
@@ -115,8 +117,9 @@ class Reader {
     double d = 0;
     in >> d;
     if (value.empty() || in.fail() || !in.eof() || !std::isfinite(d) || d < min) {
-      throw ConfigError(key, "must be a number of at least " + std::to_string(static_cast<int>(min)) +
-                                 " (got " + quoted(value) + ")");
+      const std::string least = std::to_string(static_cast<int>(min));
+      throw ConfigError(key,
+                        "must be a number of at least " + least + " (got " + quoted(value) + ")");
     }
     return d;
   }
@@ -153,8 +156,8 @@ std::string checkListen(const Reader& reader) {
 
 std::string checkProxy(const Reader& reader, const EnvLookup& env) {
   const char* key = "relinkd.api.proxy";
-  const auto fromEnv = envValue(env, "https_proxy") ? envValue(env, "https_proxy")
-                                                    : envValue(env, "HTTPS_PROXY");
+  auto fromEnv = envValue(env, "https_proxy");
+  if (!fromEnv) fromEnv = envValue(env, "HTTPS_PROXY");
   std::string value = reader.text(key, fromEnv.value_or(""));
   if (value.empty()) return value;
   const std::string kScheme = "http://";
@@ -256,8 +259,9 @@ Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   c.baseUrl = checkBaseUrl(reader);
   c.email = checkEmail(reader);
   const auto credentials = envValue(env, "CREDENTIALS_DIRECTORY");
-  c.tokenFile = reader.nonEmpty("relinkd.api.tokenFile", credentials ? *credentials + "/api-token"
-                                                       : "/etc/relinkd/api-token");
+  const std::string tokenDefault =
+      credentials ? *credentials + "/api-token" : "/etc/relinkd/api-token";
+  c.tokenFile = reader.nonEmpty("relinkd.api.tokenFile", tokenDefault);
   c.caFile = reader.text("relinkd.api.caFile", "");
   c.timeoutMs = reader.duration("relinkd.api.timeout", "30s");
   c.proxy = checkProxy(reader, env);

@@ -14,6 +14,7 @@
 namespace relinkd {
 
 std::string hostPortProblem(const std::string& text) {
+  // Split at the last ':' (or after "[...]"), then check each half.
   std::string host;
   std::string port;
   if (!text.empty() && text[0] == '[') {
@@ -37,8 +38,9 @@ std::string hostPortProblem(const std::string& text) {
     }
   }
   if (host.empty()) return "the host is missing";
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stol(port) < 1 || std::stol(port) > 65535) {
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stol(port) < 1 || std::stol(port) > 65535) {
     return "the port must be a number from 1 to 65535";
   }
   return "";

@@ -23,6 +23,7 @@ namespace {
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
                                      IN_ATTRIB | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF |
                                      IN_ONLYDIR;
+constexpr const char* kThreadName = "relinkd-watch";  // at most 15 characters
 // How often to try watching the directory again after it went away.
 constexpr int kRewatchIntervalMs = 1000;
 
@@ -177,7 +178,10 @@ DirectoryWatcher::DirectoryWatcher(const std::string& dir, NameCallback onName, 
   impl_->stopFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl_->stopFd < 0) throw std::runtime_error(systemError("cannot create an eventfd", errno));
   SignalBlock block;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), kThreadName);
+    impl->run();
+  });
 }
 
 DirectoryWatcher::~DirectoryWatcher() {

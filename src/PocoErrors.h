@@ -9,11 +9,8 @@
 #include <string>
 
 #include <Poco/Exception.h>
-#include <Poco/Net/InvalidCertificateHandler.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLException.h>
-#include <Poco/Net/VerificationErrorArgs.h>
 
 #include "relinkd/Http.h"
 
@@ -31,19 +28,6 @@ inline std::string& lastCertificateError() {
   thread_local std::string reason;
   return reason;
 }
-
-// Rejects every certificate that fails verification (never prompts) and
-// records why, so that the failure can be explained to the operator.
-class RecordingRejectHandler : public Poco::Net::RejectCertificateHandler {
- public:
-  RecordingRejectHandler() : RejectCertificateHandler(false) {}
-
-  void onInvalidCertificate(const void* sender, Poco::Net::VerificationErrorArgs& args) override {
-    RejectCertificateHandler::onInvalidCertificate(sender, args);
-    args.setIgnoreError(false);
-    lastCertificateError() = args.errorMessage();
-  }
-};
 
 namespace poco_errors {
 

@@ -1,30 +1,30 @@
+// The real Transport: see include/relinkd/PocoTransport.h. Connections are
+// opened here rather than by Poco's sessions so that every blocking step
+// (connect, CONNECT through the proxy, TLS handshake, write, read) runs on a
+// socket that abortAll() can shut down.
 #include "relinkd/PocoTransport.h"
 
-#include <csignal>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 
-#include <Poco/File.h>
+#include <Poco/Buffer.h>
 #include <Poco/String.h>
-#include <Poco/URI.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/IPAddress.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/X509Certificate.h>
 
+#include "ChunkedDecoder.h"
 #include "PocoConnections.h"
 #include "PocoErrors.h"
+#include "PocoTargets.h"
+#include "PocoTls.h"
 
 namespace relinkd {
 namespace {
@@ -37,109 +37,6 @@ using Poco::Net::StreamSocket;
 constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
 constexpr std::size_t kMaxIdlePerKey = 8;
 constexpr std::chrono::seconds kMaxIdleAge{10};
-
-std::string hostPort(const std::string& host, Poco::UInt16 port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-// Where a request goes.
-struct Target {
-  bool secure = false;
-  std::string host;
-  Poco::UInt16 port = 0;
-  std::string pathAndQuery;
-  std::string where;  // host:port, for messages and CONNECT
-  std::string key() const { return (secure ? "https://" : "http://") + where; }
-};
-
-struct ProxyAddress {
-  std::string host;
-  Poco::UInt16 port = 0;
-  std::string user;
-  std::string password;
-  std::string where;
-};
-
-bool isLoopbackName(const std::string& host) {
-  Poco::Net::IPAddress address;
-  if (Poco::Net::IPAddress::tryParse(host, address)) return address.isLoopback();
-  return Poco::icompare(host, "localhost") == 0;
-}
-
-Target parseTarget(const std::string& url) {
-  Poco::URI uri;
-  try {
-    uri = Poco::URI(url);
-  } catch (const Poco::Exception& e) {
-    throw SendFailure{TransportError::kOther, "invalid URL: " + e.displayText()};
-  }
-  Target target;
-  target.secure = uri.getScheme() == "https";
-  if ((!target.secure && uri.getScheme() != "http") || uri.getHost().empty()) {
-    throw SendFailure{TransportError::kOther, "unsupported URL (need http:// or https:// and a host)"};
-  }
-  target.host = uri.getHost();
-  target.port = uri.getPort();
-  target.pathAndQuery = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
-  target.where = hostPort(target.host, target.port);
-  if (!target.secure && !isLoopbackName(target.host)) {
-    throw SendFailure{TransportError::kOther,
-                      "plain http is only allowed for loopback hosts (" + target.where + ")"};
-  }
-  return target;
-}
-
-std::optional<ProxyAddress> parseProxy(const std::string& proxy) {
-  if (proxy.empty()) return std::nullopt;
-  Poco::URI uri;
-  try {
-    uri = Poco::URI(proxy);
-  } catch (const Poco::Exception&) {  // the text may hold a password: not repeated
-  }
-  if (uri.getScheme() != "http" || uri.getHost().empty()) {
-    throw std::runtime_error("the proxy must be given as http://host:port");
-  }
-  ProxyAddress address{uri.getHost(), uri.getPort(), "", "", hostPort(uri.getHost(), uri.getPort())};
-  const std::string& userInfo = uri.getUserInfo();
-  const auto colon = userInfo.find(':');
-  address.user = userInfo.substr(0, colon);
-  if (colon != std::string::npos) address.password = userInfo.substr(colon + 1);
-  return address;
-}
-
-void initializeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Poco::Net::initializeSSL();
-    // A peer that closes while we write must fail the write, not kill the process.
-    std::signal(SIGPIPE, SIG_IGN);
-  });
-}
-
-Context::Ptr makeContext(const std::string& caFile) {
-  initializeOnce();
-  if (!caFile.empty() && !Poco::File(caFile).exists()) {
-    throw std::runtime_error("the CA file " + caFile + " does not exist");
-  }
-  Context::Params params;
-  params.verificationMode = Context::VERIFY_RELAXED;  // the server's certificate is verified
-  params.verificationDepth = 9;
-  params.loadDefaultCAs = caFile.empty();
-  params.caLocation = caFile;
-  Context::Ptr context;
-  try {
-    context = new Context(Context::TLS_CLIENT_USE, params);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot load the CA file " + caFile + ": " + e.displayText());
-  }
-  context->requireMinimumProtocol(Context::PROTO_TLSV1_2);
-  context->enableExtendedCertificateVerification(true);
-  Context::InvalidCertificateHandlerPtr reject(new RecordingRejectHandler);
-  context->setInvalidCertificateHandler(reject);
-  Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, context);
-  return context;
-}
 
 bool isTransportHeader(const std::string& name) {
   return Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Content-Length") == 0 ||
@@ -175,7 +72,7 @@ std::string readBody(std::istream& stream, const Poco::Net::HTTPResponse& respon
 class PocoTransport final : public Transport {
  public:
   explicit PocoTransport(const TransportOptions& options)
-      : context_(makeContext(options.caFile)),
+      : context_(makeClientContext(options.caFile)),
         timeoutMs_(options.timeoutMs),
         timeout_(static_cast<Poco::Timespan::TimeDiff>(options.timeoutMs) * 1000),
         userAgent_(options.userAgent),
@@ -371,7 +268,7 @@ class PocoTransport final : public Transport {
                         "the server's certificate was rejected: it is not valid for the host name " +
                             target.host + " (" + target.where + ")"};
     }
-    return std::make_unique<Poco::Net::HTTPSClientSession>(secure);
+    return std::make_unique<AttachedHttpsSession>(secure, context_);
   }
 
   Context::Ptr context_;

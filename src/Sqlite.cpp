@@ -17,6 +17,9 @@ Connection::Connection(const std::string& path, int flags) : path_(path) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
+    if ((rc & 0xFF) == SQLITE_CANTOPEN) {
+      message += " (does its directory exist, and may this user write there?)";
+    }
     throw StoreError(path + ": cannot open database: " + message);
   }
   sqlite3_extended_result_codes(db_, 1);

@@ -172,7 +172,6 @@ Poco::Net::HTTPServerParams::Ptr serverParams() {
   params->setMaxQueued(kMaxQueued);
   params->setKeepAlive(false);
   params->setTimeout(kTimeout);
-  params->setServerName("relinkd");
   return params;
 }
 

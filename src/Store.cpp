@@ -102,11 +102,15 @@ struct JobStore::Impl {
     if (!readOnly) {
       db.exec("PRAGMA foreign_keys = ON");
       db.exec("PRAGMA journal_mode = WAL");
+      // Keep the -wal and -shm files when the last connection closes: a
+      // read-only reader (relinkctl run by another user) cannot create them.
+      int persist = 1;
+      sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
       // NORMAL may lose the last commits on power loss in WAL mode; a job
       // the daemon reported as saved must stay saved.
       db.exec("PRAGMA synchronous = FULL");
     }
-    std::int64_t version = db.queryInt("PRAGMA user_version");
+    std::int64_t version = readOnly ? firstRead() : db.queryInt("PRAGMA user_version");
     if (version == 0 && !readOnly) {
       sqlite::Transaction txn(db);
       version = db.queryInt("PRAGMA user_version");  // another process may have won
@@ -124,6 +128,19 @@ struct JobStore::Impl {
       throw StoreError(db.path() + ": database was written by a newer relinkd (schema " +
                        std::to_string(version) + "); this relinkd knows schema " +
                        std::to_string(kSchemaVersion) + " only. Install the newer relinkd.");
+    }
+  }
+
+  // The schema version; the first read of a read-only connection, where a
+  // reader without write access to the state directory finds out that it
+  // needs the -wal and -shm files.
+  std::int64_t firstRead() {
+    try {
+      return db.queryInt("PRAGMA user_version");
+    } catch (const StoreError& e) {
+      throw StoreError(std::string(e.what()) + " (reading a WAL database needs " + db.path() +
+                       "-wal and -shm to exist or to be creatable; they are kept once relinkd "
+                       "has run: run as the relinkd user or start relinkd once)");
     }
   }
 

@@ -1,5 +1,7 @@
 #include "Help.h"
 
+#include <cctype>
+
 #include "relinkd/Config.h"
 
 namespace relinkd::ctl {
@@ -88,8 +90,10 @@ void printUsage(std::ostream& out) {
 }
 
 void printCommandHelp(std::ostream& out, const CommandInfo& command) {
+  std::string summary = command.summary;
+  summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
   out << "Usage: relinkctl [OPTIONS] " << command.synopsis << "\n"
-      << command.summary << ".\n\n"
+      << summary << ".\n\n"
       << command.description << "\n\n";
   printCommonOptions(out);
 }

@@ -79,7 +79,9 @@ int runValidate(const Invocation& invocation, const Config& config) {
     } else if (problems.empty()) {
       std::cout << path << ": ok\n";
     } else {
-      for (const auto& p : problems) std::cout << path << ": " << p.field << ": " << p.problem << "\n";
+      for (const auto& p : problems) {
+        std::cout << path << ": " << p.field << ": " << p.problem << "\n";
+      }
     }
   }
   if (json) std::cout << toJsonText(results) << "\n";

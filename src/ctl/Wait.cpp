@@ -30,14 +30,13 @@ std::vector<Job> selectJobs(const std::vector<Job>& all, const std::vector<std::
   if (names.empty()) return all;
   std::vector<Job> selected;
   for (const auto& name : names) {
-    const auto it = std::find_if(all.begin(), all.end(), [&](const Job& j) { return j.name == name; });
+    const auto named = [&](const Job& j) { return j.name == name; };
+    const auto it = std::find_if(all.begin(), all.end(), named);
     if (it == all.end()) {
       unknown = name;
       return {};
     }
-    if (std::none_of(selected.begin(), selected.end(), [&](const Job& j) { return j.name == name; })) {
-      selected.push_back(*it);
-    }
+    if (std::none_of(selected.begin(), selected.end(), named)) selected.push_back(*it);
   }
   return selected;
 }
@@ -46,7 +45,8 @@ std::vector<Job> selectJobs(const std::vector<Job>& all, const std::vector<std::
 std::string progressLine(const std::vector<Job>& jobs, TimeMs now) {
   std::string line;
   for (const JobState state : kAllStates) {
-    const auto count = std::count_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.state == state; });
+    const auto count =
+        std::count_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.state == state; });
     if (count == 0) continue;
     if (!line.empty()) line += ", ";
     line += std::to_string(count) + " " + stateName(state);
@@ -81,7 +81,8 @@ void printOutcome(const std::vector<Job>& jobs) {
 }
 
 void printTimeout(const std::vector<Job>& jobs, std::int64_t timeoutMs) {
-  const auto open = std::count_if(jobs.begin(), jobs.end(), [](const Job& j) { return !isOver(j); });
+  const auto open =
+      std::count_if(jobs.begin(), jobs.end(), [](const Job& j) { return !isOver(j); });
   std::cout << "timed out after " << formatDuration(timeoutMs) << ": " << open << " of "
             << jobs.size() << " " << jobsWord(jobs.size()) << " not finished:\n";
   for (const auto& job : jobs) {

@@ -20,7 +20,8 @@ const std::map<std::string, Command> kCommands = {
 int showUsageError(const UsageError& error) {
   printError(error.what());
   if (const CommandInfo* command = findCommand(error.command())) {
-    printCommandHelp(std::cerr, *command);
+    std::cerr << "Usage: relinkctl [OPTIONS] " << command->synopsis << "\n"
+              << "Run \"relinkctl help " << command->name << "\" for details.\n";
   } else {
     printUsage(std::cerr);
   }

@@ -63,7 +63,7 @@ class RelinkdApp : public Poco::Util::ServerApplication {
       std::cout << "relinkd: configuration OK (" << configPath_ << ")\n";
       return EXIT_OK;
     }
-    return run(config, token);
+    return runDaemon(config, token);
   }
 
  private:
@@ -105,7 +105,7 @@ class RelinkdApp : public Poco::Util::ServerApplication {
     return {config, token};
   }
 
-  int run(const Config& config, const std::string& token) {
+  int runDaemon(const Config& config, const std::string& token) {
     Poco::Logger& log = Poco::Logger::get("relinkd");
     Daemon daemon(config, token);
     try {

@@ -2,11 +2,13 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/SecureStreamSocketImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
 
 #include <sstream>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace relinkd::fakeapi {
 namespace {
@@ -22,16 +24,25 @@ Poco::Net::StreamSocket detach(Poco::Net::HTTPServerRequest& request,
   return impl.detachSocket();
 }
 
-Poco::Net::SecureStreamSocketImpl* secureImpl(Poco::Net::StreamSocket& socket) {
-  return dynamic_cast<Poco::Net::SecureStreamSocketImpl*>(socket.impl());
-}
-
 void sendAll(Poco::Net::StreamSocket& socket, const std::string& data) {
   std::size_t sent = 0;
   while (sent < data.size()) {
     int n = socket.sendBytes(data.data() + sent, static_cast<int>(data.size() - sent));
     if (n <= 0) return;
     sent += static_cast<std::size_t>(n);
+  }
+}
+
+// Ends the connection: FIN (after a TLS close_notify) unless it was reset.
+// Errors mean the peer is gone already, which is all a fault wants.
+void closeQuietly(Poco::Net::StreamSocket& socket) {
+  try {
+    socket.shutdown();
+  } catch (const Poco::Exception&) {
+  }
+  try {
+    socket.close();
+  } catch (const Poco::Exception&) {
   }
 }
 
@@ -49,23 +60,22 @@ void resetConnection(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) {
   Poco::Net::StreamSocket socket = detach(request, response);
   socket.setLinger(true, 0);
-  // abort() closes the TCP connection without a TLS close_notify, so the
-  // peer sees the reset and nothing else.
-  if (auto* secure = secureImpl(socket)) {
-    secure->abort();
+  // dup2 drops the descriptor's last reference to the connection, which with
+  // SO_LINGER 0 sends the RST at once. The descriptor then holds a fresh
+  // unconnected socket, so what closeQuietly does (a TLS close_notify,
+  // shutdown) reaches nobody.
+  int spare = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (spare >= 0) {
+    ::dup2(spare, socket.impl()->sockfd());
+    ::close(spare);
   }
-  socket.close();
+  closeQuietly(socket);
 }
 
 void closeConnection(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) {
   Poco::Net::StreamSocket socket = detach(request, response);
-  try {
-    socket.shutdown();
-  } catch (const Poco::Exception&) {
-    // The peer may be gone already; closing is all that is left to do.
-  }
-  socket.close();
+  closeQuietly(socket);
 }
 
 void sendTruncated(Poco::Net::HTTPServerRequest& request,
@@ -81,11 +91,10 @@ void sendTruncated(Poco::Net::HTTPServerRequest& request,
   Poco::Net::StreamSocket socket = detach(request, response);
   try {
     sendAll(socket, out.str() + reply.body);
-    socket.shutdown();
   } catch (const Poco::Exception&) {
     // The peer hung up first; the fault has done its job.
   }
-  socket.close();
+  closeQuietly(socket);
 }
 
 }  // namespace relinkd::fakeapi

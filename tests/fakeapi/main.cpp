@@ -31,16 +31,23 @@ namespace {
 constexpr int kMaxThreads = 32;
 constexpr int kBacklog = 64;
 
+// Bound without SO_REUSEPORT (which Poco's ServerSocket(address) sets), so
+// that a port already in use is an error rather than a shared port.
 std::unique_ptr<Poco::Net::ServerSocket> listenOn(const Options& options) {
   Poco::Net::SocketAddress address(options.host, options.port);
+  std::unique_ptr<Poco::Net::ServerSocket> socket;
   if (options.tlsCert.empty()) {
-    return std::make_unique<Poco::Net::ServerSocket>(address, kBacklog);
+    socket = std::make_unique<Poco::Net::ServerSocket>();
+  } else {
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(
+        Poco::Net::Context::TLS_SERVER_USE, options.tlsKey, options.tlsCert, "",
+        Poco::Net::Context::VERIFY_NONE);
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
   }
-  Poco::Net::Context::Ptr context = new Poco::Net::Context(
-      Poco::Net::Context::TLS_SERVER_USE, options.tlsKey, options.tlsCert, "",
-      Poco::Net::Context::VERIFY_NONE);
-  context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-  return std::make_unique<Poco::Net::SecureServerSocket>(address, kBacklog, context);
+  socket->bind(address, true, false);
+  socket->listen(kBacklog);
+  return socket;
 }
 
 // Written to a temporary file and renamed, so a reader never sees half a port.
@@ -121,8 +128,7 @@ int main(int argc, char** argv) {
   try {
     status = serve(options, signals);
   } catch (const Poco::Exception& e) {
-    std::cerr << "relinkd-fakeapi: cannot serve on " << options.host << ":" << options.port
-              << ": " << e.displayText() << "\n";
+    std::cerr << "relinkd-fakeapi: cannot start: " << e.displayText() << "\n";
   }
   Poco::Net::uninitializeSSL();
   return status;

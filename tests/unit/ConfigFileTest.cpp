@@ -159,8 +159,8 @@ TEST_CASE("readToken: the first line, surrounding whitespace removed") {
     CHECK(readToken(dir.write("token", content)) == expected);
   }
   // Exactly 64 KiB is still allowed.
-  CHECK(readToken(dir.write("token", kToken + "\n" + std::string(65536 - kToken.size() - 1, 'x'))) ==
-        kToken);
+  const std::string full = kToken + "\n" + std::string(65536 - kToken.size() - 1, 'x');
+  CHECK(readToken(dir.write("token", full)) == kToken);
 }
 
 TEST_CASE("readToken: refuses files that cannot hold a token, without showing it") {

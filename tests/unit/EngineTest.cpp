@@ -244,11 +244,14 @@ TEST_CASE("Engine: the job file is a declaration") {
     Job restarted = h.job("eu");
     CHECK(restarted.state == JobState::kQueued);
     CHECK_FALSE(restarted.remoteJobId);
-    CHECK(restarted.attempts == 0);
+    CHECK(restarted.attempts == 1);  // counted afresh: the new content's first submission
     Dispatch submit = h.executor.take();
     CHECK(submit.request.body.find("\"createBackup\":true") != std::string::npos);
     auto history = h.store->history("eu");
     CHECK(history.front().action == "created");
+    bool changed = false;
+    for (const HistoryEntry& entry : history) changed |= entry.action == "file-changed";
+    CHECK(changed);
     CHECK(history.back().action == "submit");
   }
   SUBCASE("a removed file cancels an unfinished job") {

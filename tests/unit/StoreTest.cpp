@@ -16,7 +16,8 @@ namespace {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relinkd-store-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "relinkd-store-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -281,6 +282,27 @@ TEST_CASE("JobStore: reopening the file keeps jobs, history and site limits") {
   REQUIRE(reopened.history("full").size() == 1);
   CHECK(reopened.history("full")[0].httpStatus == 202);
   CHECK(reopened.siteLimits().at("s-1") == 99);
+}
+
+TEST_CASE("JobStore: the database is in WAL mode and keeps its -wal and -shm files") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    JobStore store(path);
+    Job job = minimalJob("a");
+    REQUIRE(store.save(job, std::nullopt));
+  }
+  // A reader without write access to the directory cannot create them.
+  CHECK(std::filesystem::exists(path + "-wal"));
+  CHECK(std::filesystem::exists(path + "-shm"));
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 TEST_CASE("JobStore: a database from a newer relinkd is refused") {

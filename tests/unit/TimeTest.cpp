@@ -141,7 +141,8 @@ TEST_CASE("parseTime: agrees with a day-by-day count from 1970 to 2400") {
         std::snprintf(text, sizeof text, "%04d-%02d-%02dT00:00:00Z", y, m, d);
         const auto parsed = parseTime(text);
         const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        const int length = m == 2 ? (leap ? 29 : 28) : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31;
+        const bool shortMonth = m == 4 || m == 6 || m == 9 || m == 11;
+        const int length = m == 2 ? (leap ? 29 : 28) : shortMonth ? 30 : 31;
         if (d > length) {
           if (parsed) FAIL_CHECK("accepted an impossible date: " << text);
           continue;
