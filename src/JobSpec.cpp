@@ -21,13 +21,11 @@ using Poco::JSON::Object;
 constexpr int kMaxDepth = 16;
 constexpr std::size_t kMaxSiteIdLength = 128;
 constexpr std::size_t kMaxUnknownReported = 10;
+// In the order of the rules, which is the order problems are reported in.
 constexpr const char* kKnownFields[] = {
-    "siteId",           "product",      "productURL", "destinationURL", "migratedFrom",
+    "siteId",       "product",          "productURL",   "destinationURL", "migratedFrom",
     "migratedFromOverride", "recreateAsRemote", "createBackup", "migratedAt", "deadline"};
 constexpr const char* kNotAnObject = "must be a JSON object ({...}) at the top level";
-constexpr const char* kKnownList =
-    "siteId, product, productURL, destinationURL, migratedFrom, migratedFromOverride, "
-    "recreateAsRemote, createBackup, migratedAt, deadline";
 
 bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
@@ -91,7 +89,12 @@ bool nestsDeeperThan(std::string_view s, int limit) {
 // (Poco itself keeps the last one silently).
 class DuplicateKeyHandler : public Poco::JSON::ParseHandler {
  public:
-  void reset() override { depth_ = 0; seen_.clear(); duplicates_.clear(); ParseHandler::reset(); }
+  void reset() override {
+    depth_ = 0;
+    seen_.clear();
+    duplicates_.clear();
+    ParseHandler::reset();
+  }
   void startObject() override { ++depth_; ParseHandler::startObject(); }
   void endObject() override { --depth_; ParseHandler::endObject(); }
   void startArray() override { ++depth_; ParseHandler::startArray(); }
@@ -230,7 +233,11 @@ std::string unknownFieldProblem(const std::string& name) {
       return std::string("unknown field; did you mean ") + known + "? (field names are case-sensitive)";
     }
   }
-  return std::string("unknown field; known fields are ") + kKnownList;
+  std::string problem = "unknown field; known fields are ";
+  for (const char* known : kKnownFields) {
+    problem += std::string(known == kKnownFields[0] ? "" : ", ") + known;
+  }
+  return problem;
 }
 
 void reportUnknownFields(FieldReader& reader) {

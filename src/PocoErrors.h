@@ -59,12 +59,17 @@ inline bool isConnectionLoss(const Poco::Exception& e) {
          (dynamic_cast<const Poco::Net::MessageException*>(&e) && contains(text, "EOF"));
 }
 
+// The exception's own text, without the class name Poco puts in front.
+inline std::string detail(const Poco::Exception& e) {
+  return e.message().empty() ? e.displayText() : e.message();
+}
+
 inline std::string certificateReason(const Poco::Exception& e, const std::string& host) {
   if (!lastCertificateError().empty()) return lastCertificateError();
   if (dynamic_cast<const Poco::Net::CertificateValidationException*>(&e)) {
     return "it is not valid for the host name " + host;
   }
-  return e.message().empty() ? e.displayText() : e.message();
+  return detail(e);
 }
 
 inline SendFailure classify(const Poco::Exception& e, const std::string& host,
@@ -75,11 +80,14 @@ inline SendFailure classify(const Poco::Exception& e, const std::string& host,
     return {TE::kCertificateRejected,
             "the server's certificate was rejected: " + certificateReason(e, host) + at};
   }
+  if (dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
+    return {TE::kConnectionReset, "the server closed the connection without answering" + at};
+  }
   if (isConnectionLoss(e)) {
     return {TE::kConnectionReset, "the connection was closed before the response was complete" + at};
   }
   if (dynamic_cast<const Poco::Net::SSLException*>(&e)) {
-    return {TE::kTls, "TLS failed: " + e.displayText() + at};
+    return {TE::kTls, "the TLS handshake or session failed: " + detail(e) + at};
   }
   if (dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e)) {
     return {TE::kConnectionRefused, "connection refused" + at};

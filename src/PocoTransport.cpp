@@ -43,43 +43,88 @@ bool isTransportHeader(const std::string& name) {
          Poco::icompare(name, "Connection") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0;
 }
 
-// Whether the end of the body is known without the server closing.
-bool isFramed(const Poco::Net::HTTPResponse& response) {
-  const int status = response.getStatus();
-  return response.hasContentLength() || response.getChunkedTransferEncoding() ||
-         status < 200 || status == 204 || status == 304;
+std::int64_t positive(std::int64_t timeoutMs) {
+  if (timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
+  return timeoutMs;
 }
 
-std::string readBody(std::istream& stream, const Poco::Net::HTTPResponse& response,
-                     const Target& target) {
+// Whether the status allows a body (RFC 9112 section 6.3).
+bool mayHaveBody(int status) { return status >= 200 && status != 204 && status != 304; }
+
+void checkSize(const std::string& body, const Target& target) {
+  if (body.size() > kMaxResponseBytes) {
+    throw SendFailure{TransportError::kOther, "response too large (over 1 MiB) from " + target.where};
+  }
+}
+
+SendFailure closedEarly(const Target& target) {
+  return {TransportError::kConnectionReset,
+          "connection closed before the response was complete (" + target.where + ")"};
+}
+
+Poco::Net::HTTPRequest makeRequest(const HttpRequest& request, const Target& target,
+                                   const std::string& userAgent) {
+  Poco::Net::HTTPRequest out(request.method, target.pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+  out.setHost(target.host, target.port);
+  out.set("User-Agent", userAgent);
+  for (const auto& [name, value] : request.headers) {
+    if (!isTransportHeader(name)) out.set(name, value);
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
+  }
+  out.setKeepAlive(true);
+  return out;
+}
+
+// A body delimited by Content-Length or by the end of the connection.
+std::string readDelimitedBody(std::istream& stream, const Poco::Net::HTTPResponse& response,
+                              const Target& target) {
+  stream.exceptions(std::ios::badbit);  // Poco's socket errors propagate instead of ending the body
   std::string body;
   char buffer[16 * 1024];
   while (stream.read(buffer, sizeof buffer), stream.gcount() > 0) {
     body.append(buffer, static_cast<std::size_t>(stream.gcount()));
-    if (body.size() > kMaxResponseBytes) {
-      throw SendFailure{TransportError::kOther,
-                        "response too large (over 1 MiB) from " + target.where};
-    }
+    checkSize(body, target);
   }
   if (response.hasContentLength() &&
       static_cast<Poco::Int64>(body.size()) < response.getContentLength64()) {
-    throw SendFailure{TransportError::kConnectionReset,
-                      "connection closed before the response was complete (" + target.where + ")"};
+    throw closedEarly(target);
   }
   return body;
+}
+
+// A chunked body, read from the socket past Poco's stream (which would take
+// a connection closed mid-body for the end of the body). Returns whether the
+// connection ended cleanly after it, ready for another exchange.
+bool readChunkedBody(HTTPClientSession& session, const Target& target, std::string& body) {
+  ChunkedDecoder decoder;
+  Poco::Buffer<char> buffered(0);
+  session.drainBuffer(buffered);
+  std::size_t unused = buffered.size() - decoder.feed(buffered.begin(), buffered.size(), body);
+  char buffer[16 * 1024];
+  while (!decoder.done()) {
+    if (decoder.malformed()) {
+      throw SendFailure{TransportError::kOther, "malformed chunked response (" + target.where + ")"};
+    }
+    checkSize(body, target);
+    const int n = session.socket().receiveBytes(buffer, sizeof buffer);
+    if (n <= 0) throw closedEarly(target);
+    unused = static_cast<std::size_t>(n) - decoder.feed(buffer, static_cast<std::size_t>(n), body);
+  }
+  checkSize(body, target);
+  return unused == 0;
 }
 
 class PocoTransport final : public Transport {
  public:
   explicit PocoTransport(const TransportOptions& options)
-      : context_(makeClientContext(options.caFile)),
-        timeoutMs_(options.timeoutMs),
-        timeout_(static_cast<Poco::Timespan::TimeDiff>(options.timeoutMs) * 1000),
+      : timeoutMs_(positive(options.timeoutMs)),
+        timeout_(static_cast<Poco::Timespan::TimeDiff>(timeoutMs_) * 1000),
+        context_(makeClientContext(options.caFile)),
         userAgent_(options.userAgent),
         proxy_(parseProxy(options.proxy)),
-        pool_(kMaxIdlePerKey, kMaxIdleAge) {
-    if (options.timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
-  }
+        pool_(kMaxIdlePerKey, kMaxIdleAge) {}
 
   HttpResult send(const HttpRequest& request) override {
     const auto start = std::chrono::steady_clock::now();
@@ -105,30 +150,28 @@ class PocoTransport final : public Transport {
   };
 
   HttpResult attempt(const HttpRequest& request) {
-    HttpResult result;
+    AbortHandle handle;
+    Target target;
     SendFailure failure{TransportError::kOther, ""};
     try {
-      const Target target = parseTarget(request.url);
-      AbortHandle handle;
-      try {
-        InFlight inFlight(pool_, handle);
-        if (!handle.aborted()) {
-          result.response = perform(request, target, handle);
-          return result;
-        }
-      } catch (const SendFailure& f) {
-        failure = f;
-      } catch (const Poco::Exception& e) {
-        failure = poco_errors::classify(e, target.host, target.where, timeoutMs_);
-      } catch (const std::exception& e) {
-        failure = {TransportError::kOther, std::string(e.what()) + " (" + target.where + ")"};
-      }
-      if (handle.aborted()) {
-        failure = {TransportError::kAborted, "interrupted by shutdown (" + target.where + ")"};
+      target = parseTarget(request.url);
+      InFlight inFlight(pool_, handle);
+      if (!handle.aborted()) {
+        HttpResult result;
+        result.response = perform(request, target, handle);
+        return result;
       }
     } catch (const SendFailure& f) {
       failure = f;
+    } catch (const Poco::Exception& e) {
+      failure = poco_errors::classify(e, target.host, target.where, timeoutMs_);
+    } catch (const std::exception& e) {
+      failure = {TransportError::kOther, e.what() + (" (" + target.where + ")")};
     }
+    if (handle.aborted()) {
+      failure = {TransportError::kAborted, "interrupted by shutdown (" + target.where + ")"};
+    }
+    HttpResult result;
     result.error = failure.error;
     result.errorMessage = failure.message;
     return result;
@@ -164,17 +207,7 @@ class PocoTransport final : public Transport {
 
   HttpResponse roundTrip(HTTPClientSession& session, const HttpRequest& request,
                          const Target& target, bool& answered, bool& reusable) {
-    Poco::Net::HTTPRequest out(request.method, target.pathAndQuery,
-                               Poco::Net::HTTPMessage::HTTP_1_1);
-    out.setHost(target.host, target.port);
-    out.set("User-Agent", userAgent_);
-    for (const auto& [name, value] : request.headers) {
-      if (!isTransportHeader(name)) out.set(name, value);
-    }
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-      out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
-    }
-    out.setKeepAlive(true);
+    Poco::Net::HTTPRequest out = makeRequest(request, target, userAgent_);
     std::ostream& body = session.sendRequest(out);
     body.exceptions(std::ios::badbit);
     body.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
@@ -182,19 +215,25 @@ class PocoTransport final : public Transport {
     Poco::Net::HTTPResponse in;
     std::istream& stream = session.receiveResponse(in);
     answered = true;
-    stream.exceptions(std::ios::badbit);
     HttpResponse response;
     response.status = in.getStatus();
     for (const auto& [name, value] : in) response.headers.emplace_back(name, value);
-    response.body = readBody(stream, in, target);
-    reusable = in.getKeepAlive() && isFramed(in);
+    if (!mayHaveBody(in.getStatus())) {
+      reusable = in.getKeepAlive();
+    } else if (in.getChunkedTransferEncoding()) {
+      reusable = readChunkedBody(session, target, response.body) && in.getKeepAlive();
+    } else {
+      response.body = readDelimitedBody(stream, in, target);
+      reusable = in.getKeepAlive() && in.hasContentLength();
+    }
     return response;
   }
 
   PooledConnection connect(const Target& target, AbortHandle& handle) {
     lastCertificateError().clear();
-    StreamSocket socket = target.secure && proxy_ ? openTunnel(target, handle)
-                                                  : openDirect(target, handle);
+    // The proxy cannot reach our loopback, and plain http is loopback only.
+    const bool viaProxy = proxy_ && target.secure && !isLoopbackName(target.host);
+    StreamSocket socket = viaProxy ? openTunnel(target, handle) : openDirect(target, handle);
     PooledConnection connection;
     connection.fd = socket.impl()->sockfd();
     if (target.secure) {
@@ -271,9 +310,9 @@ class PocoTransport final : public Transport {
     return std::make_unique<AttachedHttpsSession>(secure, context_);
   }
 
-  Context::Ptr context_;
   std::int64_t timeoutMs_;
   Poco::Timespan timeout_;
+  Context::Ptr context_;
   std::string userAgent_;
   std::optional<ProxyAddress> proxy_;
   ConnectionPool pool_;

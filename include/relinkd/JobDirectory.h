@@ -42,8 +42,11 @@ class DirectoryWatcher {
 
   // Starts watching dir. onName gets a job file name (isJobFileName) that
   // was written, moved in, removed, moved out or changed attributes;
-  // onRescan is called after a queue overflow. Throws std::runtime_error
-  // when the watch cannot be set up.
+  // onRescan is called after a queue overflow, when the directory itself is
+  // removed or moved away, and when it is watched again after that (the
+  // thread retries the path every second meanwhile). Callbacks should not
+  // throw; an exception from one is logged and watching goes on. Throws
+  // std::runtime_error when the watch cannot be set up.
   DirectoryWatcher(const std::string& dir, NameCallback onName, RescanCallback onRescan);
   ~DirectoryWatcher();  // stops and joins the thread promptly
   DirectoryWatcher(const DirectoryWatcher&) = delete;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -225,6 +226,32 @@ TEST_CASE("PocoTransport: keep-alive connections are reused") {
   CHECK(server.connections() == 1);
 }
 
+TEST_CASE("PocoTransport: concurrent sends share the pool") {
+  EchoServer server;
+  auto http = transport();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const std::string body = std::to_string(t) + "-" + std::to_string(i);
+        HttpResult result = http->send(HttpRequest{"POST", server.url("http", "/c"), {}, body});
+        if (result.error != TransportError::kNone || result.response.body != body) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(failures == 0);
+  CHECK(server.connections() <= 4);
+}
+
+TEST_CASE("PocoTransport: https to a server that does not speak TLS is a TLS failure") {
+  EchoServer server;
+  HttpResult result = transport()->send(get(server.url("https", "/")));
+  CHECK_MESSAGE(result.error == TransportError::kTls, result.errorMessage);
+  CHECK(result.errorMessage.find("127.0.0.1:" + std::to_string(server.port())) != std::string::npos);
+}
+
 TEST_CASE("PocoTransport: a response over 1 MiB is refused") {
   EchoServer server;
   HttpResult result = transport()->send(get(server.url("http", "/big")));
@@ -247,6 +274,7 @@ TEST_CASE("PocoTransport: a server that closes without answering is a reset") {
   RawServer server([](RawServer& self, Poco::Net::StreamSocket& socket) { self.readHead(socket); });
   HttpResult result = transport()->send(get(server.url()));
   CHECK_MESSAGE(result.error == TransportError::kConnectionReset, result.errorMessage);
+  CHECK(result.errorMessage.find("without answering") != std::string::npos);
   CHECK(server.connections() == 1);  // a fresh connection is never retried
 }
 
@@ -260,14 +288,46 @@ TEST_CASE("PocoTransport: a body shorter than its Content-Length is a reset") {
   CHECK(result.errorMessage.find("before the response was complete") != std::string::npos);
 }
 
-TEST_CASE("PocoTransport: a chunked body cut short is a reset") {
+TEST_CASE("PocoTransport: a chunked body is complete only with its last chunk") {
+  struct Case {
+    const char* name;
+    std::string body;
+    TransportError error;
+  };
+  const Case cases[] = {
+      {"complete, with an extension and a trailer",
+       "5;x=y\r\nhello\r\n1\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n", TransportError::kNone},
+      {"cut inside a chunk", "5\r\nhel", TransportError::kConnectionReset},
+      {"cut between chunks", "5\r\nhello\r\n", TransportError::kConnectionReset},
+      {"cut before the final blank line", "5\r\nhello\r\n0\r\n", TransportError::kConnectionReset},
+      {"malformed size", "zz\r\nhello\r\n0\r\n\r\n", TransportError::kOther},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    RawServer server([&c](RawServer& self, Poco::Net::StreamSocket& socket) {
+      self.readHead(socket);
+      RawServer::answer(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + c.body);
+    });
+    HttpResult result = transport()->send(get(server.url()));
+    CHECK_MESSAGE(result.error == c.error, result.errorMessage);
+    if (c.error == TransportError::kNone) CHECK(result.response.body == "hello!");
+  }
+}
+
+TEST_CASE("PocoTransport: a connection is reused after a chunked body") {
   RawServer server([](RawServer& self, Poco::Net::StreamSocket& socket) {
-    self.readHead(socket);
-    RawServer::answer(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc");
+    while (!self.readHead(socket).empty()) {
+      RawServer::answer(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "2\r\nok\r\n0\r\n\r\n");
+    }
   });
-  HttpResult result = transport()->send(get(server.url()));
-  CHECK_MESSAGE(result.error == TransportError::kConnectionReset, result.errorMessage);
-  CHECK(result.response.body.empty());
+  auto http = transport();
+  for (int i = 0; i < 3; ++i) {
+    HttpResult result = http->send(get(server.url()));
+    REQUIRE_MESSAGE(result.error == TransportError::kNone, result.errorMessage);
+    CHECK(result.response.body == "ok");
+  }
+  CHECK(server.connections() == 1);
 }
 
 TEST_CASE("PocoTransport: a reused connection the server closed is retried once, fresh") {
@@ -375,7 +435,8 @@ TEST_CASE("PocoTransport: a CA file that is missing or not PEM is refused at sta
 }
 
 // A throw-away CA and two server certificates signed by it, made with the
-// openssl command: "good" for localhost and 127.0.0.1, "wrong" for another name.
+// openssl command: "good" for localhost, 127.0.0.1 and relinkd.test (a name
+// only the test proxy knows), "wrong" for another name.
 class TestPki {
  public:
   TestPki() {
@@ -385,7 +446,7 @@ class TestPki {
     available_ = run("openssl version") &&
                  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
                      " -days 2 -subj /CN=relinkd-test-ca -keyout ca.key -out ca.pem") &&
-                 issue("good", "DNS:localhost,IP:127.0.0.1") && issue("wrong", "DNS:wrong.example");
+                 issue("good", "DNS:localhost,DNS:relinkd.test,IP:127.0.0.1") && issue("wrong", "DNS:wrong.example");
   }
   ~TestPki() { std::filesystem::remove_all(dir_); }
   bool available() const { return available_; }
@@ -459,15 +520,18 @@ TEST_CASE("PocoTransport: https verifies the certificate and the host name") {
     options.caFile = pki.file("ca.pem");
     options.proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
     auto https = makePocoTransport(options);
-    const std::string url = "https://localhost:" + std::to_string(server.port()) + "/tunnelled";
+    const std::string url = "https://relinkd.test:" + std::to_string(server.port()) + "/tunnelled";
     for (int i = 0; i < 2; ++i) {
       HttpResult result = https->send(get(url));
       REQUIRE_MESSAGE(result.error == TransportError::kNone, result.errorMessage);
       CHECK(result.response.header("X-Uri") == "/tunnelled");
     }
+    // Loopback targets never go through the proxy.
+    CHECK(https->send(get(server.url("https", "/direct"))).error == TransportError::kNone);
     CHECK(proxy.connections() == 1);
     REQUIRE(proxy.heads().size() == 1);
-    CHECK(proxy.heads()[0].rfind("CONNECT localhost:" + std::to_string(server.port()), 0) == 0);
+    CHECK(proxy.heads()[0].rfind("CONNECT relinkd.test:" + std::to_string(server.port()), 0) == 0);
+    CHECK(server.connections() == 2);
     https.reset();  // closes the tunnel, which ends the relay
   }
   SUBCASE("plain http to a TLS server fails without hanging") {
