@@ -102,10 +102,22 @@ daemon_pid=$!
 echo "relinkd (pid $daemon_pid) is working on ${#examples[@]} job(s) against the fake API at https://127.0.0.1:$port"
 echo "daemon log: $work/relinkd.log (removed when the demo ends)"
 
+# Wait until relinkd has taken up every example (its database exists and the
+# directory has been scanned) before asking relinkctl to wait for them.
+job_count() {
+  "$bin/relinkctl" "${config[@]}" list --json 2>/dev/null |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0
+}
+for _ in $(seq 200); do
+  [[ $(job_count) -ge ${#examples[@]} ]] && break
+  kill -0 "$daemon_pid" 2>/dev/null || { echo "demo: relinkd exited early" >&2; exit 1; }
+  sleep 0.1
+done
+
 status=0
 "$bin/relinkctl" "${config[@]}" wait --timeout=120s || status=$?
 echo
-"$bin/relinkctl" "${config[@]}" list
+"$bin/relinkctl" "${config[@]}" list || true
 
 kill -TERM "$daemon_pid"
 daemon_status=0

@@ -186,7 +186,7 @@ def basic_auth(token):
 
 
 class FakeApi:
-    def __init__(self, directory, cert, key, ca, token_file, args=()):
+    def __init__(self, directory, cert, key, ca, token_file, args=(), check_hostname=True):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         port_file = self.directory / "port"
@@ -207,6 +207,7 @@ class FakeApi:
         self.port = int(wait_until(port, 10, lambda: "relinkd-fakeapi's port file"))
         self.url = f"https://127.0.0.1:{self.port}"
         context = ssl.create_default_context(cafile=str(ca))
+        context.check_hostname = check_hostname  # the chain is verified regardless
         self._opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
 
@@ -273,7 +274,7 @@ def make_fake(tmp_path, tls, secrets):
             "wrong-name": (tls.wrong_name_cert, tls.wrong_name_key, tls.ca),
         }[cert]
         fake = FakeApi(tmp_path / f"fake{len(started)}", *cert_key_ca,
-                       secrets.token_file, args)
+                       secrets.token_file, args, check_hostname=(cert != "wrong-name"))
         started.append(fake)
         return fake
 

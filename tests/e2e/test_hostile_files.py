@@ -17,8 +17,11 @@ HOSTILE = {
             ("64 kib", "too large", "larger")),
     "garbage": (lambda d: write_bytes(d, "garbage.json", random.Random(7).randbytes(4096)),
                 ("utf-8", "json", "nul")),
+    # 100000 bytes: over the size limit before its depth matters.
     "nested": (lambda d: write_bytes(d, "nested.json", b"[" * 100000),
-               ("nest", "deep", "json")),
+               ("64 kib", "too large", "larger")),
+    "deep": (lambda d: write_bytes(d, "deep.json", b"[" * 60000 + b"]" * 5000),
+             ("nest", "deep")),
     "bad-utf8": (lambda d: write_bytes(
         d, "bad-utf8.json",
         json.dumps(job_spec(siteId="site-PLACEHOLDER")).encode().replace(
