@@ -28,8 +28,9 @@ sigset_t controlSignals() {
 
 class RelinkdApp : public Poco::Util::ServerApplication {
  protected:
+  // ServerApplication's --daemon/--pidfile/--umask are left out on purpose:
+  // relinkd runs in the foreground under systemd (Type=notify).
   void defineOptions(OptionSet& options) override {
-    ServerApplication::defineOptions(options);
     options.addOption(Option("config", "c", "configuration file (default " + std::string(kDefaultConfigPath) + ")")
                           .argument("FILE").repeatable(false).callback(
                               Poco::Util::OptionCallback<RelinkdApp>(this, &RelinkdApp::onConfig)));
@@ -86,6 +87,7 @@ class RelinkdApp : public Poco::Util::ServerApplication {
     help.setFooter("Configuration keys, job files and states: see README.md. Exit code 78 means a "
                    "configuration error; the message names the key.");
     help.format(std::cout);
+    std::cout << "\n";
     stopOptionsProcessing();
     exitNow_ = true;
   }
@@ -153,5 +155,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   relinkd::RelinkdApp app;
-  return app.run(argc, argv);
+  try {
+    app.init(argc, argv);
+  } catch (const Poco::Exception& error) {
+    std::cerr << "relinkd: " << error.displayText() << " (see relinkd --help)\n";
+    return Poco::Util::Application::EXIT_USAGE;
+  }
+  return static_cast<Poco::Util::Application&>(app).run();
 }
