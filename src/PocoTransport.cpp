@@ -36,6 +36,8 @@ using Poco::Net::StreamSocket;
 
 constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
 constexpr std::size_t kMaxIdlePerKey = 8;
+// Servers close idle connections after a few seconds to a minute; an older
+// one would mostly cost a failed attempt before the retry.
 constexpr std::chrono::seconds kMaxIdleAge{10};
 
 bool isTransportHeader(const std::string& name) {
@@ -94,9 +96,9 @@ std::string readDelimitedBody(std::istream& stream, const Poco::Net::HTTPRespons
   return body;
 }
 
-// A chunked body, read from the socket past Poco's stream (which would take
-// a connection closed mid-body for the end of the body). Returns whether the
-// connection ended cleanly after it, ready for another exchange.
+// A chunked body, read from the socket past Poco's stream (which takes a
+// connection closed mid-body for the end of the body). Returns whether nothing
+// followed the body, so that the connection can carry another exchange.
 bool readChunkedBody(HTTPClientSession& session, const Target& target, std::string& body) {
   ChunkedDecoder decoder;
   Poco::Buffer<char> buffered(0);

@@ -171,7 +171,7 @@ void relay(Poco::Net::StreamSocket& a, Poco::Net::StreamSocket& b) {
     Poco::Net::Socket::SocketList readable{a, b}, writable, failed;
     if (Poco::Net::Socket::select(readable, writable, failed, Poco::Timespan(5, 0)) == 0) return;
     for (Poco::Net::Socket& from : readable) {
-      const int n = static_cast<Poco::Net::StreamSocket&>(from).receiveBytes(buffer, sizeof buffer);
+      const int n = Poco::Net::StreamSocket(from).receiveBytes(buffer, sizeof buffer);
       if (n <= 0) return;
       (from == a ? b : a).sendBytes(buffer, n);
     }
