@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libpoco-dev libsqlite3-dev doctest-dev libsystemd-dev
-  openssl ca-certificates sqlite3
+  openssl ca-certificates sqlite3 file procps
   python3 python3-pytest
   systemd
 )
