@@ -128,37 +128,70 @@ Engine::Inbox Engine::takeInbox() {
   return taken;
 }
 
+// Consumes the inbox item by item: when the store fails midway, what is
+// left goes back (restoreInbox) and is handled at the next step.
 void Engine::applyInbox(Inbox& inbox) {
-  for (const Completion& completion : inbox.completions) handle(completion);
-  if (inbox.settings) settings_ = *inbox.settings;
+  while (!inbox.completions.empty()) {
+    handle(inbox.completions.front());
+    inbox.completions.pop_front();
+  }
+  if (inbox.settings) {
+    settings_ = *inbox.settings;
+    inbox.settings.reset();
+  }
   if (inbox.credentials) {
     const bool changed = inbox.credentials->token != credentials_.token ||
                          inbox.credentials->email != credentials_.email;
     credentials_ = *inbox.credentials;
     if (changed) resumeAll("the API token or e-mail changed");
+    inbox.credentials.reset();
   }
-  if (inbox.resume) resumeAll("the configuration was reloaded (SIGHUP)");
+  if (inbox.resume) {
+    resumeAll("the configuration was reloaded (SIGHUP)");
+    inbox.resume = false;
+  }
   const MonoMs mono = clock_.monoNow();
   if (inbox.rescan || mono >= nextRescan_) {
     scanAll();
     nextRescan_ = mono + settings_.rescanIntervalMs;
-  } else {
-    for (const std::string& file : inbox.files)
-      reconcile(jobNameOf(file), scanJobFile(settings_.jobsDir, file));
+    inbox.rescan = false;
+    inbox.files.clear();
   }
+  while (!inbox.files.empty()) {
+    const std::string file = *inbox.files.begin();
+    reconcile(jobNameOf(file), scanJobFile(settings_.jobsDir, file));
+    inbox.files.erase(inbox.files.begin());
+  }
+}
+
+void Engine::restoreInbox(Inbox& rest) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Completion& later : inbox_.completions) rest.completions.push_back(std::move(later));
+  inbox_.completions = std::move(rest.completions);
+  inbox_.files.insert(rest.files.begin(), rest.files.end());
+  inbox_.rescan |= rest.rescan;
+  inbox_.resume |= rest.resume;
+  if (!inbox_.credentials) inbox_.credentials = std::move(rest.credentials);
+  if (!inbox_.settings) inbox_.settings = std::move(rest.settings);
 }
 
 MonoMs Engine::step() {
   Inbox inbox = takeInbox();
-  const MonoMs mono = clock_.monoNow();
-  if (mono >= nextStoreCheck_) {
-    if (store_.changedElsewhere()) loadAll();
-    nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
+  try {
+    const MonoMs mono = clock_.monoNow();
+    if (mono >= nextStoreCheck_) {
+      if (store_.changedElsewhere()) loadAll();
+      nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
+    }
+    applyInbox(inbox);
+    expireOverdue();
+    warnNearDeadlines();
+    dispatchDue();
+  } catch (...) {
+    restoreInbox(inbox);
+    publish();
+    throw;
   }
-  applyInbox(inbox);
-  expireOverdue();
-  warnNearDeadlines();
-  dispatchDue();
   publish();
   return nextWakeup();
 }

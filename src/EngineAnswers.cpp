@@ -14,11 +14,18 @@ std::string stateOutcome(JobState state) { return std::string("state: ") + state
 
 }  // namespace
 
+// The request counts as in flight until its answer is recorded: if the
+// store fails here, the completion is handled again at the next step.
 void Engine::handle(const Completion& completion) {
   const Dispatch& sent = completion.dispatch;
   Runtime& runtime = runtime_[sent.jobName];
+  applyAnswer(completion, runtime);
+  if (runtime.inFlight) --inFlight_;
   runtime.inFlight = false;
-  --inFlight_;
+}
+
+void Engine::applyAnswer(const Completion& completion, Runtime& runtime) {
+  const Dispatch& sent = completion.dispatch;
   if (completion.result.error == TransportError::kAborted) return;  // shutting down or past the deadline
   auto found = jobs_.find(sent.jobName);
   if (found == jobs_.end() || found->second.version != sent.jobVersion) {

@@ -26,13 +26,15 @@ namespace {
 using Poco::Net::HTTPRequest;
 using Poco::Net::HTTPResponse;
 
-// Few threads, a short queue, one request per connection and a short
+// A bounded pool, a short queue, one request per connection and a short
 // timeout: a slow or idle client holds one thread for at most kTimeout per
-// read or write, and never touches the daemon's own threads.
-constexpr int kMaxThreads = 4;
-constexpr int kMaxQueued = 16;
-constexpr int kBacklog = 16;
-const Poco::Timespan kTimeout(5, 0);
+// read or write, and never touches the daemon's own threads. Sixteen
+// threads (idle ones cost little) keep /healthz answering while a handful
+// of clients hold connections open without sending.
+constexpr int kMaxThreads = 16;
+constexpr int kMaxQueued = 32;
+constexpr int kBacklog = 32;
+const Poco::Timespan kTimeout(3, 0);
 
 struct Reply {
   HTTPResponse::HTTPStatus status = HTTPResponse::HTTP_OK;

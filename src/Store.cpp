@@ -228,6 +228,8 @@ JobStore::JobStore(const std::string& path, bool readOnly)
 
 JobStore::~JobStore() = default;
 
+void JobStore::setBusyTimeout(int ms) { sqlite3_busy_timeout(impl_->db.handle(), ms); }
+
 std::vector<Job> JobStore::all() const {
   std::vector<Job> jobs;
   auto use = impl_->selectAll->use();

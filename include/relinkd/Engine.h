@@ -17,6 +17,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -79,7 +80,9 @@ class Engine {
   // and scans the job directory. Throws on an unreadable job directory.
   void start();
   // Scheduler thread: handles the inbox, expires, dispatches; returns the
-  // monotonic time by which step() wants to run again.
+  // monotonic time by which step() wants to run again. When the store
+  // fails (StoreError), nothing posted is lost: the rest of the inbox is
+  // kept for the next step, and the error is rethrown.
   MonoMs step();
   // Scheduler thread: waits until `until` (monotonic) or until an input arrives.
   void waitForWork(MonoMs until);
@@ -110,7 +113,7 @@ class Engine {
   struct Inbox {
     std::set<std::string> files;
     bool rescan = false;
-    std::vector<Completion> completions;
+    std::deque<Completion> completions;
     std::optional<Credentials> credentials;
     std::optional<EngineSettings> settings;
     bool resume = false;
@@ -119,6 +122,7 @@ class Engine {
   // Engine.cpp: the loop, loading, dispatching, expiring.
   Inbox takeInbox();
   void applyInbox(Inbox& inbox);
+  void restoreInbox(Inbox& rest);
   void loadAll();
   void recover();
   void refreshRuntime(const Job& job);
@@ -137,6 +141,7 @@ class Engine {
   void fileRemoved(Job job);
   // EngineAnswers.cpp: turning answers into states.
   void handle(const Completion& completion);
+  void applyAnswer(const Completion& completion, Runtime& runtime);
   void submitted(Job& job, Runtime& runtime, const ApiAnswer& answer);
   void polled(Job& job, Runtime& runtime, const ApiAnswer& answer);
   void discovered(Job& job, Runtime& runtime, const ApiAnswer& answer);

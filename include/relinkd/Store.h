@@ -75,6 +75,10 @@ class JobStore {
   // True when the database can be written (for /healthz).
   bool writable();
 
+  // How long a write waits for another connection's lock before failing
+  // with StoreError (default 10 s). Tests shorten it.
+  void setBusyTimeout(int ms);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

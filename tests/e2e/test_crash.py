@@ -18,11 +18,14 @@ SITES = ("site-a", "site-b", "site-c", "site-d")
 JOBS = 20
 FIRST_BATCH = 12  # written before the first kill; the rest while relinkd is down
 CONCURRENCY = 4
+FIRST_FAULTS = 5  # the others are added two at a time while relinkd is down
 FINISH_TIMEOUT_S = 120
 
 
 def _choose(rng):
-    """The faults, the remote jobs' progressions and the kill intervals."""
+    """The faults (shuffled, added a few at a time so they meet both the first
+    submissions and later ones), the remote jobs' progressions and the kill
+    intervals."""
     faults = []
     for method, action, count, extra in (
             ("POST", "status", 3, {"status": 503}),
@@ -56,7 +59,8 @@ def test_jobs_survive_random_kills(fake, daemon):
     rng = random.Random(seed)
     faults, scripts, kills = _choose(rng)
     fake.config({"siteScripts": scripts})
-    fake.faults(faults)
+    fake.faults(faults[:FIRST_FAULTS])
+    later_faults = faults[FIRST_FAULTS:]
     d = daemon(overrides={"relinkd.api.timeout": "1s", "relinkd.api.concurrency": str(CONCURRENCY),
                           "relinkd.poll.interval": "100ms", "relinkd.retry.initialDelay": "200ms",
                           "relinkd.retry.maxDelay": "1s"})
@@ -69,6 +73,9 @@ def test_jobs_survive_random_kills(fake, daemon):
         for _ in range(min(len(pending), 2)):
             i = pending.pop(0)
             specs[_job_name(i)] = _write(d, i)
+        if later_faults:
+            fake.faults(later_faults[:2])
+            del later_faults[:2]
         d.start()
     for i in pending:
         specs[_job_name(i)] = _write(d, i)

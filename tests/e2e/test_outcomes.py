@@ -1,6 +1,7 @@
 """Each outcome class of README "Retries, rate limits and the window", driven
 through the real daemon against the fake API: transient faults of every kind
-are survived, a rate limit holds back the whole site, permanent refusals fail
+are survived, a rate limit holds back the whole site (even across a kill),
+permanent refusals fail
 at once, a remote Error is submitted again, and the last attempt is moved
 before a near deadline rather than given up or sent late.
 
@@ -128,6 +129,7 @@ def test_a_rate_limit_holds_back_every_job_of_the_site(fake, daemon, header):
     """A 429 on one job's POST: no request reaches that site, for any job,
     before the limit; another site's job goes ahead meanwhile."""
     hold_s = 4
+    d = daemon(overrides={"relinkd.retry.initialDelay": "100ms"})
     if header == "Retry-After":
         headers = {"Retry-After": str(hold_s)}
     else:
@@ -137,7 +139,6 @@ def test_a_rate_limit_holds_back_every_job_of_the_site(fake, daemon, header):
     fake.faults([{"method": "POST", "pathContains": "/site-a/", "times": 1, "action": "status",
                   "status": 429, "headers": headers,
                   "body": '{"status":429,"errorMessage":"Rate limit exceeded"}'}])
-    d = daemon(overrides={"relinkd.retry.initialDelay": "100ms"})
     write_job(d.jobs_dir, "first")
     d.wait_state("first", "retrying")
     (limited,) = fake.posts("site-a")
@@ -168,6 +169,25 @@ def test_a_rate_limit_holds_back_every_job_of_the_site(fake, daemon, header):
     assert second["attempts"] == 1
     limited_entries = [e for e in d.show("first")["history"] if e["httpStatus"] == 429]
     assert [e["outcome"] for e in limited_entries] == ["rate-limited"]
+
+
+def test_a_rate_limit_outlives_a_kill(fake, daemon):
+    fake.faults([{"method": "POST", "times": 1, "action": "status", "status": 429,
+                  "headers": {"Retry-After": "5"}}])
+    d = daemon(overrides={"relinkd.retry.initialDelay": "100ms"})
+    write_job(d.jobs_dir, "first")
+    d.wait_state("first", "retrying")
+    (limited,) = fake.posts("site-a")
+    d.kill()
+    d.start()
+    write_job(d.jobs_dir, "second", destinationURL="https://acme-apac.atlassian.net")
+    d.wait_state("first", "succeeded", timeout=30)
+    d.wait_state("second", "succeeded", timeout=30)
+    later = [r for r in _site_requests(fake, "site-a") if r["seq"] > limited["seq"]]
+    early = [r for r in later if r["at"] < limited["at"] + 5000]
+    assert not early, (f"site-a was asked {limited['at'] + 5000 - early[0]['at']} ms before "
+                       "its limit after relinkd was restarted")
+    assert len(fake.posts("site-a")) == 3
 
 
 @pytest.mark.parametrize("status,body,message", [

@@ -287,3 +287,30 @@ TEST_CASE("Engine: relinkctl's cancel wins over an answer in flight") {
   h.advance(3600 * kSecond);
   CHECK(h.executor.sent.empty());
 }
+
+TEST_CASE("Engine: a store that cannot be written loses no answer and no file event") {
+  Harness h;
+  h.start();
+  h.store->setBusyTimeout(10);
+  h.writeJob("eu", jobJson());
+  Dispatch submit = h.executor.take();
+
+  JobStore other(h.dir.file("relinkd.db"));
+  other.setBusyTimeout(10);
+  {
+    JobStore::Transaction lock(other);  // BEGIN IMMEDIATE: the engine cannot write
+    HttpResult ok;
+    ok.response.status = 200;
+    ok.response.body = R"({"uuid":"u-1"})";
+    h.engine->complete(Completion{submit, ok});
+    std::ofstream(h.jobsDir + "/us.json") << jobJson("site-u");
+    h.engine->fileChanged("us.json");
+    CHECK_THROWS_AS(h.engine->step(), StoreError);
+    CHECK(h.job("eu").submitting);
+  }  // rolled back: the lock is gone
+  h.engine->step();
+  CHECK(h.job("eu").state == JobState::kRunning);
+  CHECK(h.job("eu").remoteJobId == "u-1");
+  CHECK(h.job("us").state == JobState::kQueued);
+  CHECK(h.executor.take().jobName == "us");
+}
