@@ -71,6 +71,24 @@ done
 port=$(tr -dc 0-9 <"$work/port")
 [[ -n "$port" ]] || { echo "demo: the fake API wrote no port" >&2; exit 1; }
 
+# Make the demo show what relinkd is for: the first submission meets a
+# rate limit (503 with Retry-After) and one status poll a dropped connection;
+# relinkd waits and retries, and every job still succeeds.
+python3 - "$port" "$tls/ca.pem" <<'PY'
+import json, ssl, sys, urllib.request
+port, ca = sys.argv[1], sys.argv[2]
+faults = [
+    {"method": "POST", "pathContains": "/jobs/cma", "times": 1, "action": "status",
+     "status": 503, "headers": {"Retry-After": "2"},
+     "body": '{"status":503,"errorMessage":"Service temporarily unavailable"}'},
+    {"method": "GET", "pathContains": "/jobs/status/", "times": 1, "action": "reset"},
+]
+request = urllib.request.Request(f"https://127.0.0.1:{port}/_fake/faults",
+                                 data=json.dumps(faults).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca), timeout=10).read()
+PY
+
 mkdir -p "$work/jobs.d" "$work/state"
 cat >"$work/relinkd.properties" <<PROPS
 relinkd.jobs.dir = $work/jobs.d
@@ -118,6 +136,13 @@ status=0
 "$bin/relinkctl" "${config[@]}" wait --timeout=120s || status=$?
 echo
 "$bin/relinkctl" "${config[@]}" list || true
+echo
+echo "--- what relinkd logged ---"
+cat "$work/relinkd.log"
+first_job=$(basename "${examples[0]}" .json)
+echo
+echo "--- relinkctl show $first_job ---"
+"$bin/relinkctl" "${config[@]}" show "$first_job" || true
 
 kill -TERM "$daemon_pid"
 daemon_status=0

@@ -180,10 +180,16 @@ class PocoTransport final : public Transport {
   }
 
   // One exchange, on an idle connection when there is one. A server may close
-  // an idle connection just as we reuse it: then, and only then, the request
-  // is sent once more on a fresh connection.
+  // an idle connection just as we reuse it: then, and only then, a GET is
+  // sent once more on a fresh connection. A POST (a submission) is never
+  // sent twice by the transport: the server may have acted on it before the
+  // connection broke, so it always gets a fresh connection and a failure
+  // goes back to the engine, which records it and backs off.
   HttpResponse perform(const HttpRequest& request, const Target& target, AbortHandle& handle) {
-    if (std::optional<PooledConnection> idle = pool_.takeIdle(target.key())) {
+    const bool idempotent = request.method == "GET" || request.method == "HEAD";
+    std::optional<PooledConnection> idle;
+    if (idempotent) idle = pool_.takeIdle(target.key());
+    if (idle) {
       bool answered = false;
       try {
         return exchange(std::move(*idle), request, target, handle, answered);

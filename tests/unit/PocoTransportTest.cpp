@@ -235,7 +235,8 @@ TEST_CASE("PocoTransport: concurrent sends share the pool") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
         const std::string body = std::to_string(t) + "-" + std::to_string(i);
-        HttpResult result = http->send(HttpRequest{"POST", server.url("http", "/c"), {}, body});
+        // GETs (a body only to tell the answers apart): POSTs never reuse.
+        HttpResult result = http->send(HttpRequest{"GET", server.url("http", "/c"), {}, body});
         if (result.error != TransportError::kNone || result.response.body != body) ++failures;
       }
     });
@@ -345,6 +346,24 @@ TEST_CASE("PocoTransport: a reused connection the server closed is retried once,
   CHECK(second.response.body == "ok");
   CHECK(server.connections() == 2);
   CHECK(server.heads().size() == 3);
+}
+
+TEST_CASE("PocoTransport: a POST is never sent twice, even when its connection breaks") {
+  // The first connection answers once, then reads one more request (if one
+  // comes within 300 ms) and drops it unanswered, as a server that acted on
+  // it and then lost the connection; later connections do the same at once.
+  RawServer server([](RawServer& self, Poco::Net::StreamSocket& socket) {
+    self.readHead(socket);
+    if (self.connections() > 1) return;
+    RawServer::answer(socket, kOk);
+    socket.setReceiveTimeout(Poco::Timespan(0, 300000));
+    self.readHead(socket);
+  });
+  auto http = transport();
+  REQUIRE(http->send(get(server.url())).error == TransportError::kNone);
+  HttpResult post = http->send(HttpRequest{"POST", server.url("/jobs/cma"), {}, "{}"});
+  CHECK(post.error == TransportError::kConnectionReset);
+  CHECK(server.heads().size() == 2);  // the GET and one POST: the server may have acted on it
 }
 
 TEST_CASE("PocoTransport: a stalled server times out") {
