@@ -13,7 +13,7 @@
 #include "relinkd/Config.h"
 
 using configtest::fakeEnv;
-using configtest::TempDir;
+using testsupport::TempDir;
 using relinkd::Config;
 using relinkd::ConfigError;
 using relinkd::loadConfigFile;

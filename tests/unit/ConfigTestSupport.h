@@ -2,9 +2,6 @@
 // of keys interface.md names, and a temporary directory removed at the end.
 #pragma once
 
-#include <Poco/File.h>
-#include <Poco/Path.h>
-#include <Poco/TemporaryFile.h>
 
 #include <fstream>
 #include <map>
@@ -12,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "TestSupport.h"
 #include "relinkd/Config.h"
 
 namespace configtest {
@@ -32,22 +30,5 @@ inline const std::vector<std::string> kAllKeys = {
     "relinkd.retry.maxAttempts", "relinkd.poll.interval",     "relinkd.window",
     "relinkd.http.listen",       "relinkd.log.level"};
 
-// A fresh directory under the system's temporary directory.
-class TempDir {
- public:
-  TempDir() : path_(Poco::TemporaryFile::tempName()) { Poco::File(path_).createDirectories(); }
-  ~TempDir() { Poco::File(path_).remove(true); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-    return file(name);
-  }
-
- private:
-  std::string path_;
-};
 
 }  // namespace configtest

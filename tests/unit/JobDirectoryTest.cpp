@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "TestSupport.h"
 #include "relinkd/JobDirectory.h"
 #include "relinkd/JobSpec.h"
 
@@ -30,23 +31,7 @@ namespace {
 
 constexpr auto kEventTimeout = std::chrono::seconds(10);
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relinkd-jobdir-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  void write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-  }
-
- private:
-  std::string path_;
-};
+using testsupport::TempDir;
 
 TEST_CASE("JobDirectory: sha256Hex") {
   CHECK(sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -13,29 +13,14 @@
 #include <fstream>
 #include <string>
 
+#include "TestSupport.h"
 #include "relinkd/JobFile.h"
 #include "relinkd/JobSpec.h"
 
 namespace relinkd {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relinkd-jobfile-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-    return file(name);
-  }
-
- private:
-  std::string path_;
-};
+using testsupport::TempDir;
 
 void checkRefused(const FileRead& read, const std::string& error) {
   CHECK_FALSE(read.ok);

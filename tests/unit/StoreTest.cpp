@@ -8,25 +8,13 @@
 #include <functional>
 #include <string>
 
+#include "TestSupport.h"
 #include "relinkd/Store.h"
 
 namespace relinkd {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "relinkd-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testsupport::TempDir;
 
 std::string errorOf(const std::function<void()>& action) {
   try {

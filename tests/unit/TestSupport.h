@@ -1,10 +1,12 @@
-// Helpers shared by the unit tests: a temporary directory removed at the
-// end, and a random source that returns what it is told.
+// Helpers shared by the unit tests: a private temporary directory removed
+// at the end, and a random source that returns what it is told.
 #pragma once
 
-#include <Poco/File.h>
-#include <Poco/TemporaryFile.h>
+#include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -14,8 +16,15 @@ namespace testsupport {
 
 class TempDir {
  public:
-  TempDir() : path_(Poco::TemporaryFile::tempName()) { Poco::File(path_).createDirectories(); }
-  ~TempDir() { Poco::File(path_).remove(true); }
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "relinkd-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
