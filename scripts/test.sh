@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build.sh
-ctest --test-dir build --output-on-failure
+# -V shows each runner's own summary (doctest's counts, pytest's passed/skipped).
+ctest --test-dir build --output-on-failure -V
