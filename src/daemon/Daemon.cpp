@@ -3,7 +3,13 @@
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 
@@ -58,10 +64,27 @@ Daemon::Daemon(Config config, std::string token)
       token_(std::move(token)),
       random_(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  stop();
+  if (lockFd_ >= 0) ::close(lockFd_);
+}
+
+// One daemon per state directory: a second one would submit every job
+// again. The lock lives as long as the process (the kernel drops it on
+// exit, even after kill -9).
+void Daemon::lockStateDir() {
+  const std::string path = config_.stateDir + "/relinkd.lock";
+  lockFd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lockFd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
+    throw std::runtime_error("another relinkd is already running with the state directory " +
+                             config_.stateDir + " (it holds " + path + "); stop it first");
+  }
+}
 
 void Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
+  lockStateDir();
   store_ = std::make_unique<JobStore>(config_.databasePath());
   tokenStamp_ = fileStamp(config_.tokenFile);
   pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },

@@ -38,6 +38,7 @@ class Daemon {
   void stop();
 
  private:
+  void lockStateDir();
   void schedulerLoop();
   void watchToken();
   void notifyStatus();
@@ -58,6 +59,7 @@ class Daemon {
   std::atomic<bool> storeHealthy_{true};
   std::string tokenStamp_;     // what the token file looked like when last read
   std::string lastStatus_;
+  int lockFd_ = -1;
 };
 
 EngineSettings engineSettings(const Config& config);
