@@ -44,6 +44,7 @@ Engine::Engine(EngineSettings settings, JobStore& store, const Clock& clock, Exe
 
 void Engine::start() {
   loadAll();
+  loadSiteGates();
   recover();
   scanAll();
   nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
@@ -62,10 +63,15 @@ void Engine::loadAll() {
     if (old == jobs_.end() || old->second.version != job.version) refreshRuntime(job);
   }
   jobs_ = std::move(fresh);
+}
+
+// Rate limits survive a restart. Read once, at start: later, a gate is only
+// ever extended (limitSite), so a step of the wall clock cannot shorten it.
+void Engine::loadSiteGates() {
   const TimeMs now = clock_.wallNow();
   const MonoMs mono = clock_.monoNow();
   for (const auto& [site, notBefore] : store_.siteLimits())
-    if (notBefore > now) siteGates_[site] = mono + (notBefore - now);
+    if (notBefore > now) siteGates_[site] = std::max(siteGates_[site], mono + (notBefore - now));
 }
 
 // A job's next request time, turned into monotonic time once.
@@ -81,22 +87,24 @@ void Engine::recover() {
   const TimeMs now = clock_.wallNow();
   JobStore::Transaction transaction(store_);
   for (auto& [name, stored] : jobs_) {
+    if (!stored.submitting && stored.state != JobState::kPaused) continue;
     Job job = stored;
+    std::string detail;
     if (job.submitting) {
       job.submitting = false;
       job.attempts = std::max(0, job.attempts - 1);
-      job.nextAttemptAt = now;
-      job.updatedAt = now;
-      commit(job, HistoryEntry{now, "recover", std::nullopt, "resubmit",
-                               "relinkd stopped while a submission was in flight; submitting again"});
-    } else if (job.state == JobState::kPaused) {
+      detail = "relinkd stopped while a submission was in flight; submitting again";
+    }
+    if (job.state == JobState::kPaused) {
       job.state = job.remoteJobId ? JobState::kRunning
                                   : (job.attempts == 0 ? JobState::kQueued : JobState::kRetrying);
-      job.nextAttemptAt = now;
-      job.updatedAt = now;
-      commit(job, HistoryEntry{now, "resume", std::nullopt, std::string("state: ") + stateName(job.state),
-                               "relinkd restarted and read the token again"});
+      job.lastError.reset();
+      detail += std::string(detail.empty() ? "" : "; ") + "relinkd restarted and read the token again";
     }
+    if (wantsRequests(job.state)) job.nextAttemptAt = now;
+    job.updatedAt = now;
+    commit(job, HistoryEntry{now, "recover", std::nullopt, std::string("state: ") + stateName(job.state),
+                             detail});
   }
   transaction.commit();
 }
@@ -142,8 +150,8 @@ void Engine::applyInbox(Inbox& inbox) {
   if (inbox.credentials) {
     const bool changed = inbox.credentials->token != credentials_.token ||
                          inbox.credentials->email != credentials_.email;
+    if (changed) resumeAll("the API token or e-mail changed");  // may throw: then retried as a change
     credentials_ = *inbox.credentials;
-    if (changed) resumeAll("the API token or e-mail changed");
     inbox.credentials.reset();
   }
   if (inbox.resume) {
@@ -179,8 +187,9 @@ MonoMs Engine::step() {
   Inbox inbox = takeInbox();
   try {
     const MonoMs mono = clock_.monoNow();
-    if (mono >= nextStoreCheck_) {
-      if (store_.changedElsewhere()) loadAll();
+    if (reloadNeeded_ || mono >= nextStoreCheck_) {
+      if (store_.changedElsewhere() || reloadNeeded_) loadAll();
+      reloadNeeded_ = false;
       nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
     }
     applyInbox(inbox);
@@ -188,6 +197,9 @@ MonoMs Engine::step() {
     warnNearDeadlines();
     dispatchDue();
   } catch (...) {
+    // A rolled-back transaction leaves jobs_ ahead of the database (and a
+    // rollback does not change data_version): read it again next time.
+    reloadNeeded_ = true;
     restoreInbox(inbox);
     publish();
     throw;
@@ -281,7 +293,10 @@ void Engine::dispatch(Job& stored, Runtime& runtime) {
 
 MonoMs Engine::nextWakeup() const {
   MonoMs next = std::min(nextRescan_, nextStoreCheck_);
+  // With every slot taken, a completion (which wakes the loop) comes first.
+  const bool slotsFull = inFlight_ >= settings_.concurrency;
   for (const auto& [name, runtime] : runtime_) {
+    if (slotsFull) break;
     if (!runtime.wantsRequest || runtime.inFlight) continue;
     MonoMs when = runtime.due;
     const Job& job = jobs_.at(name);

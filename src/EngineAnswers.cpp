@@ -35,10 +35,14 @@ void Engine::applyAnswer(const Completion& completion, Runtime& runtime) {
   }
   Job job = found->second;
   const TimeMs now = clock_.wallNow();
+  auto read = [&](ApiAnswer answer) {
+    answer.outcome.message = redactCredentials(answer.outcome.message, credentials_);
+    return answer;
+  };
   switch (sent.kind) {
-    case RequestKind::kSubmit: submitted(job, runtime, readSubmitAnswer(completion.result, now)); break;
-    case RequestKind::kPoll: polled(job, runtime, readStatusAnswer(completion.result, now)); break;
-    case RequestKind::kDiscover: discovered(job, runtime, readTenantInfoAnswer(completion.result, now)); break;
+    case RequestKind::kSubmit: submitted(job, runtime, read(readSubmitAnswer(completion.result, now))); break;
+    case RequestKind::kPoll: polled(job, runtime, read(readStatusAnswer(completion.result, now))); break;
+    case RequestKind::kDiscover: discovered(job, runtime, read(readTenantInfoAnswer(completion.result, now))); break;
   }
 }
 

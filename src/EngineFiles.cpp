@@ -35,8 +35,7 @@ void Engine::reconcile(const std::string& name, const ScannedFile& file) {
     action = job.fileHash ? "file-changed" : "file-restored";
   } else {
     job.name = name;
-    job.createdAt = now;
-    job.acceptedAt = now;
+    job.createdAt = now;  // acceptedAt stays 0 until the content is valid
   }
   job = ingest(std::move(job), file);
   std::string detail = job.state == JobState::kInvalid || job.state == JobState::kExpired
@@ -73,10 +72,13 @@ Job Engine::ingest(Job job, const ScannedFile& file) {
   } else if (!file.read.ok) {
     problem = "file: " + file.read.error;
   } else {
-    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, job.acceptedAt);
+    // Without migratedAt the window counts from the first valid content.
+    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : now;
+    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
     if (!result.ok()) {
       problem = result.message();
     } else {
+      job.acceptedAt = windowStart;
       job.specJson = specToJson(*result.spec);
       job.siteId = result.spec->siteId;
       job.deadline = jobDeadline(*result.spec, settings_.windowMs, job.acceptedAt);

@@ -102,6 +102,16 @@ HttpRequest tenantInfoRequest(const std::string& productUrl) {
   return HttpRequest{"GET", base + "/_edge/tenant_info", {{"Accept", "application/json"}}, ""};
 }
 
+std::string redactCredentials(std::string text, const Credentials& credentials) {
+  std::string encoded = basicAuth(credentials).substr(6);  // after "Basic "
+  for (const std::string& secret : {encoded, credentials.token}) {
+    if (secret.empty()) continue;
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      text.replace(at, secret.size(), "[redacted]");
+  }
+  return text;
+}
+
 ApiAnswer readSubmitAnswer(const HttpResult& result, TimeMs now) {
   return readIdAnswer(result, now, "uuid");
 }

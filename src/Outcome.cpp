@@ -71,10 +71,12 @@ bool isRetryableStatus(int status) {
 }
 
 // When may the site be asked again? Retry-After wins; X-RateLimit-Reset
-// (ISO 8601, possibly minute precision) only on a 429 without it.
+// (ISO 8601, possibly minute precision) only on a 429 without a usable one.
 std::optional<TimeMs> limitOf(const HttpResponse& response, TimeMs now) {
   std::string retryAfter = response.header("Retry-After");
-  if (!retryAfter.empty()) return parseRetryAfter(retryAfter, now);
+  if (!retryAfter.empty()) {
+    if (auto at = parseRetryAfter(retryAfter, now)) return at;
+  }
   if (response.status == 429) {
     std::string reset = response.header("X-RateLimit-Reset");
     if (!reset.empty()) {

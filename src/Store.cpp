@@ -152,7 +152,7 @@ struct JobStore::Impl {
                           "VALUES (?, ?, ?, ?, ?, ?)");
     upsertLimit.emplace(db,
                         "INSERT INTO site_limits (site_id, not_before) VALUES (?, ?) "
-                        "ON CONFLICT (site_id) DO UPDATE SET not_before = excluded.not_before");
+                        "ON CONFLICT (site_id) DO UPDATE SET not_before = MAX(not_before, excluded.not_before)");
   }
 
   void requireWritable() const {

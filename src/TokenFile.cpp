@@ -59,12 +59,49 @@ std::string readToken(const std::string& tokenFile) {
   return token;
 }
 
+namespace {
+
+bool isDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The job directory must exist: relinkd watches it, and a typo here would
+// otherwise look like "no jobs".
+void requireJobsDir(const std::string& dir) {
+  if (!isDirectory(dir)) {
+    throw ConfigError("relinkd.jobs.dir", "'" + dir + "' is not a directory; create it (the "
+                      "package does: systemd-tmpfiles --create) or point the key at the job files");
+  }
+  if (::access(dir.c_str(), R_OK | X_OK) != 0) {
+    throw ConfigError("relinkd.jobs.dir", "'" + dir + "' cannot be read by this user");
+  }
+}
+
+// The state directory is created at start when missing, so its nearest
+// existing ancestor must be a directory.
+void requireStateDir(const std::string& dir) {
+  std::string existing = dir;
+  while (!existing.empty() && ::access(existing.c_str(), F_OK) != 0) {
+    const auto slash = existing.find_last_of('/');
+    existing = slash == std::string::npos ? std::string() : existing.substr(0, slash);
+  }
+  if (!existing.empty() && !isDirectory(existing)) {
+    throw ConfigError("relinkd.state.dir", "'" + dir + "' cannot be a directory: '" + existing +
+                                               "' is not one");
+  }
+}
+
+}  // namespace
+
 void requireDaemonSettings(const Config& config) {
   if (config.email.empty()) {
     throw ConfigError("relinkd.api.email",
                       "is required: set it to the e-mail of the Atlassian account that owns "
                       "the API token");
   }
+  requireJobsDir(config.jobsDir);
+  requireStateDir(config.stateDir);
   readToken(config.tokenFile);
 }
 

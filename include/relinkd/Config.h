@@ -68,8 +68,10 @@ Config loadConfigFile(const std::string& path, const std::vector<std::string>& d
 
 inline constexpr const char* kDefaultConfigPath = "/etc/relinkd/relinkd.properties";
 
-// What the daemon needs beyond loadConfig: an e-mail and a readable token.
-// Throws ConfigError (relinkd.api.email or relinkd.api.tokenFile).
+// What the daemon needs beyond loadConfig: an e-mail, an existing job
+// directory, a state directory that can exist, and a readable token.
+// Throws ConfigError (relinkd.api.email, relinkd.jobs.dir,
+// relinkd.state.dir or relinkd.api.tokenFile).
 void requireDaemonSettings(const Config& config);
 
 // The first line of the token file, trailing whitespace removed. Throws

@@ -124,6 +124,7 @@ class Engine {
   void applyInbox(Inbox& inbox);
   void restoreInbox(Inbox& rest);
   void loadAll();
+  void loadSiteGates();
   void recover();
   void refreshRuntime(const Job& job);
   bool commit(Job& job, const std::optional<HistoryEntry>& entry);
@@ -162,6 +163,7 @@ class Engine {
   std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
   int inFlight_ = 0;
   bool credentialsRejected_ = false;
+  bool reloadNeeded_ = false;
   MonoMs nextRescan_ = 0;
   MonoMs nextStoreCheck_ = 0;
 

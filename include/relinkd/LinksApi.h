@@ -40,6 +40,11 @@ struct ApiAnswer {
   RemoteStatus remoteStatus = RemoteStatus::kUnknown;  // poll only
 };
 
+// text with the token and the Basic credentials (base64 of email:token)
+// replaced by "[redacted]": error bodies are echoed into lastError and the
+// log, and a proxy or gateway might reflect the Authorization header.
+std::string redactCredentials(std::string text, const Credentials& credentials);
+
 ApiAnswer readSubmitAnswer(const HttpResult& result, TimeMs now);
 // A poll whose remote job ended in Error has outcome kRemoteError.
 ApiAnswer readStatusAnswer(const HttpResult& result, TimeMs now);

@@ -62,7 +62,11 @@ EngineSettings engineSettings(const Config& config) {
 Daemon::Daemon(Config config, std::string token)
     : config_(std::move(config)),
       token_(std::move(token)),
-      random_(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
+      random_(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+  // Fixed for the daemon's life (reload keeps them): safe to read anywhere.
+  jobsDir_ = config_.jobsDir;
+  databasePath_ = config_.databasePath();
+}
 
 Daemon::~Daemon() {
   stop();
@@ -110,6 +114,7 @@ void Daemon::start() {
   }
   scheduler_ = startQuietThread([this] { schedulerLoop(); });
   notifyStatus();
+  started_ = true;
   notifier_.notify("READY=1");
   log().notice("relinkd " RELINKD_VERSION " started: watching " + config_.jobsDir + ", state in " +
                config_.databasePath() + ", API at " + config_.baseUrl);
@@ -131,7 +136,7 @@ void Daemon::schedulerLoop() {
     } catch (const std::exception& error) {
       // Nothing is lost: every change is one transaction. Try again shortly.
       storeHealthy_ = false;
-      log().error(std::string("cannot update the state database ") + config_.databasePath() + ": " +
+      log().error(std::string("cannot update the state database ") + databasePath_ + ": " +
                   error.what() + "; retrying in a second");
     }
     const MonoMs now = clock_.monoNow();
@@ -150,8 +155,11 @@ void Daemon::schedulerLoop() {
   }
 }
 
-// A changed token file resumes paused jobs without a SIGHUP.
+// A changed token file resumes paused jobs without a SIGHUP. Runs on the
+// scheduler thread; reload() on the main thread changes the same members,
+// so both hold tokenMutex_.
 void Daemon::watchToken() {
+  std::lock_guard<std::mutex> lock(tokenMutex_);
   std::string stamp = fileStamp(config_.tokenFile);
   if (stamp == tokenStamp_ || stamp.empty()) return;
   tokenStamp_ = stamp;
@@ -190,18 +198,21 @@ void Daemon::reload(Config config, std::string token) {
     log().error(std::string("reload: relinkd.api.caFile: ") + error.what() + "; keeping the previous TLS settings");
   }
   pool_->ensureThreads(config.concurrency);
-  config_ = std::move(config);
-  token_ = std::move(token);
-  tokenStamp_ = fileStamp(config_.tokenFile);
-  engine_->reload(engineSettings(config_), Credentials{config_.email, token_});
-  log().notice("configuration reloaded; rescanning " + config_.jobsDir);
+  {
+    std::lock_guard<std::mutex> lock(tokenMutex_);
+    config_ = std::move(config);
+    token_ = std::move(token);
+    tokenStamp_ = fileStamp(config_.tokenFile);
+    engine_->reload(engineSettings(config_), Credentials{config_.email, token_});
+  }
+  log().notice("configuration reloaded; rescanning " + jobsDir_);
   notifier_.notify("READY=1");
 }
 
 void Daemon::stop() {
   if (!engine_ || stopping_.exchange(true)) return;
   notifier_.notify("STOPPING=1");
-  log().notice("stopping; requests in flight are resumed at the next start");
+  if (started_) log().notice("stopping; requests in flight are resumed at the next start");
   engine_->wake();
   if (scheduler_.joinable()) scheduler_.join();
   statusServer_.reset();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -57,9 +58,13 @@ class Daemon {
   std::thread scheduler_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> storeHealthy_{true};
+  std::mutex tokenMutex_;      // guards config_, token_, tokenStamp_ after start()
   std::string tokenStamp_;     // what the token file looked like when last read
+  std::string jobsDir_;        // fixed for the daemon's life
+  std::string databasePath_;   // fixed for the daemon's life
   std::string lastStatus_;
   int lockFd_ = -1;
+  bool started_ = false;
 };
 
 EngineSettings engineSettings(const Config& config);

@@ -193,6 +193,8 @@ TEST_CASE("requireDaemonSettings: an e-mail and a readable token") {
   Config config;
   config.email = "ops@example.com";
   config.tokenFile = dir.write("token", kToken + "\n");
+  config.jobsDir = dir.path();
+  config.stateDir = dir.file("state/sub");  // created at start
   CHECK_NOTHROW(relinkd::requireDaemonSettings(config));
 
   Config noEmail = config;
@@ -207,5 +209,38 @@ TEST_CASE("requireDaemonSettings: an e-mail and a readable token") {
     FAIL_CHECK("accepted a missing token file");
   } catch (const ConfigError& e) {
     CHECK(e.key() == "relinkd.api.tokenFile");
+  }
+}
+
+TEST_CASE("requireDaemonSettings: the job directory must exist and the state directory be possible") {
+  TempDir dir;
+  Config config;
+  config.email = "ops@example.com";
+  config.tokenFile = dir.write("token", kToken + "\n");
+  config.jobsDir = dir.path();
+  config.stateDir = dir.file("state");
+  struct Row {
+    std::string jobsDir;
+    std::string stateDir;
+    const char* key;
+  };
+  const Row rows[] = {
+      {dir.file("missing"), dir.file("state"), "relinkd.jobs.dir"},
+      {dir.write("afile", "x"), dir.file("state"), "relinkd.jobs.dir"},
+      {dir.path(), dir.file("afile"), "relinkd.state.dir"},
+      {dir.path(), dir.file("afile/below"), "relinkd.state.dir"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.jobsDir);
+    CAPTURE(row.stateDir);
+    Config bad = config;
+    bad.jobsDir = row.jobsDir;
+    bad.stateDir = row.stateDir;
+    try {
+      relinkd::requireDaemonSettings(bad);
+      FAIL_CHECK("accepted it");
+    } catch (const ConfigError& e) {
+      CHECK(e.key() == row.key);
+    }
   }
 }

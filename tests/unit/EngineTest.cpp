@@ -314,3 +314,95 @@ TEST_CASE("Engine: a store that cannot be written loses no answer and no file ev
   CHECK(h.job("us").state == JobState::kQueued);
   CHECK(h.executor.take().jobName == "us");
 }
+
+TEST_CASE("Engine: a job paused while its submission was in flight resumes after a restart") {
+  Harness h;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.writeJob("b", jobJson("site-b"));
+  Dispatch a = h.executor.take();
+  Dispatch b = h.executor.take();
+  h.answer(b, 401, "{}");
+  CHECK(h.job("a").state == JobState::kPaused);
+  h.restart();  // a's answer never came; its submission was in flight
+  CHECK(h.job("a").state == JobState::kQueued);
+  CHECK(h.job("a").attempts == 1);  // the interrupted submission, sent again
+  CHECK(h.executor.sent.size() == 2);  // a again, and b resumed
+}
+
+TEST_CASE("Engine: a token change that meets a store failure still resumes the paused jobs") {
+  Harness h;
+  h.start();
+  h.store->setBusyTimeout(10);
+  h.writeJob("a", jobJson());
+  h.answer(h.executor.take(), 401, "{}");
+  REQUIRE(h.job("a").state == JobState::kPaused);
+  JobStore other(h.dir.file("relinkd.db"));
+  other.setBusyTimeout(10);
+  {
+    JobStore::Transaction lock(other);
+    h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-2"});
+    CHECK_THROWS_AS(h.engine->step(), StoreError);
+  }
+  h.engine->step();
+  CHECK(h.job("a").state == JobState::kQueued);
+  CHECK(h.executor.sent.size() == 1);
+}
+
+TEST_CASE("Engine: with every request slot taken, the scheduler sleeps until a completion") {
+  Harness h;
+  h.settings.concurrency = 1;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.writeJob("b", jobJson("site-b"));  // due, but no slot
+  CHECK(h.engine->step() > h.clock.monoNow());
+}
+
+TEST_CASE("Engine: a wall-clock step and a relinkctl write do not reopen a rate-limited site") {
+  Harness h;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.writeJob("c", jobJson("site-a"));
+  h.writeJob("b", jobJson("site-b"));
+  Dispatch a = h.executor.take();
+  Dispatch c = h.executor.take();
+  Dispatch b = h.executor.take();
+  h.answer(a, 429, "{}", {{"Retry-After", "3600"}});
+  h.answer(c, 500, "{}");
+  h.answer(b, 500, "{}");
+  h.clock.jumpWall(3000 * kSecond);
+  JobStore ctl(h.dir.file("relinkd.db"));
+  Job job = *ctl.find("b");
+  HistoryEntry entry;
+  REQUIRE(applyCancel(job, h.clock.wallNow(), entry).allowed);
+  REQUIRE(ctl.save(job, entry));  // makes the engine reload the store
+  h.advance(1000);
+  h.advance(601 * kSecond);
+  CHECK(h.executor.sent.empty());  // site-a stays closed for the full hour
+  h.advance(3000 * kSecond);
+  CHECK(h.executor.sent.size() == 2);
+}
+
+TEST_CASE("Engine: an error body that echoes the credentials is redacted") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson());
+  // base64("ops@acme.example:token-1")
+  h.answer(h.executor.take(), 400,
+           R"({"errorMessage":"bad header Basic b3BzQGFjbWUuZXhhbXBsZTp0b2tlbi0x and token-1"})");
+  const std::string error = *h.job("eu").lastError;
+  CHECK(error.find("token-1") == std::string::npos);
+  CHECK(error.find("b3BzQGFjbWUuZXhhbXBsZTp0b2tlbi0x") == std::string::npos);
+  CHECK(error.find("[redacted]") != std::string::npos);
+  for (const HistoryEntry& e : h.store->history("eu")) CHECK(e.detail.find("token-1") == std::string::npos);
+}
+
+TEST_CASE("Engine: without migratedAt the window counts from the first valid content") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", R"({"siteId":"s","productURL":"http://x"})");
+  REQUIRE(h.job("eu").state == JobState::kInvalid);
+  h.advance(5 * kDay);
+  h.writeJob("eu", R"({"siteId":"s","productURL":"https://a.atlassian.net","destinationURL":"https://b.atlassian.net","migratedFrom":"https://jira.example"})");
+  CHECK(h.job("eu").deadline == h.clock.wallNow() + 14 * kDay);
+}

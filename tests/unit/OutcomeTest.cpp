@@ -186,3 +186,10 @@ TEST_CASE("LinksApi: requests carry Basic auth for the API and none for tenant_i
   CHECK(discover.url == "https://acme.atlassian.net/_edge/tenant_info");
   for (const auto& header : discover.headers) CHECK(header.first != "Authorization");
 }
+
+TEST_CASE("Outcome: a 429 with an unusable Retry-After falls back to X-RateLimit-Reset") {
+  Outcome outcome =
+      classify(response(429, "", {{"Retry-After", "soon"}, {"X-RateLimit-Reset", "2025-11-24T16:01:00Z"}}), kNow);
+  CHECK(outcome.kind == OutcomeKind::kRateLimited);
+  CHECK(outcome.notBefore == kNow + 60000);
+}
