@@ -60,7 +60,15 @@ void Engine::loadAll() {
   }
   for (auto& [name, job] : fresh) {
     auto old = jobs_.find(name);
-    if (old == jobs_.end() || old->second.version != job.version) refreshRuntime(job);
+    if (old != jobs_.end() && old->second.version == job.version) continue;
+    refreshRuntime(job);
+    // Changed by relinkctl (retry, cancel): the journal hears of it too.
+    if (old != jobs_.end() && old->second.state != job.state) {
+      std::vector<HistoryEntry> history = store_.history(name);
+      std::optional<HistoryEntry> last;
+      if (!history.empty()) last = history.back();
+      logTransition(job, old->second.state, last);
+    }
   }
   jobs_ = std::move(fresh);
 }

@@ -15,10 +15,16 @@
 #include <stdexcept>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace relinkd {
 namespace {
+
+bool isRegularFile(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
 
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
                                      IN_ATTRIB | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF |
@@ -161,7 +167,11 @@ struct DirectoryWatcher::Impl {
     }
     if (event.len == 0) return;
     const std::string name(event.name, ::strnlen(event.name, event.len));
-    if (isJobFileName(name)) deliver([&] { onName(name); });
+    if (!isJobFileName(name)) return;
+    // A regular file just created is still being written: its IN_CLOSE_WRITE
+    // follows. Reading it now would record a half-written, "invalid" job.
+    if ((event.mask & IN_ALL_EVENTS) == IN_CREATE && isRegularFile(dir + "/" + name)) return;
+    deliver([&] { onName(name); });
   }
 };
 

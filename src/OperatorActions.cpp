@@ -3,6 +3,12 @@
 namespace relinkd {
 
 ActionResult applyRetry(Job& job, TimeMs now, HistoryEntry& entry) {
+  if (job.state == JobState::kInvalid) {
+    return {false, "job is invalid: fix its file (relinkd reads it again when it changes)"};
+  }
+  if (job.state == JobState::kCancelled) {
+    return {false, "job is cancelled: change or re-create its file to start it again"};
+  }
   if (job.state != JobState::kFailed && job.state != JobState::kPaused &&
       job.state != JobState::kRetrying) {
     return {false, std::string("job is ") + stateName(job.state) +
@@ -35,12 +41,18 @@ ActionResult applyCancel(Job& job, TimeMs now, HistoryEntry& entry) {
   if (isFinal(job.state)) {
     return {false, std::string("job is already ") + stateName(job.state)};
   }
+  if (job.state == JobState::kInvalid) {
+    return {false, "job is invalid and sends nothing; remove or fix its file"};
+  }
   job.state = JobState::kCancelled;
   job.nextAttemptAt.reset();
   job.submitting = false;
-  job.lastError = "cancelled by the operator";
+  job.lastError = "cancelled by the operator" +
+                  (job.remoteJobId ? "; remote job " + *job.remoteJobId +
+                                         " cannot be cancelled at Atlassian and is no longer polled"
+                                   : std::string());
   job.updatedAt = now;
-  entry = HistoryEntry{now, "cancel", std::nullopt, "state: cancelled", "cancelled by the operator"};
+  entry = HistoryEntry{now, "cancel", std::nullopt, "state: cancelled", *job.lastError};
   return {true, ""};
 }
 
