@@ -79,6 +79,7 @@ class Reader {
       throw ConfigError(key, e.displayText());
     }
   }
+  bool has(const std::string& key) const { return conf_.has(key); }
   std::string nonEmpty(const std::string& key, const std::string& fallback) const {
     std::string value = text(key, fallback);
     if (value.empty()) throw ConfigError(key, "must not be empty");
@@ -156,12 +157,17 @@ std::string checkListen(const Reader& reader) {
 
 std::string checkProxy(const Reader& reader, const EnvLookup& env) {
   const char* key = "relinkd.api.proxy";
-  auto fromEnv = envValue(env, "https_proxy");
-  if (!fromEnv) fromEnv = envValue(env, "HTTPS_PROXY");
+  const char* envName = "https_proxy";
+  auto fromEnv = envValue(env, envName);
+  if (!fromEnv) fromEnv = envValue(env, envName = "HTTPS_PROXY");
+  const bool inherited = !reader.has(key) && fromEnv;
   std::string value = reader.text(key, fromEnv.value_or(""));
   if (value.empty()) return value;
   const std::string kScheme = "http://";
-  const std::string how = " (it must be http://host:port; set it to empty for no proxy)";
+  const std::string how = std::string(" (it must be http://host:port; set it to empty for no proxy") +
+                          (inherited ? "; the value comes from $" + std::string(envName) : "") + ")";
+  // The environment often says just "host:port"; that means plain http.
+  if (inherited && value.find("://") == std::string::npos) value = kScheme + value;
   if (Poco::icompare(value.substr(0, kScheme.size()), kScheme) != 0) {
     throw ConfigError(key, "the proxy URL does not start with http://" + how);
   }
@@ -275,7 +281,7 @@ Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
 }
 
 Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
-                      const EnvLookup& env) {
+                      const EnvLookup& env, bool optional) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> overrides(new Poco::Util::MapConfiguration);
   for (const auto& define : defines) {
     const auto eq = define.find('=');
@@ -284,18 +290,19 @@ Config loadConfigFile(const std::string& path, const std::vector<std::string>& d
     }
     overrides->setString(Poco::trim(define.substr(0, eq)), define.substr(eq + 1));
   }
+  Poco::AutoPtr<Poco::Util::LayeredConfiguration> layered(new Poco::Util::LayeredConfiguration);
+  layered->add(overrides, 0);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
+    if (optional && errno == ENOENT) return loadConfig(*layered, env);
     throw ConfigError("--config", "cannot read " + path + ": " + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode)) throw ConfigError("--config", path + " is not a regular file");
-  Poco::AutoPtr<Poco::Util::LayeredConfiguration> layered(new Poco::Util::LayeredConfiguration);
   try {
     layered->add(new Poco::Util::PropertyFileConfiguration(path), 1);
   } catch (const Poco::Exception& e) {
     throw ConfigError("--config", "cannot read " + path + ": " + e.displayText());
   }
-  layered->add(overrides, 0);
   return loadConfig(*layered, env);
 }
 

@@ -225,7 +225,10 @@ void Engine::expireOverdue() {
     job.state = JobState::kExpired;
     job.nextAttemptAt.reset();
     job.submitting = false;
-    job.lastError = "the window closed at " + formatTime(*job.deadline) + " while the job was " + was +
+    auto spec = job.specJson ? specFromJson(*job.specJson) : std::nullopt;
+    const bool ownDeadline = spec && spec->deadline && *spec->deadline == *job.deadline;
+    job.lastError = (ownDeadline ? "the job's deadline passed at " : "the migration window closed at ") +
+                    formatTime(*job.deadline) + " while the job was " + was +
                     (job.lastError ? " (last error: " + *job.lastError + ")" : "");
     job.updatedAt = now;
     commit(job, HistoryEntry{now, "expire", std::nullopt, "state: expired", *job.lastError});

@@ -90,10 +90,13 @@ std::optional<TimeMs> limitOf(const HttpResponse& response, TimeMs now) {
 }
 
 Outcome fromTransport(const HttpResult& result) {
-  OutcomeKind kind = result.error == TransportError::kCertificateRejected
-                         ? OutcomeKind::kCertificate
-                         : OutcomeKind::kTransient;
-  return Outcome{kind, std::nullopt, std::nullopt, result.errorMessage};
+  if (result.error == TransportError::kCertificateRejected) {
+    return Outcome{OutcomeKind::kCertificate, std::nullopt, std::nullopt,
+                   result.errorMessage +
+                       "; if a TLS-inspecting proxy or a private CA is in the way, point "
+                       "relinkd.api.caFile at its CA bundle"};
+  }
+  return Outcome{OutcomeKind::kTransient, std::nullopt, std::nullopt, result.errorMessage};
 }
 
 }  // namespace

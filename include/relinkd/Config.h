@@ -63,8 +63,10 @@ Config loadConfig(const Poco::Util::AbstractConfiguration& conf, const EnvLookup
 // Reads the properties file at path (missing file: ConfigError with key
 // "--config") and applies defines ("KEY=VALUE", from --define/-D; they win
 // over the file), then loadConfig. Used by relinkd and relinkctl alike.
+// With optional, a file that does not exist means the built-in defaults
+// (relinkctl on a workstation, with no --config given).
 Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
-                      const EnvLookup& env);
+                      const EnvLookup& env, bool optional = false);
 
 inline constexpr const char* kDefaultConfigPath = "/etc/relinkd/relinkd.properties";
 

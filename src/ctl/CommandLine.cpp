@@ -75,6 +75,7 @@ class Parser {
       invocation_.version = true;
     } else if (name == "config") {
       invocation_.configPath = valueOf("--config", value);
+      invocation_.configGiven = true;
     } else if (name == "define") {
       invocation_.defines.push_back(valueOf("--define", value));
     } else {
@@ -90,6 +91,7 @@ class Parser {
       invocation_.help = true;
     } else if (letter == 'c') {
       invocation_.configPath = valueOf("-c", value);
+      invocation_.configGiven = true;
     } else if (letter == 'D') {
       invocation_.defines.push_back(valueOf("-D", value));
     } else {

@@ -32,6 +32,7 @@ struct Invocation {
   std::string command;             // empty when none was given
   std::vector<std::string> args;   // the command's arguments
   std::string configPath;
+  bool configGiven = false;        // --config/-c was on the command line
   std::vector<std::string> defines;       // "KEY=VALUE", in order
   std::map<std::string, std::string> options;  // command options: "json" -> "", "state" -> "failed"
   bool help = false;

@@ -44,8 +44,9 @@ const std::vector<CommandInfo>& commands() {
        {}},
       {"wait", "wait [NAME...] [--timeout=DURATION]",
        "waits until the jobs (all, if none named) are final",
-       "Polls the database twice a second until every named job (every job, if none is\n"
-       "named) is succeeded, failed, expired, cancelled or invalid. On a terminal a\n"
+       "Polls the database twice a second until every named job (if none is named,\n"
+       "every job whose file is in the job directory) is succeeded, failed, expired,\n"
+       "cancelled or invalid. On a terminal a\n"
        "progress line is shown on standard error; then a summary is printed.\n"
        "  --timeout=DURATION   give up after DURATION (\"90s\", \"10m\", \"2h\"; a bare\n"
        "                       number is seconds)\n"
@@ -64,6 +65,13 @@ void printCommonOptions(std::ostream& out) {
          "  -D, --define=KEY=VALUE override a configuration key (repeatable)\n"
          "      --help             show help (\"relinkctl help COMMAND\" for one command)\n"
          "      --version          show the version\n";
+}
+
+// Beyond each command's own statuses.
+void printExitCodes(std::ostream& out) {
+  out << "\nEvery command exits 2 for a usage error and 78 for a configuration error (the\n"
+         "message names the key). Without --config, a missing "
+      << kDefaultConfigPath << "\nmeans the built-in defaults.\n";
 }
 
 }  // namespace
@@ -87,6 +95,7 @@ void printUsage(std::ostream& out) {
   }
   out << "  help [COMMAND]                        this text, or a command's details\n\n";
   printCommonOptions(out);
+  printExitCodes(out);
 }
 
 void printCommandHelp(std::ostream& out, const CommandInfo& command) {
@@ -96,6 +105,7 @@ void printCommandHelp(std::ostream& out, const CommandInfo& command) {
       << summary << ".\n\n"
       << command.description << "\n\n";
   printCommonOptions(out);
+  printExitCodes(out);
 }
 
 }  // namespace relinkd::ctl

@@ -42,6 +42,17 @@ std::vector<FieldProblem> checkFile(const std::string& path, const Config& confi
   }
   const SpecResult result = parseJobSpec(read.bytes, config.windowMs, now);
   problems.insert(problems.end(), result.problems.begin(), result.problems.end());
+  if (result.spec) {
+    // Valid, but too late: the daemon would expire it without a request.
+    const TimeMs deadline = jobDeadline(*result.spec, config.windowMs, now);
+    if (deadline <= now) {
+      const bool own = result.spec->deadline && *result.spec->deadline == deadline;
+      problems.push_back({own ? "deadline" : "migratedAt",
+                          (own ? "has passed (" : "the window closed at ") + formatTime(deadline) +
+                              (own ? ")" : " (migratedAt + relinkd.window)") +
+                              "; relinkd would expire the job without sending it"});
+    }
+  }
   return problems;
 }
 

@@ -24,10 +24,17 @@ constexpr JobState kAllStates[] = {
 // Invalid waits for its file to change, which wait cannot bring about.
 bool isOver(const Job& job) { return isFinal(job.state) || job.state == JobState::kInvalid; }
 
-// The named jobs (all, if none is named); the first unknown name, if any.
+// The named jobs; if none is named, every job whose file is still in the
+// job directory (a removed file's job is history, not work to wait for).
+// The first unknown name, if any.
 std::vector<Job> selectJobs(const std::vector<Job>& all, const std::vector<std::string>& names,
                             std::string& unknown) {
-  if (names.empty()) return all;
+  if (names.empty()) {
+    std::vector<Job> declared;
+    for (const Job& job : all)
+      if (job.fileHash) declared.push_back(job);
+    return declared;
+  }
   std::vector<Job> selected;
   for (const auto& name : names) {
     const auto named = [&](const Job& j) { return j.name == name; };

@@ -43,8 +43,10 @@ int run(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (invocation.command.empty()) throw UsageError("no command given");
-  const Config config =
-      loadConfigFile(invocation.configPath, invocation.defines, processEnvironment());
+  // Without --config, a missing default file means the built-in defaults:
+  // `relinkctl validate` works on a workstation without relinkd installed.
+  const Config config = loadConfigFile(invocation.configPath, invocation.defines,
+                                       processEnvironment(), !invocation.configGiven);
   return kCommands.at(invocation.command)(invocation, config);
 }
 

@@ -86,7 +86,7 @@ class RelinkdApp : public Poco::Util::ServerApplication {
     help.setCommand("relinkd");
     help.setUsage("[--config=FILE] [--define=KEY=VALUE ...] [--check-config]");
     help.setHeader(
-        "relinkd recreates Jira issue links after a Data Center to Cloud migration: it watches a "
+        "relinkd fixes Jira and Confluence links after a Data Center to Cloud migration: it watches a "
         "directory of JSON job files and drives Atlassian's link-fixing API until every job is done "
         "or its migration window closes.");
     help.setFooter("Configuration keys, job files and states: see README.md. Exit code 78 means a "

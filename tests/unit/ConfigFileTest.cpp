@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+
 #include "ConfigTestSupport.h"
 #include "relinkd/Config.h"
 
@@ -242,5 +245,25 @@ TEST_CASE("requireDaemonSettings: the job directory must exist and the state dir
     } catch (const ConfigError& e) {
       CHECK(e.key() == row.key);
     }
+  }
+}
+
+TEST_CASE("loadConfigFile: an optional file that does not exist means the defaults") {
+  TempDir dir;
+  Config config = loadConfigFile(dir.file("missing.properties"), {"relinkd.window=3d"}, fakeEnv({}), true);
+  CHECK(config.windowMs == 3LL * 24 * 3600 * 1000);
+  CHECK(config.jobsDir == "/etc/relinkd/jobs.d");
+  // Optional or not, a file that exists but cannot be used is an error.
+  CHECK_THROWS_AS(loadConfigFile(dir.path(), {}, fakeEnv({}), true), ConfigError);
+}
+
+TEST_CASE("loadConfig: a bad proxy from the environment says where it came from") {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> empty(new Poco::Util::MapConfiguration);
+  try {
+    relinkd::loadConfig(*empty, fakeEnv({{"https_proxy", "http://proxy.corp"}}));
+    FAIL_CHECK("accepted a proxy without a port");
+  } catch (const ConfigError& e) {
+    CHECK(e.key() == "relinkd.api.proxy");
+    CHECK(std::string(e.what()).find("$https_proxy") != std::string::npos);
   }
 }

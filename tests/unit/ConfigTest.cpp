@@ -110,6 +110,7 @@ TEST_CASE("Config: defaults taken from the environment") {
       {{{"https_proxy", ""}, {"HTTPS_PROXY", "http://upper:3128"}},
        "relinkd.api.proxy", "http://upper:3128"},
       {{{"http_proxy", "http://plain:3128"}}, "relinkd.api.proxy", ""},
+      {{{"https_proxy", "corp-proxy:3128"}}, "relinkd.api.proxy", "http://corp-proxy:3128"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.key);
