@@ -18,9 +18,10 @@ std::string orDash(const std::optional<std::string>& text) {
   return text && !text->empty() ? oneLine(*text) : "-";
 }
 
-// Time left in the window, for the list's DEADLINE-IN column.
+// Time left in the window, for the list's DEADLINE-IN column. A failed job
+// shows it too: `relinkctl retry` can re-arm it until then.
 std::string deadlineIn(const Job& job, TimeMs now) {
-  if (isFinal(job.state) || !job.deadline) return "-";
+  if ((isFinal(job.state) && job.state != JobState::kFailed) || !job.deadline) return "-";
   if (*job.deadline <= now) return "closed";
   return formatDuration(*job.deadline - now);
 }
