@@ -1,23 +1,32 @@
 #include "relinkd/StatusServer.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 
 #include "MetricsText.h"
 #include "StatusPage.h"
 #include "relinkd/JobJson.h"
+#include "relinkd/RequestPool.h"
 
 namespace relinkd {
 
@@ -26,15 +35,16 @@ namespace {
 using Poco::Net::HTTPRequest;
 using Poco::Net::HTTPResponse;
 
-// A bounded pool, a short queue, one request per connection and a short
-// timeout: a slow or idle client holds one thread for at most kTimeout per
-// read or write, and never touches the daemon's own threads. Sixteen
-// threads (idle ones cost little) keep /healthz answering while a handful
-// of clients hold connections open without sending.
+// A bounded pool, a short queue, one request per connection, a short
+// timeout per read or write and a budget for the whole exchange
+// (ConnectionReaper): a slow, idle or dripping client holds a thread for at
+// most kConnectionBudget and never touches the daemon's own threads.
 constexpr int kMaxThreads = 16;
 constexpr int kMaxQueued = 32;
 constexpr int kBacklog = 32;
 const Poco::Timespan kTimeout(3, 0);
+// A whole exchange (the request in, the answer out) takes no longer.
+constexpr std::chrono::seconds kConnectionBudget{5};
 
 struct Reply {
   HTTPResponse::HTTPStatus status = HTTPResponse::HTTP_OK;
@@ -129,6 +139,106 @@ class StatusHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   const StatusSources& sources_;
 };
 
+// Cuts connections that take too long in all: the per-read timeout alone
+// lets a client that drips its request byte by byte hold a thread for as
+// long as it likes.
+class ConnectionReaper {
+ public:
+  ConnectionReaper() : thread_(startQuietThread([this] { run(); })) {}
+  ~ConnectionReaper() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  std::uint64_t add(const Poco::Net::StreamSocket& socket) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_.emplace(++lastId_, Live{std::chrono::steady_clock::now() + kConnectionBudget, socket});
+    return lastId_;
+  }
+  void remove(std::uint64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_.erase(id);
+  }
+  void cutAll() { cut([](const auto&) { return true; }); }
+
+ private:
+  struct Live {
+    std::chrono::steady_clock::time_point deadline;
+    Poco::Net::StreamSocket socket;
+  };
+
+  template <typename Predicate>
+  void cut(Predicate overdue) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, live] : live_) {
+      if (!overdue(live)) continue;
+      try {
+        live.socket.shutdown();  // the blocked read returns; the handler ends
+      } catch (const Poco::Exception&) {
+      }
+    }
+  }
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; })) {
+      lock.unlock();
+      const auto now = std::chrono::steady_clock::now();
+      cut([now](const Live& live) { return live.deadline <= now; });
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::uint64_t lastId_ = 0;
+  std::map<std::uint64_t, Live> live_;
+  std::thread thread_;
+};
+
+// Poco's HTTP connection, registered with the reaper while it runs.
+class BoundedConnection : public Poco::Net::TCPServerConnection {
+ public:
+  BoundedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, ConnectionReaper& reaper)
+      : TCPServerConnection(socket), http_(socket, params, handlers), reaper_(reaper) {}
+
+  void run() override {
+    const std::uint64_t id = reaper_.add(socket());
+    try {
+      http_.run();
+    } catch (...) {
+      reaper_.remove(id);
+      throw;
+    }
+    reaper_.remove(id);
+  }
+
+ private:
+  Poco::Net::HTTPServerConnection http_;
+  ConnectionReaper& reaper_;
+};
+
+class BoundedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  BoundedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, ConnectionReaper& reaper)
+      : params_(std::move(params)), handlers_(std::move(handlers)), reaper_(reaper) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new BoundedConnection(socket, params_, handlers_, reaper_);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
+  ConnectionReaper& reaper_;
+};
+
 // "host:port", "[v6]:port" or "localhost:port" → an address; throws
 // std::invalid_argument or Poco::Exception saying what is wrong.
 Poco::Net::SocketAddress parseListen(const std::string& listen) {
@@ -185,7 +295,8 @@ struct StatusServer::Impl {
 
   StatusSources sources;
   Poco::ThreadPool threads;  // its own: joining it waits for no one else's work
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  ConnectionReaper reaper;
+  std::unique_ptr<Poco::Net::TCPServer> server;
   unsigned short port = 0;
 };
 
@@ -193,8 +304,10 @@ StatusServer::StatusServer(const std::string& listen, StatusSources sources)
     : impl_(std::make_unique<Impl>(std::move(sources))) {
   Poco::Net::ServerSocket socket = listenOn(listen);
   impl_->port = socket.address().port();
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new StatusHandlerFactory(impl_->sources), impl_->threads, socket, serverParams());
+  Poco::Net::HTTPServerParams::Ptr params = serverParams();
+  impl_->server = std::make_unique<Poco::Net::TCPServer>(
+      new BoundedConnectionFactory(params, new StatusHandlerFactory(impl_->sources), impl_->reaper),
+      impl_->threads, socket, params);
   impl_->server->start();
 }
 
@@ -202,7 +315,8 @@ StatusServer::StatusServer(const std::string& listen, StatusSources sources)
 // otherwise hold shutdown for the read timeout) and waits for the handlers,
 // which use the sources, before they go away.
 StatusServer::~StatusServer() {
-  impl_->server->stopAll(true);
+  impl_->server->stop();
+  impl_->reaper.cutAll();
   impl_->server.reset();
   impl_->threads.joinAll();
 }

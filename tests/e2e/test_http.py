@@ -434,6 +434,40 @@ def test_slowly_dripping_requests_do_not_block_healthz(fake, daemon):
         f"with 4 slowly dripping requests open, /healthz took {delay or 'more than 3'} s"
 
 
+def test_more_drippers_than_threads_are_cut_off_and_healthz_answers(fake, daemon):
+    """More dripping clients than the endpoint has threads: each connection has
+    a budget for the whole exchange (5 s), so they are cut off and /healthz is
+    answered within that budget instead of waiting for ever."""
+    d, port = http_daemon(daemon)
+    drippers = [socket.create_connection(("127.0.0.1", port)) for _ in range(24)]
+    stop = threading.Event()
+
+    def drip():
+        for s in drippers:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        while not stop.wait(0.5):
+            for s in drippers:
+                try:
+                    s.sendall(b"X-Drip: 1\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        reply = http_request(port, "/healthz", timeout=12)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join()
+        for s in drippers:
+            s.close()
+    assert reply.status == 200
+    assert took < 9, f"with 24 dripping clients, /healthz took {took:.1f} s"
+    d.assert_alive()
+
+
 class DatabaseLock:
     """Holds SQLite's write lock on relinkd's database, as a stuck writer
     would: relinkd can read its state but cannot change it."""
