@@ -2,6 +2,7 @@
 read as an operator's monitoring would, and checked against `relinkctl
 list --json` and the fake API's own record of what it answered."""
 
+import contextlib
 import datetime
 import http.client
 import json
@@ -404,10 +405,11 @@ def test_several_idle_connections_do_not_delay_healthz(fake, daemon):
         f"with 6 idle connections open, /healthz took {delay or 'more than 3'} s"
 
 
-def test_slowly_dripping_requests_do_not_block_healthz(fake, daemon):
-    """Clients that send a request a header line at a time and never finish."""
-    d, port = http_daemon(daemon)
-    drippers = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+@contextlib.contextmanager
+def dripping_clients(port, count):
+    """count clients that send a request a header line every 0.5 s and never
+    finish it, for as long as the with-block runs."""
+    drippers = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
     stop = threading.Event()
 
     def drip():
@@ -423,13 +425,20 @@ def test_slowly_dripping_requests_do_not_block_healthz(fake, daemon):
     thread = threading.Thread(target=drip, daemon=True)
     thread.start()
     try:
-        time.sleep(0.2)  # the drippers are connected and sending
-        delay = healthz_delay(port)
+        yield
     finally:
         stop.set()
         thread.join()
         for s in drippers:
             s.close()
+
+
+def test_slowly_dripping_requests_do_not_block_healthz(fake, daemon):
+    """Clients that send a request a header line at a time and never finish."""
+    d, port = http_daemon(daemon)
+    with dripping_clients(port, 4):
+        time.sleep(0.2)  # the drippers are connected and sending
+        delay = healthz_delay(port)
     assert delay is not None and delay < PROMPT_S, \
         f"with 4 slowly dripping requests open, /healthz took {delay or 'more than 3'} s"
 
@@ -439,30 +448,10 @@ def test_more_drippers_than_threads_are_cut_off_and_healthz_answers(fake, daemon
     a budget for the whole exchange (5 s), so they are cut off and /healthz is
     answered within that budget instead of waiting for ever."""
     d, port = http_daemon(daemon)
-    drippers = [socket.create_connection(("127.0.0.1", port)) for _ in range(24)]
-    stop = threading.Event()
-
-    def drip():
-        for s in drippers:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        while not stop.wait(0.5):
-            for s in drippers:
-                try:
-                    s.sendall(b"X-Drip: 1\r\n")
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=drip, daemon=True)
-    thread.start()
-    try:
+    with dripping_clients(port, 24):
         started = time.monotonic()
         reply = http_request(port, "/healthz", timeout=12)
         took = time.monotonic() - started
-    finally:
-        stop.set()
-        thread.join()
-        for s in drippers:
-            s.close()
     assert reply.status == 200
     assert took < 9, f"with 24 dripping clients, /healthz took {took:.1f} s"
     d.assert_alive()

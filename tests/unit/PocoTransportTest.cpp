@@ -29,6 +29,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include "TestSupport.h"
 #include "relinkd/PocoTransport.h"
 
 namespace relinkd {
@@ -446,11 +447,9 @@ TEST_CASE("PocoTransport: an https proxy that refuses the tunnel is a proxy erro
 TEST_CASE("PocoTransport: a CA file that is missing or not PEM is refused at start") {
   CHECK_THROWS_WITH_AS(transport(5000, "/nonexistent/ca.pem"),
                        doctest::Contains("/nonexistent/ca.pem"), std::runtime_error);
-  const std::string garbage =
-      (std::filesystem::temp_directory_path() / "relinkd-transport-garbage.pem").string();
-  std::ofstream(garbage) << "not a certificate\n";
+  testsupport::TempDir dir;
+  const std::string garbage = dir.write("garbage.pem", "not a certificate\n");
   CHECK_THROWS_WITH_AS(transport(5000, garbage), doctest::Contains(garbage.c_str()), std::runtime_error);
-  std::filesystem::remove(garbage);
 }
 
 // A throw-away CA and two server certificates signed by it, made with the
@@ -459,21 +458,17 @@ TEST_CASE("PocoTransport: a CA file that is missing or not PEM is refused at sta
 class TestPki {
  public:
   TestPki() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relinkd-pki-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir_ = pattern;
     available_ = run("openssl version") &&
                  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
                      " -days 2 -subj /CN=relinkd-test-ca -keyout ca.key -out ca.pem") &&
                  issue("good", "DNS:localhost,DNS:relinkd.test,IP:127.0.0.1") && issue("wrong", "DNS:wrong.example");
   }
-  ~TestPki() { std::filesystem::remove_all(dir_); }
   bool available() const { return available_; }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
+  std::string file(const std::string& name) const { return dir_.file(name); }
 
  private:
   bool run(const std::string& command) const {
-    return std::system(("cd '" + dir_ + "' && " + command + " >/dev/null 2>&1").c_str()) == 0;
+    return std::system(("cd '" + dir_.path() + "' && " + command + " >/dev/null 2>&1").c_str()) == 0;
   }
   bool issue(const std::string& name, const std::string& altNames) const {
     std::ofstream(file(name + ".ext")) << "subjectAltName=" << altNames
@@ -484,7 +479,7 @@ class TestPki {
                " -days 2 -extfile " + name + ".ext -out " + name + ".pem");
   }
 
-  std::string dir_;
+  testsupport::TempDir dir_;
   bool available_ = false;
 };
 
