@@ -104,8 +104,7 @@ void Engine::recover() {
       detail = "relinkd stopped while a submission was in flight; submitting again";
     }
     if (job.state == JobState::kPaused) {
-      job.state = job.remoteJobId ? JobState::kRunning
-                                  : (job.attempts == 0 ? JobState::kQueued : JobState::kRetrying);
+      job.state = resumedState(job);
       job.lastError.reset();
       detail += std::string(detail.empty() ? "" : "; ") + "relinkd restarted and read the token again";
     }
@@ -276,14 +275,16 @@ void Engine::dispatch(Job& stored, Runtime& runtime) {
   Dispatch request;
   request.jobName = stored.name;
   request.deadline = stored.deadline.value_or(std::numeric_limits<TimeMs>::max());
+  if (stored.state == JobState::kRunning && stored.remoteJobId) {  // polls need no spec
+    request.kind = RequestKind::kPoll;
+    request.request = statusRequest(settings_.baseUrl, stored.siteId, *stored.remoteJobId, credentials_);
+    return send(std::move(request), runtime);
+  }
   auto spec = stored.specJson ? specFromJson(*stored.specJson) : std::nullopt;
   if (!spec) return;  // a job that wants requests always has a spec
   if (stored.siteId.empty()) {
     request.kind = RequestKind::kDiscover;
     request.request = tenantInfoRequest(spec->productUrl);
-  } else if (stored.state == JobState::kRunning && stored.remoteJobId) {
-    request.kind = RequestKind::kPoll;
-    request.request = statusRequest(settings_.baseUrl, stored.siteId, *stored.remoteJobId, credentials_);
   } else {
     // Recorded before it is sent: after a crash, the job is submitted again.
     Job job = stored;
@@ -296,7 +297,11 @@ void Engine::dispatch(Job& stored, Runtime& runtime) {
     request.kind = RequestKind::kSubmit;
     request.request = submitRequest(settings_.baseUrl, job.siteId, *spec, credentials_);
   }
-  request.jobVersion = jobs_.at(stored.name).version;
+  send(std::move(request), runtime);
+}
+
+void Engine::send(Dispatch request, Runtime& runtime) {
+  request.jobVersion = jobs_.at(request.jobName).version;
   runtime.inFlight = true;
   ++inFlight_;
   executor_.execute(std::move(request));

@@ -226,8 +226,7 @@ void Engine::resumeAll(const std::string& why) {
   for (auto& [name, stored] : jobs_) {
     if (stored.state != JobState::kPaused) continue;
     Job job = stored;
-    job.state = job.remoteJobId ? JobState::kRunning
-                                : (job.attempts == 0 ? JobState::kQueued : JobState::kRetrying);
+    job.state = resumedState(job);
     job.nextAttemptAt = now;
     job.lastError.reset();
     job.updatedAt = now;

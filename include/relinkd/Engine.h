@@ -132,6 +132,7 @@ class Engine {
   void warnNearDeadlines();
   void dispatchDue();
   void dispatch(Job& job, Runtime& runtime);
+  void send(Dispatch request, Runtime& runtime);
   bool siteOpen(const std::string& siteId) const;
   MonoMs nextWakeup() const;
   void publish();

@@ -48,6 +48,13 @@ struct Job {
   std::int64_t version = 0;              // bumped by every saved change (compare-and-set)
 };
 
+// Where a paused job goes when it resumes: polling its remote job if it has
+// one, else waiting for its first or next submission.
+inline JobState resumedState(const Job& job) {
+  if (job.remoteJobId) return JobState::kRunning;
+  return job.attempts == 0 ? JobState::kQueued : JobState::kRetrying;
+}
+
 // One line of a job's history (`relinkctl show`).
 struct HistoryEntry {
   TimeMs at = 0;
