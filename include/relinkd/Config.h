@@ -82,8 +82,4 @@ void requireDaemonSettings(const Config& config);
 // never contains the token.
 std::string readToken(const std::string& tokenFile);
 
-// True when the URL's host is a loopback address or "localhost"
-// (127.0.0.0/8, ::1). Plain http:// is accepted only for those.
-bool isLoopbackUrl(const std::string& url);
-
 }  // namespace relinkd

@@ -27,16 +27,14 @@
 
 #include "relinkd/Clock.h"
 #include "relinkd/Http.h"
-#include "relinkd/JobDirectory.h"
+#include "relinkd/JobSource.h"
 #include "relinkd/LinksApi.h"
-#include "relinkd/Metrics.h"
 #include "relinkd/RetryPolicy.h"
-#include "relinkd/Store.h"
+#include "relinkd/JobStore.h"
 
 namespace relinkd {
 
 struct EngineSettings {
-  std::string jobsDir;
   std::string baseUrl;
   std::int64_t windowMs = 14LL * 24 * 3600 * 1000;
   std::int64_t pollIntervalMs = 30000;
@@ -72,8 +70,8 @@ class Executor {
 
 class Engine {
  public:
-  Engine(EngineSettings settings, JobStore& store, const Clock& clock, Executor& executor,
-         RandomSource& random, Credentials credentials);
+  Engine(EngineSettings settings, JobStore& store, JobSource& source, const Clock& clock,
+         Executor& executor, RandomSource& random, Credentials credentials);
 
   // Scheduler thread: loads the store, recovers what a crash or stop
   // interrupted (a submission in flight is sent again, paused jobs resume),
@@ -155,6 +153,7 @@ class Engine {
 
   EngineSettings settings_;
   JobStore& store_;
+  JobSource& source_;
   const Clock& clock_;
   Executor& executor_;
   RandomSource& random_;

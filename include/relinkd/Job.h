@@ -3,6 +3,7 @@
 // relinkctl.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,13 @@ enum class JobState {
   kFailed,
   kExpired,
   kCancelled,
+};
+
+// Every state, in the order of interface.md's table.
+inline constexpr std::array<JobState, 9> kAllStates{
+    JobState::kInvalid,   JobState::kQueued, JobState::kRunning,
+    JobState::kRetrying,  JobState::kPaused, JobState::kSucceeded,
+    JobState::kFailed,    JobState::kExpired, JobState::kCancelled,
 };
 
 const char* stateName(JobState state);                   // "queued", ...

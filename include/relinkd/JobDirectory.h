@@ -19,14 +19,6 @@
 
 namespace relinkd {
 
-struct ScannedFile {
-  std::string path;  // jobsDir + "/" + fileName
-  FileRead read;     // content or the reason it could not be read
-  std::string hash;  // SHA-256 hex of read.bytes, or of read.error when !read.ok
-};
-
-// Every job file (isJobFileName) in dir, keyed by job name. Ignored names
-// are skipped. Hostile entries never block: see readJobFile.
 // Throws std::runtime_error when dir cannot be listed.
 std::map<std::string, ScannedFile> scanJobDirectory(const std::string& dir);
 
@@ -34,6 +26,18 @@ std::map<std::string, ScannedFile> scanJobDirectory(const std::string& dir);
 ScannedFile scanJobFile(const std::string& dir, const std::string& fileName);
 
 std::string sha256Hex(const std::string& bytes);
+
+// The engine's JobSource on a real directory.
+class JobDirectory final : public JobSource {
+ public:
+  explicit JobDirectory(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& where() const override { return dir_; }
+  std::map<std::string, ScannedFile> scanAll() override;
+  ScannedFile scanOne(const std::string& fileName) override { return scanJobFile(dir_, fileName); }
+
+ private:
+  std::string dir_;
+};
 
 class DirectoryWatcher {
  public:

@@ -7,14 +7,9 @@
 
 #include <string>
 
-namespace relinkd {
+#include "relinkd/JobSource.h"
 
-struct FileRead {
-  bool ok = false;
-  std::string bytes;  // the content, when ok
-  std::string error;  // when !ok: "is a FIFO, not a regular file", "is larger than 64 KiB", ...
-  bool missing = false;  // the file does not exist (any more)
-};
+namespace relinkd {
 
 FileRead readJobFile(const std::string& path);
 

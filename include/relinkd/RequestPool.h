@@ -50,8 +50,4 @@ class RequestPool final : public Executor {
   bool stopping_ = false;
 };
 
-// Starts a std::thread with SIGTERM, SIGINT, SIGHUP and SIGQUIT blocked, so
-// that only the main thread receives them.
-std::thread startQuietThread(std::function<void()> body);
-
 }  // namespace relinkd

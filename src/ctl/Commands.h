@@ -8,7 +8,7 @@
 
 #include "CommandLine.h"
 #include "relinkd/Config.h"
-#include "relinkd/Store.h"
+#include "relinkd/SqliteJobStore.h"
 
 namespace relinkd::ctl {
 
@@ -23,7 +23,7 @@ int runWait(const Invocation& invocation, const Config& config);
 // the file is missing, throws StoreError saying the daemon has not run yet.
 bool databaseExists(const Config& config);
 std::string missingDatabaseMessage(const Config& config);
-std::unique_ptr<JobStore> openDatabase(const Config& config, bool readOnly);
+std::unique_ptr<SqliteJobStore> openDatabase(const Config& config, bool readOnly);
 
 // Prints "relinkctl: message" on standard error.
 void printError(const std::string& message);

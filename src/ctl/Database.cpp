@@ -16,11 +16,11 @@ std::string missingDatabaseMessage(const Config& config) {
          ": relinkd has not run yet with this state directory (relinkd.state.dir)";
 }
 
-std::unique_ptr<JobStore> openDatabase(const Config& config, bool readOnly) {
+std::unique_ptr<SqliteJobStore> openDatabase(const Config& config, bool readOnly) {
   // A read-write open would create an empty database where the daemon was
   // never started (often: the wrong --config or relinkd.state.dir).
   if (!databaseExists(config)) throw StoreError(missingDatabaseMessage(config));
-  return std::make_unique<JobStore>(config.databasePath(), readOnly);
+  return std::make_unique<SqliteJobStore>(config.databasePath(), readOnly);
 }
 
 void printError(const std::string& message) { std::cerr << "relinkctl: " << message << "\n"; }

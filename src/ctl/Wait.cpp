@@ -116,9 +116,10 @@ int runWait(const Invocation& invocation, const Config& config) {
   const SystemClock clock;
   const MonoMs start = clock.monoNow();
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
-  std::vector<Job> all;
+  store->changedElsewhere();  // the mark: from here on, only changes count
+  std::vector<Job> all = store->all();
   for (;;) {
-    if (store->changedElsewhere()) all = store->all();
+    if (!store->changedElsewhere().empty()) all = store->all();
     std::string unknown;
     const auto jobs = selectJobs(all, invocation.args, unknown);
     if (terminal) std::cerr << "\r\033[K";  // clears the progress line

@@ -11,10 +11,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include <chrono>
+#include <random>
 
 #include "relinkd/PocoTransport.h"
-#include "relinkd/StatusServer.h"
+#include "relinkd/Threads.h"
+#include "StatusServer.h"
 
 namespace relinkd {
 namespace {
@@ -46,7 +47,6 @@ std::string fileStamp(const std::string& path) {
 
 EngineSettings engineSettings(const Config& config) {
   EngineSettings settings;
-  settings.jobsDir = config.jobsDir;
   settings.baseUrl = config.baseUrl;
   settings.windowMs = config.windowMs;
   settings.pollIntervalMs = config.pollIntervalMs;
@@ -62,7 +62,7 @@ EngineSettings engineSettings(const Config& config) {
 Daemon::Daemon(Config config, std::string token)
     : config_(std::move(config)),
       token_(std::move(token)),
-      random_(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+      random_(std::random_device{}()) {
   // Fixed for the daemon's life (reload keeps them): safe to read anywhere.
   jobsDir_ = config_.jobsDir;
   databasePath_ = config_.databasePath();
@@ -89,12 +89,13 @@ void Daemon::lockStateDir() {
 void Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
   lockStateDir();
-  store_ = std::make_unique<JobStore>(config_.databasePath());
+  store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
+  source_ = std::make_unique<JobDirectory>(config_.jobsDir);
   tokenStamp_ = fileStamp(config_.tokenFile);
   pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
                                         clock_, makePocoTransport(transportOptions(config_)), metrics_,
                                         config_.concurrency);
-  engine_ = std::make_unique<Engine>(engineSettings(config_), *store_, clock_, *pool_, random_,
+  engine_ = std::make_unique<Engine>(engineSettings(config_), *store_, *source_, clock_, *pool_, random_,
                                      Credentials{config_.email, token_});
   // Watch first, then scan: a file written in between is seen twice, never missed.
   watcher_ = std::make_unique<DirectoryWatcher>(

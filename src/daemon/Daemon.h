@@ -17,9 +17,9 @@
 #include "relinkd/Engine.h"
 #include "relinkd/JobDirectory.h"
 #include "relinkd/Metrics.h"
-#include "relinkd/Notifier.h"
 #include "relinkd/RequestPool.h"
-#include "relinkd/Store.h"
+#include "relinkd/SqliteJobStore.h"
+#include "Notifier.h"
 
 namespace relinkd {
 
@@ -50,7 +50,8 @@ class Daemon {
   SeededRandom random_;
   Notifier notifier_;
   ApiMetrics metrics_;
-  std::unique_ptr<JobStore> store_;
+  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<JobDirectory> source_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<RequestPool> pool_;
   std::unique_ptr<DirectoryWatcher> watcher_;

@@ -11,9 +11,9 @@
 #include <iostream>
 
 #include "Daemon.h"
-#include "relinkd/Logging.h"
+#include "Logging.h"
 #include "relinkd/PocoTransport.h"
-#include "relinkd/StatusServer.h"
+#include "StatusServer.h"
 
 using Poco::Util::Application;
 using Poco::Util::Option;

@@ -1,0 +1,47 @@
+// JobSource: the job directory as the engine sees it, the contract between
+// the engine and the io layer (the real one is JobDirectory). It reads job
+// files; the engine decides what their content means.
+//
+// Thread-safety: called from the scheduler thread only.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace relinkd {
+
+// What reading one job file gave.
+struct FileRead {
+  bool ok = false;
+  std::string bytes;      // the content, when ok
+  std::string error;      // when !ok: "is a FIFO, not a regular file", "is larger than 64 KiB", ...
+  bool missing = false;   // the file does not exist (any more)
+  bool transient = false; // the read failed in a way that may pass (EIO, EACCES, ...): try again later
+};
+
+struct ScannedFile {
+  std::string path;  // the directory + "/" + file name
+  FileRead read;     // content or the reason it could not be read
+  std::string hash;  // SHA-256 hex of read.bytes, or of read.error when !read.ok
+};
+
+// The directory itself cannot be listed (gone, not a directory, no access).
+class JobSourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  // Where the files are, for messages.
+  virtual const std::string& where() const = 0;
+  // Every job file (isJobFileName), keyed by job name; ignored names are
+  // skipped. Throws JobSourceError when the directory cannot be listed.
+  virtual std::map<std::string, ScannedFile> scanAll() = 0;
+  // One job file, after an event. Never throws.
+  virtual ScannedFile scanOne(const std::string& fileName) = 0;
+};
+
+}  // namespace relinkd

@@ -1,0 +1,80 @@
+// JobStore: where the engine keeps every job and its history. The contract
+// between the engine and the store layer; the real one is SqliteJobStore.
+//
+// Every save of a job is atomic together with its history entry, so a
+// kill -9 at any moment leaves a state the next start continues from.
+// Writes are compare-and-set on Job::version: a change made elsewhere (by
+// relinkctl) while the engine had a request in flight is never overwritten
+// by the answer.
+//
+// Thread-safety: one JobStore per thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "relinkd/Job.h"
+
+namespace relinkd {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  virtual std::vector<Job> all() const = 0;  // ordered by name
+  virtual std::optional<Job> find(const std::string& name) const = 0;
+  virtual std::vector<HistoryEntry> history(const std::string& name) const = 0;  // oldest first
+  // The newest entry of a job's history, if any.
+  virtual std::optional<HistoryEntry> lastHistory(const std::string& name) const = 0;
+
+  // Writes job and appends entry (when given) atomically. Compare-and-set:
+  // succeeds only if the stored version equals job.version (a job not
+  // stored yet must have version 0). On success job.version is incremented
+  // and true returned; on a lost race nothing is written and false
+  // returned. Throws StoreError when the store cannot be written.
+  virtual bool save(Job& job, const std::optional<HistoryEntry>& entry) = 0;
+
+  // Every change since the last call made through another connection
+  // (relinkctl): the jobs written elsewhere, each at its stored version.
+  // The first call returns nothing and only sets the mark.
+  virtual std::vector<Job> changedElsewhere() = 0;
+
+  // Per-site "no request before" times set by rate limits (429/503).
+  virtual std::map<std::string, TimeMs> siteLimits() const = 0;
+  virtual void setSiteLimit(const std::string& siteId, TimeMs notBefore) = 0;
+
+  // Groups several saves into one atomic unit: rolled back unless commit()
+  // is called. Saves inside join it.
+  class Transaction {
+   public:
+    explicit Transaction(JobStore& store) : store_(store) { store_.begin(); }
+    ~Transaction() {
+      if (!done_) store_.rollback();
+    }
+    void commit() {
+      store_.commit();
+      done_ = true;
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+   private:
+    JobStore& store_;
+    bool done_ = false;
+  };
+
+ protected:
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+};
+
+}  // namespace relinkd

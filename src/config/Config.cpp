@@ -1,0 +1,305 @@
+// Reads and checks relinkd's configuration keys (see ../shared/interface.md).
+// Every message names the key and says what a good value looks like; values
+// that may carry credentials (proxy URLs, URLs with user information) are
+// never echoed. The token file is read in TokenFile.cpp.
+#include "relinkd/Config.h"
+
+#include <sys/stat.h>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <locale>
+#include <sstream>
+
+#include "relinkd/Address.h"
+#include "relinkd/Duration.h"
+#include "relinkd/LogLevel.h"
+
+namespace relinkd {
+
+namespace {
+
+using Poco::Util::AbstractConfiguration;
+
+constexpr std::int64_t kMaxDurationMs = 36500LL * 24 * 3600 * 1000;  // 100 years
+
+const char* const kKnownKeys[] = {
+    "relinkd.jobs.dir",        "relinkd.state.dir",         "relinkd.api.baseUrl",
+    "relinkd.api.email",       "relinkd.api.tokenFile",     "relinkd.api.caFile",
+    "relinkd.api.timeout",     "relinkd.api.proxy",         "relinkd.api.concurrency",
+    "relinkd.retry.initialDelay", "relinkd.retry.maxDelay", "relinkd.retry.multiplier",
+    "relinkd.retry.maxAttempts",  "relinkd.poll.interval",  "relinkd.window",
+    "relinkd.http.listen",     "relinkd.log.level"};
+
+
+std::string quoted(const std::string& value) { return "'" + value + "'"; }
+
+std::optional<std::string> envValue(const EnvLookup& env, const std::string& name) {
+  auto value = env(name);
+  if (!value || value->empty()) return std::nullopt;
+  return value;
+}
+
+void checkKnownKeys(const AbstractConfiguration& conf, const std::string& prefix) {
+  AbstractConfiguration::Keys keys;
+  conf.keys(prefix, keys);
+  for (const auto& key : keys) {
+    const std::string full = prefix + "." + key;
+    const bool known = std::find_if(std::begin(kKnownKeys), std::end(kKnownKeys),
+                                    [&](const char* k) { return full == k; }) !=
+                       std::end(kKnownKeys);
+    if (!known && conf.has(full)) {
+      throw ConfigError(full, "unknown key (a typo?); relinkd.properties lists the known keys");
+    }
+    checkKnownKeys(conf, full);
+  }
+}
+
+// Reads values with their defaults and turns them into checked numbers.
+class Reader {
+ public:
+  explicit Reader(const AbstractConfiguration& conf) : conf_(conf) {}
+
+  std::string text(const std::string& key, const std::string& fallback) const {
+    try {
+      return Poco::trim(conf_.getString(key, fallback));
+    } catch (const Poco::Exception& e) {
+      throw ConfigError(key, e.displayText());
+    }
+  }
+  bool has(const std::string& key) const { return conf_.has(key); }
+  std::string nonEmpty(const std::string& key, const std::string& fallback) const {
+    std::string value = text(key, fallback);
+    if (value.empty()) throw ConfigError(key, "must not be empty");
+    return value;
+  }
+  std::int64_t duration(const std::string& key, const std::string& fallback) const {
+    const std::string value = text(key, fallback);
+    const auto ms = parseDuration(value);
+    if (!ms) {
+      throw ConfigError(key, quoted(value) +
+                                 " is not a duration (an integer with a unit ms, s, m, h or d,"
+                                 " e.g. 30s)");
+    }
+    if (*ms == 0) throw ConfigError(key, "must be longer than 0");
+    if (*ms > kMaxDurationMs) {
+      throw ConfigError(key, quoted(value) + " is too long (at most 36500d)");
+    }
+    return *ms;
+  }
+  int integer(const std::string& key, const std::string& fallback, long long min,
+              long long max) const {
+    const std::string value = text(key, fallback);
+    const std::string bounds =
+        max == kNoMax ? "at least " + std::to_string(min)
+                      : "from " + std::to_string(min) + " to " + std::to_string(max);
+    const auto n = parseInteger(value);
+    if (!n || *n < min || *n > max) {
+      throw ConfigError(key, "must be an integer " + bounds + " (got " + quoted(value) + ")");
+    }
+    return static_cast<int>(*n);
+  }
+  double number(const std::string& key, const std::string& fallback, double min) const {
+    const std::string value = text(key, fallback);
+    std::istringstream in(value);
+    in.imbue(std::locale::classic());
+    double d = 0;
+    in >> d;
+    if (value.empty() || in.fail() || !in.eof() || !std::isfinite(d) || d < min) {
+      const std::string least = std::to_string(static_cast<int>(min));
+      throw ConfigError(key,
+                        "must be a number of at least " + least + " (got " + quoted(value) + ")");
+    }
+    return d;
+  }
+
+  static constexpr long long kNoMax = 2147483647;
+
+ private:
+  static std::optional<long long> parseInteger(const std::string& s) {
+    const bool negative = !s.empty() && s[0] == '-';
+    const std::size_t start = negative ? 1 : 0;
+    if (s.size() == start || s.size() - start > 12) return std::nullopt;
+    long long n = 0;
+    for (std::size_t i = start; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      n = n * 10 + (s[i] - '0');
+    }
+    return negative ? -n : n;
+  }
+
+  const AbstractConfiguration& conf_;
+};
+
+std::string checkListen(const Reader& reader) {
+  const char* key = "relinkd.http.listen";
+  const std::string value = reader.text(key, "");
+  if (value.empty()) return value;
+  const std::string problem = hostPortProblem(value);
+  if (!problem.empty()) {
+    throw ConfigError(key, quoted(value) + " is not host:port (" + problem +
+                               "), e.g. 127.0.0.1:9417; leave it empty to turn HTTP off");
+  }
+  return value;
+}
+
+std::string checkProxy(const Reader& reader, const EnvLookup& env) {
+  const char* key = "relinkd.api.proxy";
+  const char* envName = "https_proxy";
+  auto fromEnv = envValue(env, envName);
+  if (!fromEnv) fromEnv = envValue(env, envName = "HTTPS_PROXY");
+  const bool inherited = !reader.has(key) && fromEnv;
+  std::string value = reader.text(key, fromEnv.value_or(""));
+  if (value.empty()) return value;
+  const std::string kScheme = "http://";
+  const std::string how = std::string(" (it must be http://host:port; set it to empty for no proxy") +
+                          (inherited ? "; the value comes from $" + std::string(envName) : "") + ")";
+  // The environment often says just "host:port"; that means plain http.
+  if (inherited && value.find("://") == std::string::npos) value = kScheme + value;
+  if (Poco::icompare(value.substr(0, kScheme.size()), kScheme) != 0) {
+    throw ConfigError(key, "the proxy URL does not start with http://" + how);
+  }
+  std::string hostPort = value.substr(kScheme.size());
+  if (!hostPort.empty() && hostPort.back() == '/') hostPort.pop_back();
+  if (hostPort.find('@') != std::string::npos) {
+    throw ConfigError(key, "proxy credentials in the URL are not supported" + how);
+  }
+  const std::string problem = hostPortProblem(hostPort);
+  if (!problem.empty()) throw ConfigError(key, "the proxy URL is wrong: " + problem + how);
+  return kScheme + hostPort;
+}
+
+std::string checkBaseUrl(const Reader& reader) {
+  const char* key = "relinkd.api.baseUrl";
+  std::string value = reader.text(key, "https://api.atlassian.com");
+  while (!value.empty() && value.back() == '/') value.pop_back();
+  const std::string shown = value.find('@') == std::string::npos ? quoted(value) + " " : "";
+  const std::string example = "must be an absolute https URL such as https://api.atlassian.com";
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(value);
+  } catch (const Poco::Exception&) {
+    throw ConfigError(key, shown + "is not a URL; it " + example);
+  }
+  if ((uri.getScheme() != "https" && uri.getScheme() != "http") || uri.getHost().empty()) {
+    throw ConfigError(key, shown + example);
+  }
+  if (!uri.getUserInfo().empty()) {
+    throw ConfigError(key, "must not contain a user name or password; credentials come from "
+                           "relinkd.api.email and the token file");
+  }
+  if (!uri.getRawQuery().empty() || !uri.getFragment().empty()) {
+    throw ConfigError(key, shown + "must not have a query or fragment");
+  }
+  if (uri.getScheme() == "http" && !isLoopbackUrl(value)) {
+    throw ConfigError(key, "plain http is only allowed for loopback hosts; use https");
+  }
+  return value;
+}
+
+std::string checkEmail(const Reader& reader) {
+  const char* key = "relinkd.api.email";
+  const std::string value = reader.text(key, "");
+  const auto at = value.find('@');
+  const bool bad = std::any_of(value.begin(), value.end(), [](unsigned char c) {
+    return c <= ' ' || c == 0x7f || c == ':';
+  });
+  if (!value.empty() && (bad || at == 0 || at == std::string::npos || at + 1 == value.size())) {
+    throw ConfigError(key, quoted(value) + " is not an e-mail address");
+  }
+  return value;
+}
+
+std::string checkLogLevel(const Reader& reader) {
+  const char* key = "relinkd.log.level";
+  const std::string value = Poco::toLower(reader.text(key, "information"));
+  if (logLevelByName(value)) return value;
+  throw ConfigError(key, quoted(value) + " is not a log level (" + logLevelChoices() + ")");
+}
+
+void readRetry(const Reader& reader, Config& c) {
+  c.initialDelayMs = reader.duration("relinkd.retry.initialDelay", "30s");
+  c.maxDelayMs = reader.duration("relinkd.retry.maxDelay", "1h");
+  if (c.maxDelayMs < c.initialDelayMs) {
+    throw ConfigError("relinkd.retry.maxDelay", "must be at least relinkd.retry.initialDelay (" +
+                                                    formatDuration(c.initialDelayMs) + ")");
+  }
+  c.multiplier = reader.number("relinkd.retry.multiplier", "2", 1);
+  c.maxAttempts = reader.integer("relinkd.retry.maxAttempts", "0", 0, Reader::kNoMax);
+}
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
+  checkKnownKeys(conf, "relinkd");
+  const Reader reader(conf);
+  Config c;
+  c.jobsDir = reader.nonEmpty("relinkd.jobs.dir", "/etc/relinkd/jobs.d");
+  const auto stateEnv = envValue(env, "STATE_DIRECTORY");
+  const std::string stateFirst = stateEnv ? stateEnv->substr(0, stateEnv->find(':')) : "";
+  c.stateDir = reader.nonEmpty("relinkd.state.dir",
+                               stateFirst.empty() ? "/var/lib/relinkd" : stateFirst);
+  c.baseUrl = checkBaseUrl(reader);
+  c.email = checkEmail(reader);
+  const auto credentials = envValue(env, "CREDENTIALS_DIRECTORY");
+  const std::string tokenDefault =
+      credentials ? *credentials + "/api-token" : "/etc/relinkd/api-token";
+  c.tokenFile = reader.nonEmpty("relinkd.api.tokenFile", tokenDefault);
+  c.caFile = reader.text("relinkd.api.caFile", "");
+  c.timeoutMs = reader.duration("relinkd.api.timeout", "30s");
+  c.proxy = checkProxy(reader, env);
+  c.concurrency = reader.integer("relinkd.api.concurrency", "4", 1, 64);
+  readRetry(reader, c);
+  c.pollIntervalMs = reader.duration("relinkd.poll.interval", "30s");
+  c.windowMs = reader.duration("relinkd.window", "14d");
+  c.httpListen = checkListen(reader);
+  c.logLevel = checkLogLevel(reader);
+  return c;
+}
+
+Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
+                      const EnvLookup& env, bool optional) {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> overrides(new Poco::Util::MapConfiguration);
+  for (const auto& define : defines) {
+    const auto eq = define.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("--define", quoted(define) + " is not KEY=VALUE");
+    }
+    overrides->setString(Poco::trim(define.substr(0, eq)), define.substr(eq + 1));
+  }
+  Poco::AutoPtr<Poco::Util::LayeredConfiguration> layered(new Poco::Util::LayeredConfiguration);
+  layered->add(overrides, 0);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (optional && errno == ENOENT) return loadConfig(*layered, env);
+    throw ConfigError("--config", "cannot read " + path + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) throw ConfigError("--config", path + " is not a regular file");
+  try {
+    layered->add(new Poco::Util::PropertyFileConfiguration(path), 1);
+  } catch (const Poco::Exception& e) {
+    throw ConfigError("--config", "cannot read " + path + ": " + e.displayText());
+  }
+  return loadConfig(*layered, env);
+}
+
+}  // namespace relinkd

@@ -1,0 +1,368 @@
+#include "relinkd/SqliteJobStore.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "Sqlite.h"
+
+namespace relinkd {
+
+namespace {
+
+constexpr std::int64_t kSchemaVersion = 2;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE jobs (
+  name            TEXT PRIMARY KEY NOT NULL,
+  file            TEXT NOT NULL,
+  file_hash       TEXT,
+  spec_json       TEXT,
+  site_id         TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('invalid', 'queued', 'running',
+                    'retrying', 'paused', 'succeeded', 'failed', 'expired', 'cancelled')),
+  remote_job_id   TEXT,
+  remote_status   TEXT,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  deadline        INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  accepted_at     INTEGER NOT NULL,
+  submitting      INTEGER NOT NULL,
+  version         INTEGER NOT NULL,
+  revision        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_revision ON jobs(revision);
+CREATE TABLE history (
+  id          INTEGER PRIMARY KEY,
+  job         TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  at          INTEGER NOT NULL,
+  action      TEXT NOT NULL,
+  http_status INTEGER,
+  outcome     TEXT NOT NULL,
+  detail      TEXT NOT NULL
+);
+CREATE INDEX history_by_job ON history(job, id);
+CREATE TABLE site_limits (
+  site_id    TEXT PRIMARY KEY NOT NULL,
+  not_before INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
+)sql";
+
+// Schema 1 -> 2: the revision that lets the daemon read only changed rows.
+constexpr const char* kUpgradeTo2 = R"sql(
+ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_by_revision ON jobs(revision);
+PRAGMA user_version = 2;
+)sql";
+
+// The columns of Job, in the order readJob and bindFields use.
+constexpr const char* kJobColumns =
+    "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
+    "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
+    "version, revision";
+
+constexpr const char* kInsertJob =
+    "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
+    "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
+    "accepted_at, submitting, version, revision) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, "
+    "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
+    "ON CONFLICT (name) DO NOTHING";
+
+constexpr const char* kUpdateJob =
+    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = ?4, site_id = ?5, state = ?6, "
+    "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
+    "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
+    "submitting = ?16, version = version + 1, "
+    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?17";
+
+bool fileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+struct SqliteJobStore::Impl {
+  Impl(const std::string& path, bool readOnlyMode)
+      : readOnly(readOnlyMode), db(openConnection(path, readOnlyMode)) {
+    prepareSchema();
+    selectAll.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY name");
+    selectOne.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE name = ?");
+    selectChanged.emplace(db, std::string("SELECT ") + kJobColumns +
+                                  " FROM jobs WHERE revision > ? ORDER BY revision");
+    selectLastHistory.emplace(db,
+                              "SELECT at, action, http_status, outcome, detail FROM history "
+                              "WHERE job = ? ORDER BY id DESC LIMIT 1");
+    selectHistory.emplace(db,
+                          "SELECT at, action, http_status, outcome, detail FROM history "
+                          "WHERE job = ? ORDER BY id");
+    selectLimits.emplace(db, "SELECT site_id, not_before FROM site_limits");
+    if (!readOnly) prepareWrites();
+  }
+
+  static sqlite::Connection openConnection(const std::string& path, bool readOnly) {
+    if (readOnly && !fileExists(path)) {
+      throw StoreError("no database at " + path +
+                       ": relinkd has not run yet with this state directory");
+    }
+    const int flags = readOnly ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    return sqlite::Connection(path, flags | SQLITE_OPEN_NOMUTEX);
+  }
+
+  void prepareSchema() {
+    if (!readOnly) {
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA journal_mode = WAL");
+      // Keep the -wal and -shm files when the last connection closes: a
+      // read-only reader (relinkctl run by another user) cannot create them.
+      int persist = 1;
+      sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+      // NORMAL may lose the last commits on power loss in WAL mode; a job
+      // the daemon reported as saved must stay saved.
+      db.exec("PRAGMA synchronous = FULL");
+    }
+    std::int64_t version = readOnly ? firstRead() : db.queryInt("PRAGMA user_version");
+    if (version == 0 && !readOnly) {
+      sqlite::Transaction txn(db);
+      version = db.queryInt("PRAGMA user_version");  // another process may have won
+      if (version == 0) {
+        db.exec(kSchema);
+        version = kSchemaVersion;
+      }
+      txn.commit();
+    }
+    if (version == 1 && !readOnly) {
+      sqlite::Transaction txn(db);
+      if (db.queryInt("PRAGMA user_version") == 1) db.exec(kUpgradeTo2);
+      txn.commit();
+      version = kSchemaVersion;
+    }
+    if (version == 1) {
+      throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
+                       "upgrade it");
+    }
+    if (version == 0) {
+      throw StoreError(db.path() + " holds no relinkd tables yet: relinkd has not finished "
+                       "its first start with this state directory");
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError(db.path() + ": database was written by a newer relinkd (schema " +
+                       std::to_string(version) + "); this relinkd knows schema " +
+                       std::to_string(kSchemaVersion) + " only. Install the newer relinkd.");
+    }
+  }
+
+  // The schema version; the first read of a read-only connection, where a
+  // reader without write access to the state directory finds out that it
+  // needs the -wal and -shm files.
+  std::int64_t firstRead() {
+    try {
+      return db.queryInt("PRAGMA user_version");
+    } catch (const StoreError& e) {
+      throw StoreError(std::string(e.what()) + " (reading a WAL database needs " + db.path() +
+                       "-wal and -shm to exist or to be creatable; they are kept once relinkd "
+                       "has run: run as the relinkd user or start relinkd once)");
+    }
+  }
+
+  void prepareWrites() {
+    insertJob.emplace(db, kInsertJob);
+    updateJob.emplace(db, kUpdateJob);
+    insertHistory.emplace(db,
+                          "INSERT INTO history (job, at, action, http_status, outcome, detail) "
+                          "VALUES (?, ?, ?, ?, ?, ?)");
+    upsertLimit.emplace(db,
+                        "INSERT INTO site_limits (site_id, not_before) VALUES (?, ?) "
+                        "ON CONFLICT (site_id) DO UPDATE SET not_before = MAX(not_before, excluded.not_before)");
+  }
+
+  void requireWritable() const {
+    if (readOnly) throw StoreError(db.path() + ": opened read-only; cannot write");
+  }
+
+  Job readJob(const sqlite::Statement::Use& row) const {
+    Job job;
+    job.name = row.getString(0);
+    job.file = row.getString(1);
+    job.fileHash = row.getOptString(2);
+    job.specJson = row.getOptString(3);
+    job.siteId = row.getString(4);
+    const std::string state = row.getString(5);
+    const auto parsed = parseState(state);
+    if (!parsed) {
+      throw StoreError(db.path() + ": job " + job.name + " has an unknown state \"" + state +
+                       "\"");
+    }
+    job.state = *parsed;
+    job.remoteJobId = row.getOptString(6);
+    job.remoteStatus = row.getOptString(7);
+    job.attempts = static_cast<int>(row.getInt(8));
+    job.nextAttemptAt = row.getOptInt(9);
+    job.deadline = row.getOptInt(10);
+    job.lastError = row.getOptString(11);
+    job.createdAt = row.getInt(12);
+    job.updatedAt = row.getInt(13);
+    job.acceptedAt = row.getInt(14);
+    job.submitting = row.getInt(15) != 0;
+    job.version = row.getInt(16);
+    return job;
+  }
+
+  static HistoryEntry readHistory(const sqlite::Statement::Use& row) {
+    HistoryEntry entry;
+    entry.at = row.getInt(0);
+    entry.action = row.getString(1);
+    if (auto status = row.getOptInt(2)) entry.httpStatus = static_cast<int>(*status);
+    entry.outcome = row.getString(3);
+    entry.detail = row.getString(4);
+    return entry;
+  }
+
+  // Binds ?1 .. ?16 of kInsertJob and kUpdateJob.
+  static void bindFields(sqlite::Statement::Use& use, const Job& job) {
+    use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
+        job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
+        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting);
+  }
+
+  // The compare-and-set write; false when job.version is not the stored one.
+  bool writeJob(const Job& job) {
+    if (job.version == 0) {
+      auto use = insertJob->use();
+      bindFields(use, job);
+      use.exec();
+    } else {
+      auto use = updateJob->use();
+      bindFields(use, job);
+      use(job.version);
+      use.exec();
+    }
+    return db.changes() == 1;
+  }
+
+  void appendHistory(const std::string& name, const HistoryEntry& entry) {
+    insertHistory->use()(name)(entry.at)(entry.action)(entry.httpStatus)(entry.outcome)(
+        entry.detail)
+        .exec();
+  }
+
+  const bool readOnly;
+  sqlite::Connection db;
+  std::optional<std::int64_t> lastDataVersion;
+  std::int64_t seenRevision = 0;  // changedElsewhere has returned every row up to this
+  // Declared after db so that they are finalised before it closes.
+  std::optional<sqlite::Statement> selectAll, selectOne, selectHistory, selectLimits;
+  std::optional<sqlite::Statement> selectChanged, selectLastHistory;
+  std::optional<sqlite::Statement> insertJob, updateJob, insertHistory, upsertLimit;
+};
+
+SqliteJobStore::SqliteJobStore(const std::string& path, bool readOnly)
+    : impl_(std::make_unique<Impl>(path, readOnly)) {}
+
+SqliteJobStore::~SqliteJobStore() = default;
+
+void SqliteJobStore::setBusyTimeout(int ms) { sqlite3_busy_timeout(impl_->db.handle(), ms); }
+
+std::vector<Job> SqliteJobStore::all() const {
+  std::vector<Job> jobs;
+  auto use = impl_->selectAll->use();
+  while (use.next()) jobs.push_back(impl_->readJob(use));
+  return jobs;
+}
+
+std::optional<Job> SqliteJobStore::find(const std::string& name) const {
+  auto use = impl_->selectOne->use();
+  use(name);
+  if (!use.next()) return std::nullopt;
+  return impl_->readJob(use);
+}
+
+std::vector<HistoryEntry> SqliteJobStore::history(const std::string& name) const {
+  std::vector<HistoryEntry> entries;
+  auto use = impl_->selectHistory->use();
+  use(name);
+  while (use.next()) entries.push_back(Impl::readHistory(use));
+  return entries;
+}
+
+std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name) const {
+  auto use = impl_->selectLastHistory->use();
+  use(name);
+  if (!use.next()) return std::nullopt;
+  return Impl::readHistory(use);
+}
+
+bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
+  impl_->requireWritable();
+  sqlite::Transaction txn(impl_->db);
+  if (!impl_->writeJob(job)) return false;  // nothing was written; txn rolls back
+  if (entry) impl_->appendHistory(job.name, *entry);
+  txn.commit();
+  ++job.version;
+  return true;
+}
+
+void SqliteJobStore::begin() {
+  impl_->requireWritable();
+  impl_->db.beginTransaction();
+}
+
+void SqliteJobStore::commit() { impl_->db.commitTransaction(); }
+
+void SqliteJobStore::rollback() noexcept { impl_->db.rollbackTransaction(); }
+
+// PRAGMA data_version changes only when another connection commits. It is
+// read after the highest revision: when it stands still, no other
+// connection committed before that read, so every row up to that revision
+// is our own or already returned.
+std::vector<Job> SqliteJobStore::changedElsewhere() {
+  const std::int64_t newest = impl_->db.queryInt("SELECT COALESCE(MAX(revision), 0) FROM jobs");
+  const std::int64_t dataVersion = impl_->db.queryInt("PRAGMA data_version");
+  const bool first = !impl_->lastDataVersion;
+  const bool changed = !first && *impl_->lastDataVersion != dataVersion;
+  impl_->lastDataVersion = dataVersion;
+  std::vector<Job> jobs;
+  if (!changed) {
+    impl_->seenRevision = newest;
+    return jobs;
+  }
+  auto use = impl_->selectChanged->use();
+  use(impl_->seenRevision);
+  while (use.next()) {
+    impl_->seenRevision = std::max(impl_->seenRevision, use.getInt(17));
+    jobs.push_back(impl_->readJob(use));
+  }
+  return jobs;
+}
+
+std::map<std::string, TimeMs> SqliteJobStore::siteLimits() const {
+  std::map<std::string, TimeMs> limits;
+  auto use = impl_->selectLimits->use();
+  while (use.next()) limits[use.getString(0)] = use.getInt(1);
+  return limits;
+}
+
+void SqliteJobStore::setSiteLimit(const std::string& siteId, TimeMs notBefore) {
+  impl_->requireWritable();
+  sqlite::Transaction txn(impl_->db);
+  impl_->upsertLimit->use()(siteId)(notBefore).exec();
+  txn.commit();
+}
+
+bool SqliteJobStore::writable() {
+  if (impl_->readOnly) return false;
+  if (impl_->db.transactionDepth() > 0) return true;  // we hold the write lock already
+  try {
+    sqlite::Transaction probe(impl_->db);  // BEGIN IMMEDIATE takes the write lock
+    return true;                           // and the destructor rolls it back
+  } catch (const StoreError&) {
+    return false;
+  }
+}
+
+}  // namespace relinkd

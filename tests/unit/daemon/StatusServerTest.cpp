@@ -1,0 +1,380 @@
+// Specifications of the HTTP status endpoint (relinkd/StatusServer.h),
+// driven over loopback with fake sources: a manual clock, recorded API
+// metrics and a fixed list of jobs.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include "relinkd/Duration.h"
+#include "StatusServer.h"
+
+using relinkd::Job;
+using relinkd::JobState;
+using relinkd::StatusServer;
+using relinkd::TimeMs;
+
+namespace {
+
+constexpr TimeMs kNow = 1767225600000;  // 2026-01-01T00:00:00Z
+constexpr TimeMs kHour = 3600 * 1000;
+
+Job makeJob(const std::string& name, JobState state, std::optional<TimeMs> deadline) {
+  Job job;
+  job.name = name;
+  job.file = "/etc/relinkd/jobs.d/" + name + ".json";
+  job.state = state;
+  job.deadline = deadline;
+  job.createdAt = kNow - kHour;
+  job.updatedAt = kNow - kHour;
+  return job;
+}
+
+// The daemon's side, faked: everything the server reads, settable by the test.
+struct FakeDaemon {
+  relinkd::ManualClock clock{kNow};
+  relinkd::ApiMetrics metrics;
+  std::atomic<bool> healthy{true};
+  std::atomic<bool> paused{false};
+  std::mutex mutex;
+  std::vector<Job> jobs;
+
+  void setJobs(std::vector<Job> list) {
+    std::lock_guard<std::mutex> lock(mutex);
+    jobs = std::move(list);
+  }
+
+  relinkd::StatusSources sources() {
+    relinkd::StatusSources s;
+    s.jobs = [this] {
+      std::lock_guard<std::mutex> lock(mutex);
+      return jobs;
+    };
+    s.healthy = [this] { return healthy.load(); };
+    s.paused = [this] { return paused.load(); };
+    s.metrics = &metrics;
+    s.clock = &clock;
+    return s;
+  }
+};
+
+struct Fetched {
+  int status = 0;
+  std::string contentType;
+  std::string cacheControl;
+  std::string allow;
+  std::streamsize contentLength = -1;
+  std::string body;
+};
+
+Fetched fetch(unsigned short port, const std::string& path,
+              const std::string& method = Poco::Net::HTTPRequest::HTTP_GET,
+              const std::string& requestBody = "", const std::string& host = "127.0.0.1") {
+  Poco::Net::HTTPClientSession session(host, port);
+  session.setTimeout(Poco::Timespan(2, 0));  // well under the server's 5 s read timeout
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!requestBody.empty()) request.setContentLength(static_cast<std::streamsize>(requestBody.size()));
+  session.sendRequest(request) << requestBody;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Fetched fetched;
+  fetched.status = response.getStatus();
+  fetched.contentType = response.getContentType();
+  fetched.cacheControl = response.get("Cache-Control", "");
+  fetched.allow = response.get("Allow", "");
+  fetched.contentLength = response.getContentLength();
+  Poco::StreamCopier::copyToString(in, fetched.body);
+  return fetched;
+}
+
+std::set<std::string> lines(const std::string& text) {
+  std::set<std::string> result;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) result.insert(line);
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A running job is "open"; the others are there to be left out where they must be.
+std::vector<Job> sampleJobs() {
+  std::vector<Job> jobs;
+  jobs.push_back(makeJob("alpha", JobState::kRunning, kNow + 2 * kHour + 500));
+  jobs.back().remoteStatus = "IN_PROGRESS";
+  jobs.push_back(makeJob("beta", JobState::kRetrying, kNow - 1000));  // window already closed
+  jobs.back().attempts = 3;
+  jobs.back().lastError = "HTTP 503 from the API";
+  jobs.push_back(makeJob("gamma", JobState::kSucceeded, kNow + kHour));
+  jobs.push_back(makeJob("delta", JobState::kInvalid, kNow + kHour));
+  jobs.push_back(makeJob("epsilon", JobState::kRunning, std::nullopt));
+  return jobs;
+}
+
+}  // namespace
+
+TEST_CASE("StatusServer: /healthz says ok while healthy and 503 when not") {
+  FakeDaemon daemon;
+  StatusServer server("127.0.0.1:0", daemon.sources());
+  REQUIRE(server.port() != 0);
+
+  Fetched ok = fetch(server.port(), "/healthz");
+  CHECK(ok.status == 200);
+  CHECK(ok.body == "ok\n");
+  CHECK(ok.cacheControl == "no-store");
+
+  daemon.healthy = false;
+  Fetched bad = fetch(server.port(), "/healthz");
+  CHECK(bad.status == 503);
+  CHECK(bad.body.rfind("unhealthy: ", 0) == 0);
+  CHECK(bad.cacheControl == "no-store");
+}
+
+TEST_CASE("StatusServer: /metrics in Prometheus text format") {
+  FakeDaemon daemon;
+  daemon.setJobs(sampleJobs());
+  // Exactly representable durations, so that the sum has one spelling; 0.25
+  // sits on a bucket's edge and counts in it.
+  daemon.metrics.record("submit", "200", 0.03125);
+  daemon.metrics.record("submit", "200", 0.25);
+  daemon.metrics.record("status", "503", 0.25);
+  daemon.metrics.record("status", "timeout", 3);
+  daemon.metrics.record("tenant_info", "200", 100);
+  StatusServer server("127.0.0.1:0", daemon.sources());
+
+  Fetched metrics = fetch(server.port(), "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.contentType.rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(metrics.cacheControl == "no-store");
+  const auto got = lines(metrics.body);
+  const std::vector<std::string> expected = {
+      "# HELP relinkd_jobs Jobs by state.",
+      "# TYPE relinkd_jobs gauge",
+      "relinkd_jobs{state=\"invalid\"} 1",
+      "relinkd_jobs{state=\"queued\"} 0",
+      "relinkd_jobs{state=\"running\"} 2",
+      "relinkd_jobs{state=\"retrying\"} 1",
+      "relinkd_jobs{state=\"paused\"} 0",
+      "relinkd_jobs{state=\"succeeded\"} 1",
+      "relinkd_jobs{state=\"failed\"} 0",
+      "relinkd_jobs{state=\"expired\"} 0",
+      "relinkd_jobs{state=\"cancelled\"} 0",
+      "# TYPE relinkd_api_requests_total counter",
+      "relinkd_api_requests_total{endpoint=\"submit\",code=\"200\"} 2",
+      "relinkd_api_requests_total{endpoint=\"status\",code=\"503\"} 1",
+      "relinkd_api_requests_total{endpoint=\"status\",code=\"timeout\"} 1",
+      "relinkd_api_requests_total{endpoint=\"tenant_info\",code=\"200\"} 1",
+      "# TYPE relinkd_api_request_duration_seconds histogram",
+      "relinkd_api_request_duration_seconds_bucket{le=\"0.05\"} 1",
+      "relinkd_api_request_duration_seconds_bucket{le=\"0.1\"} 1",
+      "relinkd_api_request_duration_seconds_bucket{le=\"0.25\"} 3",
+      "relinkd_api_request_duration_seconds_bucket{le=\"0.5\"} 3",
+      "relinkd_api_request_duration_seconds_bucket{le=\"1\"} 3",
+      "relinkd_api_request_duration_seconds_bucket{le=\"2.5\"} 3",
+      "relinkd_api_request_duration_seconds_bucket{le=\"5\"} 4",
+      "relinkd_api_request_duration_seconds_bucket{le=\"10\"} 4",
+      "relinkd_api_request_duration_seconds_bucket{le=\"30\"} 4",
+      "relinkd_api_request_duration_seconds_bucket{le=\"60\"} 4",
+      "relinkd_api_request_duration_seconds_bucket{le=\"+Inf\"} 5",
+      "relinkd_api_request_duration_seconds_sum 103.53125",
+      "relinkd_api_request_duration_seconds_count 5",
+      "# TYPE relinkd_job_deadline_timestamp_seconds gauge",
+      "relinkd_job_deadline_timestamp_seconds{job=\"alpha\"} 1767232800.5",
+      "relinkd_job_deadline_timestamp_seconds{job=\"beta\"} 1767225599",
+      "# TYPE relinkd_paused gauge",
+      "relinkd_paused 0",
+  };
+  for (const auto& line : expected) {
+    CAPTURE(line);
+    CHECK(got.count(line) == 1);
+  }
+  SUBCASE("no deadline for final, invalid or deadline-less jobs") {
+    CHECK_FALSE(contains(metrics.body, "job=\"gamma\""));
+    CHECK_FALSE(contains(metrics.body, "job=\"delta\""));
+    CHECK_FALSE(contains(metrics.body, "job=\"epsilon\""));
+  }
+  SUBCASE("every family is announced once, every sample line is name{labels} value") {
+    for (const auto& line : got) {
+      CAPTURE(line);
+      CHECK((line.rfind("# HELP relinkd_", 0) == 0 || line.rfind("# TYPE relinkd_", 0) == 0 ||
+             line.rfind("relinkd_", 0) == 0));
+    }
+  }
+  SUBCASE("paused") {
+    daemon.paused = true;
+    CHECK(lines(fetch(server.port(), "/metrics").body).count("relinkd_paused 1") == 1);
+  }
+}
+
+TEST_CASE("StatusServer: /metrics escapes label values") {
+  FakeDaemon daemon;
+  daemon.metrics.record("we\"ird\\", "line\nbreak", 0.5);
+  StatusServer server("127.0.0.1:0", daemon.sources());
+  const auto got = lines(fetch(server.port(), "/metrics").body);
+  CHECK(got.count(R"(relinkd_api_requests_total{endpoint="we\"ird\\",code="line\nbreak"} 1)") == 1);
+}
+
+TEST_CASE("StatusServer: /jobs is the list --json array") {
+  FakeDaemon daemon;
+  daemon.setJobs(sampleJobs());
+  StatusServer server("127.0.0.1:0", daemon.sources());
+
+  Fetched jobs = fetch(server.port(), "/jobs");
+  CHECK(jobs.status == 200);
+  CHECK(jobs.contentType == "application/json");
+  Poco::JSON::Parser parser;
+  auto array = parser.parse(jobs.body).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(array->size() == 5);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    names.push_back(array->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+  }
+  CHECK(names == std::vector<std::string>{"alpha", "beta", "gamma", "delta", "epsilon"});
+  auto beta = array->getObject(1);
+  CHECK(beta->getValue<std::string>("state") == "retrying");
+  CHECK(beta->getValue<std::string>("lastError") == "HTTP 503 from the API");
+  CHECK(beta->getValue<int>("attempts") == 3);
+}
+
+TEST_CASE("StatusServer: / is a self-refreshing page with everything from jobs escaped") {
+  FakeDaemon daemon;
+  std::vector<Job> jobs = sampleJobs();
+  jobs.push_back(makeJob("<script>alert(1)</script>", JobState::kFailed, std::nullopt));
+  jobs.back().lastError = "bad \"answer\" <script>x</script> & more";
+  daemon.setJobs(jobs);
+  StatusServer server("127.0.0.1:0", daemon.sources());
+
+  Fetched page = fetch(server.port(), "/");
+  CHECK(page.status == 200);
+  CHECK(page.contentType == "text/html; charset=utf-8");
+  CHECK(page.cacheControl == "no-store");
+  const std::string& html = page.body;
+  CHECK(contains(html, "<meta http-equiv=\"refresh\" content=\"5\">"));
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK_FALSE(contains(html, "src="));
+  CHECK(contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK(contains(html, "bad &quot;answer&quot; &lt;script&gt;x&lt;/script&gt; &amp; more"));
+  CHECK(contains(html, "HTTP 503 from the API"));
+  CHECK(contains(html, "IN_PROGRESS"));
+  CHECK(contains(html, "class=\"badge retrying\""));
+
+  SUBCASE("time left: what remains, closed when past, - when final") {
+    CHECK(contains(html, "<td>" + relinkd::formatDuration(2 * kHour + 500) + "</td></tr>"));
+    CHECK(contains(html, "HTTP 503 from the API</td><td>closed</td></tr>"));
+    CHECK(contains(html, "&amp; more</td><td>-</td></tr>"));
+  }
+  SUBCASE("counts by state") {
+    CHECK(contains(html, "<b>2</b>running"));
+    CHECK(contains(html, "<b>0</b>queued"));
+  }
+  SUBCASE("a banner while paused, none otherwise") {
+    const std::string banner = "The API rejected the credentials: fix the token file";
+    CHECK_FALSE(contains(html, banner));
+    daemon.paused = true;
+    CHECK(contains(fetch(server.port(), "/").body, banner));
+  }
+}
+
+TEST_CASE("StatusServer: unknown paths, other methods and HEAD") {
+  FakeDaemon daemon;
+  StatusServer server("127.0.0.1:0", daemon.sources());
+
+  Fetched missing = fetch(server.port(), "/nope");
+  CHECK(missing.status == 404);
+  CHECK(missing.cacheControl == "no-store");
+
+  Fetched post = fetch(server.port(), "/jobs", "POST", "{\"name\": \"x\"}");
+  CHECK(post.status == 405);
+  CHECK(post.allow == "GET, HEAD");
+  CHECK(post.cacheControl == "no-store");
+
+  Fetched head = fetch(server.port(), "/healthz", "HEAD");
+  CHECK(head.status == 200);
+  CHECK(head.contentLength == 3);
+  CHECK(head.body.empty());
+
+  CHECK(fetch(server.port(), "/healthz?verbose=1").status == 200);
+}
+
+TEST_CASE("StatusServer: idle clients do not keep others waiting") {
+  FakeDaemon daemon;
+  StatusServer server("127.0.0.1:0", daemon.sources());
+  const Poco::Net::SocketAddress address("127.0.0.1", server.port());
+  // Three of the four threads held by clients that send nothing or half a
+  // request; the fetch below times out after 2 s, well before they are dropped.
+  Poco::Net::StreamSocket silent1(address);
+  Poco::Net::StreamSocket silent2(address);
+  Poco::Net::StreamSocket partial(address);
+  partial.sendBytes("GET /jobs HT", 12);
+
+  Fetched healthz = fetch(server.port(), "/healthz");
+  CHECK(healthz.status == 200);
+  CHECK(healthz.body == "ok\n");
+}
+
+TEST_CASE("StatusServer: a source that throws answers 500") {
+  FakeDaemon daemon;
+  auto sources = daemon.sources();
+  sources.jobs = []() -> std::vector<Job> { throw std::runtime_error("database is locked"); };
+  StatusServer server("127.0.0.1:0", sources);
+  Fetched jobs = fetch(server.port(), "/jobs");
+  CHECK(jobs.status == 500);
+  CHECK(jobs.body == "internal error: database is locked\n");
+}
+
+TEST_CASE("StatusServer: an address it cannot listen on is named in the error") {
+  FakeDaemon daemon;
+  StatusServer first("127.0.0.1:0", daemon.sources());
+  const std::string taken = "127.0.0.1:" + std::to_string(first.port());
+
+  for (const std::string& listen : {taken, std::string("127.0.0.1"), std::string("127.0.0.1:99999"),
+                                    std::string(":8080")}) {
+    CAPTURE(listen);
+    std::string message;
+    try {
+      StatusServer second(listen, daemon.sources());
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+    const std::string prefix = "relinkd.http.listen: cannot listen on " + listen + ": ";
+    CHECK(message.rfind(prefix, 0) == 0);
+    CHECK(message.size() > prefix.size());
+  }
+  // The first server is unharmed.
+  CHECK(fetch(first.port(), "/healthz").status == 200);
+}
+
+TEST_CASE("StatusServer: listens on IPv6 and on localhost") {
+  FakeDaemon daemon;
+  SUBCASE("[::1]") {
+    try {
+      Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("[::1]:0"));
+    } catch (const Poco::Exception&) {
+      MESSAGE("no IPv6 loopback here; skipped");
+      return;
+    }
+    StatusServer server("[::1]:0", daemon.sources());
+    CHECK(fetch(server.port(), "/healthz", "GET", "", "::1").status == 200);
+  }
+  SUBCASE("localhost") {
+    StatusServer server("localhost:0", daemon.sources());
+    CHECK(server.port() != 0);
+  }
+}

@@ -1,0 +1,393 @@
+// JobStore against a real SQLite file in a temporary directory.
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "TestSupport.h"
+#include "relinkd/SqliteJobStore.h"
+
+namespace relinkd {
+namespace {
+
+using testsupport::TempDir;
+
+std::string errorOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "(no StoreError)";
+}
+
+void rawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+Job fullJob() {
+  Job job;
+  job.name = "full";
+  job.file = "/etc/relinkd/jobs.d/full.json";
+  job.fileHash = "abc123";
+  job.specJson = R"({"siteId":"s-1"})";
+  job.siteId = "s-1";
+  job.state = JobState::kRunning;
+  job.remoteJobId = "remote-7";
+  job.remoteStatus = "IN_PROGRESS";
+  job.attempts = 3;
+  job.nextAttemptAt = 1790000000123;
+  job.deadline = 1791000000000;
+  job.lastError = "HTTP 503 from the API";
+  job.createdAt = 1780000000000;
+  job.updatedAt = 1780000005000;
+  job.acceptedAt = 1780000000001;
+  job.submitting = true;
+  return job;
+}
+
+Job minimalJob(const std::string& name) {
+  Job job;
+  job.name = name;
+  job.file = "/jobs/" + name + ".json";
+  job.state = JobState::kInvalid;
+  job.createdAt = 1000;
+  job.updatedAt = 2000;
+  job.acceptedAt = 1000;
+  return job;
+}
+
+void checkSameJob(const Job& got, const Job& want) {
+  INFO("job " << want.name);
+  CHECK(got.name == want.name);
+  CHECK(got.file == want.file);
+  CHECK(got.fileHash == want.fileHash);
+  CHECK(got.specJson == want.specJson);
+  CHECK(got.siteId == want.siteId);
+  CHECK(got.state == want.state);
+  CHECK(got.remoteJobId == want.remoteJobId);
+  CHECK(got.remoteStatus == want.remoteStatus);
+  CHECK(got.attempts == want.attempts);
+  CHECK(got.nextAttemptAt == want.nextAttemptAt);
+  CHECK(got.deadline == want.deadline);
+  CHECK(got.lastError == want.lastError);
+  CHECK(got.createdAt == want.createdAt);
+  CHECK(got.updatedAt == want.updatedAt);
+  CHECK(got.acceptedAt == want.acceptedAt);
+  CHECK(got.submitting == want.submitting);
+  CHECK(got.version == want.version);
+}
+
+}  // namespace
+
+TEST_CASE("JobStore: every field survives save and find, nullopts included") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job full = fullJob();
+  Job minimal = minimalJob("aaa-minimal");
+  REQUIRE(store.save(full, std::nullopt));
+  REQUIRE(store.save(minimal, std::nullopt));
+  CHECK(full.version == 1);
+  CHECK(minimal.version == 1);
+
+  auto found = store.find("full");
+  REQUIRE(found);
+  checkSameJob(*found, full);
+  found = store.find("aaa-minimal");
+  REQUIRE(found);
+  checkSameJob(*found, minimal);
+  CHECK_FALSE(store.find("nobody"));
+
+  const auto jobs = store.all();
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].name == "aaa-minimal");  // ordered by name
+  CHECK(jobs[1].name == "full");
+}
+
+TEST_CASE("JobStore: every state name round-trips") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  for (const char* name : {"invalid", "queued", "running", "retrying", "paused", "succeeded",
+                           "failed", "expired", "cancelled"}) {
+    INFO("state " << name);
+    auto state = parseState(name);
+    REQUIRE(state);
+    CHECK(std::string(stateName(*state)) == name);
+    Job job = minimalJob(name);
+    job.state = *state;
+    REQUIRE(store.save(job, std::nullopt));
+    CHECK(store.find(name)->state == *state);
+  }
+  CHECK_FALSE(parseState("Running"));
+  CHECK(isFinal(JobState::kSucceeded));
+  CHECK(isFinal(JobState::kCancelled));
+  CHECK_FALSE(isFinal(JobState::kInvalid));
+  CHECK_FALSE(isFinal(JobState::kPaused));
+}
+
+TEST_CASE("JobStore: history comes back oldest first with its fields") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job job = minimalJob("a");
+  REQUIRE(store.save(job, HistoryEntry{10, "created", std::nullopt, "ok", "new file"}));
+  REQUIRE(store.save(job, HistoryEntry{30, "submit", 503, "transient", "HTTP 503"}));
+  REQUIRE(store.save(job, HistoryEntry{20, "submit", 200, "ok", "remote job r-1"}));
+  REQUIRE(store.save(job, std::nullopt));  // no entry: history unchanged
+  Job other = minimalJob("b");
+  REQUIRE(store.save(other, HistoryEntry{5, "created", std::nullopt, "ok", ""}));
+
+  const auto history = store.history("a");
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].action == "created");
+  CHECK_FALSE(history[0].httpStatus);
+  CHECK(history[0].detail == "new file");
+  CHECK(history[1].at == 30);  // insertion order, not time order
+  CHECK(history[1].httpStatus == 503);
+  CHECK(history[1].outcome == "transient");
+  CHECK(history[2].httpStatus == 200);
+  CHECK(history[2].detail == "remote job r-1");
+  CHECK(store.history("b").size() == 1);
+  CHECK(store.history("nobody").empty());
+  const auto last = store.lastHistory("a");
+  REQUIRE(last);
+  CHECK(last->at == 20);
+  CHECK(last->detail == "remote job r-1");
+  CHECK_FALSE(store.lastHistory("nobody"));
+}
+
+TEST_CASE("JobStore: save is compare-and-set on the version") {
+  TempDir dir;
+  SqliteJobStore daemon(dir.file("relinkd.db"));
+  SqliteJobStore ctl(dir.file("relinkd.db"));
+  Job job = minimalJob("a");
+  REQUIRE(daemon.save(job, std::nullopt));
+
+  Job ctlCopy = *ctl.find("a");
+  ctlCopy.state = JobState::kCancelled;
+  REQUIRE(ctl.save(ctlCopy, HistoryEntry{1, "cancel", std::nullopt, "state: cancelled", ""}));
+  CHECK(ctlCopy.version == 2);
+
+  SUBCASE("the stale writer loses and writes nothing") {
+    job.state = JobState::kRunning;
+    CHECK_FALSE(daemon.save(job, HistoryEntry{2, "submit", 200, "ok", ""}));
+    CHECK(job.version == 1);
+    CHECK(daemon.find("a")->state == JobState::kCancelled);
+    CHECK(daemon.history("a").size() == 1);
+  }
+  SUBCASE("re-reading and trying again wins") {
+    Job fresh = *daemon.find("a");
+    fresh.lastError = "seen";
+    CHECK(daemon.save(fresh, std::nullopt));
+    CHECK(ctl.find("a")->lastError == "seen");
+    CHECK(ctl.find("a")->version == 3);
+  }
+  SUBCASE("a new job (version 0) cannot overwrite a stored one") {
+    Job duplicate = minimalJob("a");
+    CHECK_FALSE(ctl.save(duplicate, std::nullopt));
+    CHECK(duplicate.version == 0);
+    CHECK(ctl.find("a")->state == JobState::kCancelled);
+  }
+}
+
+std::vector<std::string> namesOf(const std::vector<Job>& jobs) {
+  std::vector<std::string> names;
+  for (const Job& job : jobs) names.push_back(job.name + "@" + std::to_string(job.version));
+  return names;
+}
+
+TEST_CASE("JobStore: changedElsewhere returns exactly the rows other connections wrote") {
+  TempDir dir;
+  SqliteJobStore mine(dir.file("relinkd.db"));
+  SqliteJobStore other(dir.file("relinkd.db"));
+  Job before = minimalJob("before");
+  REQUIRE(other.save(before, std::nullopt));
+  CHECK(mine.changedElsewhere().empty());  // the first call only sets the mark
+  CHECK(mine.changedElsewhere().empty());
+
+  Job job = minimalJob("a");
+  REQUIRE(mine.save(job, std::nullopt));
+  CHECK(mine.changedElsewhere().empty());  // our own write
+
+  Job theirs = minimalJob("b");
+  REQUIRE(other.save(theirs, std::nullopt));
+  REQUIRE(other.save(theirs, std::nullopt));
+  CHECK(namesOf(mine.changedElsewhere()) == std::vector<std::string>{"b@2"});
+  CHECK(mine.changedElsewhere().empty());
+
+  // Ours and theirs interleaved: theirs come back, each once, at its
+  // stored version; ours may come back too (the caller compares versions).
+  REQUIRE(mine.save(job, std::nullopt));
+  Job third = minimalJob("c");
+  REQUIRE(other.save(third, std::nullopt));
+  std::vector<std::string> got = namesOf(mine.changedElsewhere());
+  CHECK(std::count(got.begin(), got.end(), "c@1") == 1);
+  CHECK(std::count(got.begin(), got.end(), "b@2") == 0);
+  CHECK(mine.changedElsewhere().empty());
+}
+
+TEST_CASE("JobStore: a schema-1 database is upgraded at open and keeps its jobs") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    SqliteJobStore store(path);
+    Job job = minimalJob("old");
+    REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
+  }
+  rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; PRAGMA user_version = 1");
+  SqliteJobStore upgraded(path);
+  REQUIRE(upgraded.find("old"));
+  CHECK(upgraded.history("old").size() == 1);
+  SqliteJobStore other(path);
+  upgraded.changedElsewhere();
+  Job changed = *other.find("old");
+  REQUIRE(other.save(changed, std::nullopt));
+  CHECK(namesOf(upgraded.changedElsewhere()) == std::vector<std::string>{"old@2"});
+}
+
+TEST_CASE("JobStore: a transaction is rolled back unless committed") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  SqliteJobStore observer(dir.file("relinkd.db"));
+  Job a = minimalJob("a");
+  Job b = minimalJob("b");
+
+  SUBCASE("without commit nothing stays") {
+    {
+      JobStore::Transaction txn(store);
+      REQUIRE(store.save(a, HistoryEntry{1, "created", std::nullopt, "ok", ""}));
+      REQUIRE(store.save(b, std::nullopt));
+      CHECK(store.find("a"));  // visible inside
+    }
+    CHECK_FALSE(store.find("a"));
+    CHECK_FALSE(store.find("b"));
+    CHECK(store.history("a").empty());
+  }
+  SUBCASE("with commit both saves land together") {
+    {
+      JobStore::Transaction txn(store);
+      REQUIRE(store.save(a, std::nullopt));
+      REQUIRE(store.save(b, std::nullopt));
+      CHECK_FALSE(observer.find("a"));  // not visible outside before commit
+      txn.commit();
+    }
+    CHECK(observer.find("a"));
+    CHECK(observer.find("b"));
+  }
+  SUBCASE("a lost race inside a transaction writes nothing but keeps the rest") {
+    REQUIRE(store.save(a, std::nullopt));
+    Job stale = a;
+    REQUIRE(store.save(a, std::nullopt));
+    {
+      JobStore::Transaction txn(store);
+      CHECK_FALSE(store.save(stale, HistoryEntry{1, "x", std::nullopt, "ok", ""}));
+      REQUIRE(store.save(b, std::nullopt));
+      txn.commit();
+    }
+    CHECK(observer.find("a")->version == 2);
+    CHECK(observer.history("a").empty());
+    CHECK(observer.find("b"));
+  }
+}
+
+TEST_CASE("JobStore: reopening the file keeps jobs, history and site limits") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  Job job = fullJob();
+  {
+    SqliteJobStore store(path);
+    REQUIRE(store.save(job, HistoryEntry{7, "submit", 202, "ok", "accepted"}));
+    store.setSiteLimit("s-1", 99);
+  }
+  SqliteJobStore reopened(path);
+  checkSameJob(*reopened.find("full"), job);
+  REQUIRE(reopened.history("full").size() == 1);
+  CHECK(reopened.history("full")[0].httpStatus == 202);
+  CHECK(reopened.siteLimits().at("s-1") == 99);
+}
+
+TEST_CASE("JobStore: the database is in WAL mode and keeps its -wal and -shm files") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    SqliteJobStore store(path);
+    Job job = minimalJob("a");
+    REQUIRE(store.save(job, std::nullopt));
+  }
+  // A reader without write access to the directory cannot create them.
+  CHECK(std::filesystem::exists(path + "-wal"));
+  CHECK(std::filesystem::exists(path + "-shm"));
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_CASE("JobStore: a database from a newer relinkd is refused") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  { SqliteJobStore store(path); }
+  rawExec(path, "PRAGMA user_version = 3");
+  const std::string message = errorOf([&] { SqliteJobStore store(path); });
+  INFO(message);
+  CHECK(message.find("database was written by a newer relinkd (schema 3)") != std::string::npos);
+  CHECK(message.find(path) != std::string::npos);
+  CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
+}
+
+TEST_CASE("JobStore: read-only") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+
+  SUBCASE("a missing file is an error that says why, and is not created") {
+    const std::string message = errorOf([&] { SqliteJobStore store(path, true); });
+    INFO(message);
+    CHECK(message.find("relinkd has not run yet") != std::string::npos);
+    CHECK(message.find(path) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(path));
+  }
+  SUBCASE("it reads, follows the writer and refuses to write") {
+    SqliteJobStore writer(path);
+    Job job = minimalJob("a");
+    REQUIRE(writer.save(job, std::nullopt));
+    SqliteJobStore reader(path, true);
+    CHECK(reader.changedElsewhere().empty());
+    CHECK(reader.all().size() == 1);
+    Job second = minimalJob("b");
+    REQUIRE(writer.save(second, std::nullopt));
+    CHECK(namesOf(reader.changedElsewhere()) == std::vector<std::string>{"b@1"});
+    CHECK(reader.all().size() == 2);
+
+    Job copy = *reader.find("a");
+    CHECK(errorOf([&] { reader.save(copy, std::nullopt); }).find("read-only") !=
+          std::string::npos);
+    CHECK_FALSE(reader.writable());
+    CHECK(writer.writable());
+  }
+}
+
+TEST_CASE("JobStore: site limits are set, replaced and listed") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  CHECK(store.siteLimits().empty());
+  store.setSiteLimit("s-1", 100);
+  store.setSiteLimit("s-2", 200);
+  store.setSiteLimit("s-1", 150);
+  const auto limits = store.siteLimits();
+  REQUIRE(limits.size() == 2);
+  CHECK(limits.at("s-1") == 150);
+  CHECK(limits.at("s-2") == 200);
+}
+
+}  // namespace relinkd
