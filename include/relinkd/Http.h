@@ -31,6 +31,7 @@ enum class TransportError {
   kCertificateRejected, // the server's certificate failed verification
   kProxy,               // the proxy refused or failed the CONNECT
   kAborted,             // abortAll() interrupted it (shutdown)
+  kTooLate,             // not sent: it could not finish before the job's deadline
   kOther,
 };
 

@@ -15,6 +15,7 @@ const char* transportErrorName(TransportError e) {
     case TransportError::kCertificateRejected: return "certificate-rejected";
     case TransportError::kProxy: return "proxy";
     case TransportError::kAborted: return "aborted";
+    case TransportError::kTooLate: return "too-late";
     case TransportError::kOther: return "other";
   }
   return "other";
