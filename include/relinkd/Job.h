@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "relinkd/Clock.h"
 
@@ -40,6 +42,7 @@ struct Job {
   std::string name;                      // the file name without ".json"
   std::string file;                      // full path of the job file
   std::optional<std::string> fileHash;   // SHA-256 (hex) of the content; nullopt once the file is gone
+  std::optional<std::string> fileStamp;  // ListedFile stamp of that content; nullopt when not to be trusted
   std::optional<std::string> specJson;   // normalised spec (specToJson); nullopt when invalid
   std::string siteId;                    // from the spec or discovered; empty until known
   JobState state = JobState::kQueued;
@@ -55,6 +58,10 @@ struct Job {
   bool submitting = false;               // a submission was sent; its answer is not recorded yet
   std::int64_t version = 0;              // bumped by every saved change (compare-and-set)
 };
+
+// Shared, immutable snapshots of jobs: what the engine publishes to the
+// status server without copying every job.
+using JobList = std::vector<std::shared_ptr<const Job>>;
 
 // Where a paused job goes when it resumes: polling its remote job if it has
 // one, else waiting for its first or next submission.

@@ -15,28 +15,37 @@
 #include <string>
 #include <thread>
 
+#include "relinkd/Clock.h"
 #include "relinkd/JobFile.h"
 
 namespace relinkd {
 
+// Every job file in dir, read, keyed by job name (for tests and tools).
 // Throws std::runtime_error when dir cannot be listed.
 std::map<std::string, ScannedFile> scanJobDirectory(const std::string& dir);
 
-// Reads one job file of the directory (after an event).
+// Reads one job file of the directory. When the file is missing because
+// the directory itself is gone, the read is transient (not "removed").
 ScannedFile scanJobFile(const std::string& dir, const std::string& fileName);
 
 std::string sha256Hex(const std::string& bytes);
 
-// The engine's JobSource on a real directory.
+// The engine's JobSource on a real directory. The clock decides which
+// stamps are too fresh to trust (modified within kRacyStampMs).
 class JobDirectory final : public JobSource {
  public:
-  explicit JobDirectory(std::string dir) : dir_(std::move(dir)) {}
+  static constexpr std::int64_t kRacyStampMs = 2000;
+
+  JobDirectory(std::string dir, const Clock& clock) : dir_(std::move(dir)), clock_(clock) {}
   const std::string& where() const override { return dir_; }
-  std::map<std::string, ScannedFile> scanAll() override;
-  ScannedFile scanOne(const std::string& fileName) override { return scanJobFile(dir_, fileName); }
+  std::map<std::string, ListedFile> list() override;
+  ScannedFile scanOne(const std::string& fileName) override;
 
  private:
+  std::string trusted(const struct stat& st, std::string stamp) const;
+
   std::string dir_;
+  const Clock& clock_;
 };
 
 class DirectoryWatcher {

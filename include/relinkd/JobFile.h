@@ -5,12 +5,20 @@
 // Thread-safety: free function.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "relinkd/JobSource.h"
 
 namespace relinkd {
 
+// A read that failed on a file that is there (EIO, EACCES, ...) is
+// transient; a file that is not a regular file, too large or a symbolic
+// link is not. A successful read carries the stamp of what was read.
 FileRead readJobFile(const std::string& path);
+
+// The stamp of a file (ListedFile): device, inode, size, mtime, ctime.
+std::string fileStamp(const struct stat& st);
 
 }  // namespace relinkd

@@ -41,6 +41,7 @@ Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<Histor
 
 // A JSON array of jobToJson objects, as text (`list --json`, GET /jobs).
 std::string jobListJson(const std::vector<Job>& jobs, TimeMs now);
+std::string jobListJson(const JobList& jobs, TimeMs now);
 
 // Compact JSON text of an object or array (one line, UTF-8 kept as is).
 std::string toJsonText(const Poco::JSON::Object::Ptr& object);

@@ -17,13 +17,25 @@ struct FileRead {
   std::string bytes;      // the content, when ok
   std::string error;      // when !ok: "is a FIFO, not a regular file", "is larger than 64 KiB", ...
   bool missing = false;   // the file does not exist (any more)
-  bool transient = false; // the read failed in a way that may pass (EIO, EACCES, ...): try again later
+  bool transient = false; // the read failed in a way that may pass (EIO, EACCES, the directory
+                          // gone for a moment, ...): the job stays as it was and the read is retried
+  std::string stamp;      // identity and times of what was read (see ListedFile); empty when unknown
 };
 
 struct ScannedFile {
   std::string path;  // the directory + "/" + file name
   FileRead read;     // content or the reason it could not be read
   std::string hash;  // SHA-256 hex of read.bytes, or of read.error when !read.ok
+};
+
+// A file as the listing saw it, without reading it. The stamp (device,
+// inode, size, modification and change times) is the same text a read of
+// the unchanged file reports, so a rescan reads only files whose stamp
+// moved; it is empty for a file modified within the last seconds (a
+// change within the same timestamp tick could otherwise go unseen).
+struct ListedFile {
+  std::string fileName;
+  std::string stamp;
 };
 
 // The directory itself cannot be listed (gone, not a directory, no access).
@@ -37,10 +49,12 @@ class JobSource {
   virtual ~JobSource() = default;
   // Where the files are, for messages.
   virtual const std::string& where() const = 0;
-  // Every job file (isJobFileName), keyed by job name; ignored names are
-  // skipped. Throws JobSourceError when the directory cannot be listed.
-  virtual std::map<std::string, ScannedFile> scanAll() = 0;
-  // One job file, after an event. Never throws.
+  // Every job file (isJobFileName), keyed by job name, without reading
+  // them; ignored names are skipped. Throws JobSourceError when the
+  // directory cannot be listed.
+  virtual std::map<std::string, ListedFile> list() = 0;
+  // Reads one job file. Never throws. A file that is missing because the
+  // directory itself is gone is reported transient, not missing.
   virtual ScannedFile scanOne(const std::string& fileName) = 0;
 };
 

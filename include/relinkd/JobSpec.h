@@ -71,6 +71,7 @@ std::optional<JobSpec> specFromJson(const std::string& json);
 bool isIgnoredName(const std::string& fileName);
 bool isJobFileName(const std::string& fileName);
 std::string jobNameOf(const std::string& fileName);  // "a.json" -> "a"
+std::string jobFileName(const std::string& name);    // "a" -> "a.json"
 std::string jobNameProblem(const std::string& name);
 
 }  // namespace relinkd

@@ -17,7 +17,8 @@ struct ActionResult {
 };
 
 // Re-arms a failed, paused or retrying job for an attempt now: a failed job
-// gets a fresh attempt count; a job whose window has closed is refused.
+// gets a fresh attempt count; a job whose window has closed, or whose
+// submission is in flight (Job::submitting), is refused.
 // On success job and entry are updated (caller saves both).
 ActionResult applyRetry(Job& job, TimeMs now, HistoryEntry& entry);
 

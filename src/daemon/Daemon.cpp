@@ -90,7 +90,7 @@ void Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
   lockStateDir();
   store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
-  source_ = std::make_unique<JobDirectory>(config_.jobsDir);
+  source_ = std::make_unique<JobDirectory>(config_.jobsDir, clock_);
   tokenStamp_ = fileStamp(config_.tokenFile);
   pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
                                         clock_, makePocoTransport(transportOptions(config_)), metrics_,
@@ -134,11 +134,13 @@ void Daemon::schedulerLoop() {
         storeHealthy_ = store_->writable();
         nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
       }
-    } catch (const std::exception& error) {
+    } catch (const StoreError& error) {
       // Nothing is lost: every change is one transaction. Try again shortly.
       storeHealthy_ = false;
       log().error(std::string("cannot update the state database ") + databasePath_ + ": " +
                   error.what() + "; retrying in a second");
+    } catch (const std::exception& error) {
+      log().error(std::string("the scheduler step failed: ") + error.what() + "; retrying in a second");
     }
     const MonoMs now = clock_.monoNow();
     if (watchdogMs > 0 && now >= nextWatchdog) {

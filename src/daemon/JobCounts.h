@@ -14,12 +14,12 @@ namespace relinkd {
 
 using StateCounts = std::array<std::pair<JobState, int>, kAllStates.size()>;
 
-inline StateCounts countByState(const std::vector<Job>& jobs) {
+inline StateCounts countByState(const JobList& jobs) {
   StateCounts counts{};
   for (std::size_t i = 0; i < kAllStates.size(); ++i) counts[i] = {kAllStates[i], 0};
   for (const auto& job : jobs) {
     for (auto& [state, count] : counts) {
-      if (state == job.state) ++count;
+      if (state == job->state) ++count;
     }
   }
   return counts;

@@ -14,7 +14,7 @@ void family(std::ostream& out, const char* name, const char* type, const char* h
   out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
 }
 
-void jobsByState(std::ostream& out, const std::vector<Job>& jobs) {
+void jobsByState(std::ostream& out, const JobList& jobs) {
   family(out, "relinkd_jobs", "gauge", "Jobs by state.");
   for (const auto& [state, count] : countByState(jobs)) {
     out << "relinkd_jobs{state=\"" << stateName(state) << "\"} " << count << '\n';
@@ -43,13 +43,13 @@ void apiDurations(std::ostream& out, const ApiMetrics::Snapshot& api) {
   out << name << "_count " << api.count << '\n';
 }
 
-void deadlines(std::ostream& out, const std::vector<Job>& jobs) {
+void deadlines(std::ostream& out, const JobList& jobs) {
   family(out, "relinkd_job_deadline_timestamp_seconds", "gauge",
          "When relinkd stops trying a job that is still being worked on (Unix time).");
   for (const auto& job : jobs) {
-    if (isFinal(job.state) || job.state == JobState::kInvalid || !job.deadline) continue;
-    out << "relinkd_job_deadline_timestamp_seconds{job=\"" << escapeLabelValue(job.name) << "\"} "
-        << formatSampleValue(static_cast<double>(*job.deadline) / 1000.0) << '\n';
+    if (isFinal(job->state) || job->state == JobState::kInvalid || !job->deadline) continue;
+    out << "relinkd_job_deadline_timestamp_seconds{job=\"" << escapeLabelValue(job->name) << "\"} "
+        << formatSampleValue(static_cast<double>(*job->deadline) / 1000.0) << '\n';
   }
 }
 
@@ -80,7 +80,7 @@ std::string formatSampleValue(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string renderMetrics(const std::vector<Job>& jobs, const ApiMetrics::Snapshot& api,
+std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api,
                           bool paused) {
   std::ostringstream out;
   jobsByState(out, jobs);

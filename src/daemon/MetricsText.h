@@ -26,7 +26,7 @@ std::string escapeLabelValue(const std::string& value);
 // "+Inf", "-Inf" or "NaN"; never locale-dependent.
 std::string formatSampleValue(double value);
 
-std::string renderMetrics(const std::vector<Job>& jobs, const ApiMetrics::Snapshot& api,
+std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api,
                           bool paused);
 
 }  // namespace relinkd

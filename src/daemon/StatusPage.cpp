@@ -40,7 +40,7 @@ void head(std::ostream& out) {
       << "<title>relinkd status</title>\n<style>" << kStyle << "</style>\n</head>\n";
 }
 
-void counts(std::ostream& out, const std::vector<Job>& jobs) {
+void counts(std::ostream& out, const JobList& jobs) {
   out << "<ul class=\"counts\">\n";
   for (const auto& [state, count] : countByState(jobs)) {
     out << "<li" << (count == 0 ? " class=\"zero\"" : "") << "><b>" << count << "</b>"
@@ -63,7 +63,7 @@ void jobRow(std::ostream& out, const Job& job, TimeMs now) {
       << "<td>" << timeLeft(job, now) << "</td></tr>\n";
 }
 
-void jobTable(std::ostream& out, const std::vector<Job>& jobs, TimeMs now) {
+void jobTable(std::ostream& out, const JobList& jobs, TimeMs now) {
   if (jobs.empty()) {
     out << "<p class=\"empty\">No jobs yet: add a NAME.json job file to the watched "
            "jobs directory.</p>\n";
@@ -71,7 +71,7 @@ void jobTable(std::ostream& out, const std::vector<Job>& jobs, TimeMs now) {
   }
   out << "<table>\n<thead><tr><th>Job</th><th>State</th><th>Attempts</th>"
       << "<th>Remote status</th><th>Last error</th><th>Time left</th></tr></thead>\n<tbody>\n";
-  for (const auto& job : jobs) jobRow(out, job, now);
+  for (const auto& job : jobs) jobRow(out, *job, now);
   out << "</tbody>\n</table>\n";
 }
 
@@ -99,7 +99,7 @@ std::string timeLeft(const Job& job, TimeMs now) {
   return left > 0 ? formatDuration(left) : "closed";
 }
 
-std::string renderStatusPage(const std::vector<Job>& jobs, bool paused, TimeMs now) {
+std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now) {
   std::ostringstream out;
   head(out);
   out << "<body>\n<h1>relinkd</h1>\n<p class=\"meta\">" << jobs.size()

@@ -22,6 +22,6 @@ std::string escapeHtml(const std::string& text);
 // worked on (final or invalid) and jobs without a deadline.
 std::string timeLeft(const Job& job, TimeMs now);
 
-std::string renderStatusPage(const std::vector<Job>& jobs, bool paused, TimeMs now);
+std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now);
 
 }  // namespace relinkd

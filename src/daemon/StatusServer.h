@@ -19,7 +19,7 @@
 namespace relinkd {
 
 struct StatusSources {
-  std::function<std::vector<Job>()> jobs;
+  std::function<JobList()> jobs;
   std::function<bool()> healthy;  // scheduler alive and database writable
   std::function<bool()> paused;   // credentials rejected
   const ApiMetrics* metrics = nullptr;

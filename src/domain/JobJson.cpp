@@ -80,11 +80,23 @@ Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<Histor
   return object;
 }
 
-std::string jobListJson(const std::vector<Job>& jobs, TimeMs now) {
+namespace {
+
+const Job& jobOf(const Job& job) { return job; }
+const Job& jobOf(const std::shared_ptr<const Job>& job) { return *job; }
+
+template <typename Jobs>
+std::string listJson(const Jobs& jobs, TimeMs now) {
   Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-  for (const auto& job : jobs) array->add(jobToJson(job, now));
+  for (const auto& job : jobs) array->add(jobToJson(jobOf(job), now));
   return toJsonText(array);
 }
+
+}  // namespace
+
+std::string jobListJson(const JobList& jobs, TimeMs now) { return listJson(jobs, now); }
+
+std::string jobListJson(const std::vector<Job>& jobs, TimeMs now) { return listJson(jobs, now); }
 
 std::string toJsonText(const Poco::JSON::Object::Ptr& object) {
   std::ostringstream out;

@@ -330,6 +330,8 @@ std::string jobNameOf(const std::string& fileName) {
   return endsWith(fileName, ".json") ? fileName.substr(0, fileName.size() - 5) : fileName;
 }
 
+std::string jobFileName(const std::string& name) { return name + ".json"; }
+
 std::string jobNameProblem(const std::string& name) {
   if (name.empty()) return "is empty";
   if (name.size() > kMaxJobNameLength) return "is longer than 128 characters";

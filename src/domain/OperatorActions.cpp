@@ -18,6 +18,12 @@ ActionResult applyRetry(Job& job, TimeMs now, HistoryEntry& entry) {
     return {false, "its window closed at " + formatTime(*job.deadline) +
                        "; no request may be sent any more"};
   }
+  if (job.submitting) {
+    // A second submission now would orphan the remote job the first one
+    // may have created; its answer decides what happens next.
+    return {false, "a submission of this job is in flight (or relinkd stopped during one and "
+                   "sends it again when it starts); its answer decides what happens next"};
+  }
   const bool wasFailed = job.state == JobState::kFailed;
   if (wasFailed) job.attempts = 0;
   // A paused job that had a remote job keeps polling it; everything else

@@ -7,6 +7,7 @@
 #include <Poco/Logger.h>
 #include <Poco/SHA2Engine.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -21,6 +22,32 @@
 namespace relinkd {
 namespace {
 
+std::string systemError(const std::string& what, int error) {
+  return what + ": " + std::strerror(error);
+}
+
+bool isDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Calls onFile(name) for every job file name in dir. Throws
+// std::runtime_error when dir cannot be listed.
+template <typename OnFile>
+void forEachJobFile(const std::string& dir, const OnFile& onFile) {
+  DIR* stream = ::opendir(dir.c_str());
+  if (!stream) throw std::runtime_error(systemError("cannot list job directory " + dir, errno));
+  errno = 0;
+  while (const dirent* entry = ::readdir(stream)) {
+    const std::string name = entry->d_name;
+    if (isJobFileName(name)) onFile(name);
+    errno = 0;
+  }
+  const int error = errno;
+  ::closedir(stream);
+  if (error != 0) throw std::runtime_error(systemError("cannot list job directory " + dir, error));
+}
+
 bool isRegularFile(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -33,9 +60,6 @@ constexpr const char* kThreadName = "relinkd-watch";  // at most 15 characters
 // How often to try watching the directory again after it went away.
 constexpr int kRewatchIntervalMs = 1000;
 
-std::string systemError(const std::string& what, int error) {
-  return what + ": " + std::strerror(error);
-}
 
 // Runs a callback; an exception from it is logged, and watching goes on.
 template <typename Callback>
@@ -59,26 +83,23 @@ ScannedFile scanJobFile(const std::string& dir, const std::string& fileName) {
   ScannedFile file;
   file.path = dir + "/" + fileName;
   file.read = readJobFile(file.path);
+  if (file.read.missing && !isDirectory(dir)) {
+    // An unmounted volume or a moved directory is not the removal of
+    // every job file in it.
+    file.read.missing = false;
+    file.read.transient = true;
+    file.read.error = "cannot be read: the job directory " + dir + " is gone";
+  }
   file.hash = sha256Hex(file.read.ok ? file.read.bytes : file.read.error);
   return file;
 }
 
 std::map<std::string, ScannedFile> scanJobDirectory(const std::string& dir) {
-  DIR* stream = ::opendir(dir.c_str());
-  if (!stream) throw std::runtime_error(systemError("cannot list job directory " + dir, errno));
   std::map<std::string, ScannedFile> files;
-  errno = 0;
-  while (const dirent* entry = ::readdir(stream)) {
-    const std::string name = entry->d_name;
-    if (isJobFileName(name)) {
-      ScannedFile file = scanJobFile(dir, name);
-      if (!file.read.missing) files.emplace(jobNameOf(name), std::move(file));
-    }
-    errno = 0;
-  }
-  const int error = errno;
-  ::closedir(stream);
-  if (error != 0) throw std::runtime_error(systemError("cannot list job directory " + dir, error));
+  forEachJobFile(dir, [&](const std::string& name) {
+    ScannedFile file = scanJobFile(dir, name);
+    if (!file.read.missing) files.emplace(jobNameOf(name), std::move(file));
+  });
   return files;
 }
 
@@ -183,12 +204,40 @@ DirectoryWatcher::~DirectoryWatcher() {
   impl_->thread.join();
 }
 
-std::map<std::string, ScannedFile> JobDirectory::scanAll() {
+// A stamp is trusted only for a file whose last change is older than
+// kRacyStampMs: a write within the same timestamp tick as the stamp would
+// leave it unchanged (the "racily clean" case git knows).
+std::string JobDirectory::trusted(const struct stat& st, std::string stamp) const {
+  const TimeMs changed = std::max<TimeMs>(st.st_mtim.tv_sec * 1000LL + st.st_mtim.tv_nsec / 1000000,
+                                          st.st_ctim.tv_sec * 1000LL + st.st_ctim.tv_nsec / 1000000);
+  return clock_.wallNow() - changed >= kRacyStampMs ? std::move(stamp) : std::string();
+}
+
+std::map<std::string, ListedFile> JobDirectory::list() {
+  std::map<std::string, ListedFile> files;
   try {
-    return scanJobDirectory(dir_);
+    forEachJobFile(dir_, [&](const std::string& name) {
+      struct stat st {};
+      ListedFile listed{name, ""};
+      if (::lstat((dir_ + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+        listed.stamp = trusted(st, fileStamp(st));
+      files.emplace(jobNameOf(name), std::move(listed));
+    });
   } catch (const std::runtime_error& error) {
     throw JobSourceError(error.what());
   }
+  return files;
+}
+
+ScannedFile JobDirectory::scanOne(const std::string& fileName) {
+  ScannedFile file = scanJobFile(dir_, fileName);
+  if (file.read.ok) {
+    struct stat st {};
+    file.read.stamp = ::lstat(file.path.c_str(), &st) == 0 && fileStamp(st) == file.read.stamp
+                          ? trusted(st, file.read.stamp)
+                          : std::string();  // changed since it was read: read it again next time
+  }
+  return file;
 }
 
 }  // namespace relinkd

@@ -31,6 +31,15 @@ FileRead failure(std::string error) {
   return result;
 }
 
+// A system call failed on a file that is there: the same read may work
+// later (EIO, EACCES after a chmod, EMFILE, ...), so the content counts as
+// unknown, not as bad.
+FileRead transientFailure(const std::string& what, int error) {
+  FileRead result = failure(what + ": " + std::strerror(error));
+  result.transient = true;
+  return result;
+}
+
 FileRead openFailure(int error) {
   FileRead result;
   if (error == ENOENT) {
@@ -41,7 +50,7 @@ FileRead openFailure(int error) {
   } else if (error == ENXIO) {  // a UNIX socket
     result.error = "is a socket, not a regular file";
   } else {
-    result.error = std::string("cannot be opened: ") + std::strerror(error);
+    return transientFailure("cannot be opened", error);
   }
   return result;
 }
@@ -58,7 +67,7 @@ FileRead readAll(int fd) {
     const ssize_t n = ::read(fd, &bytes[used], bytes.size() - used);
     if (n == 0) break;
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failure(std::string("cannot be read: ") + std::strerror(errno));
+    if (n < 0) return transientFailure("cannot be read", errno);
     used += static_cast<std::size_t>(n);
   }
   if (used > kMaxJobFileBytes) return failure("is larger than 64 KiB (it grew while being read)");
@@ -77,6 +86,13 @@ struct FdCloser {
 
 }  // namespace
 
+std::string fileStamp(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
+         std::to_string(st.st_ctim.tv_nsec);
+}
+
 FileRead readJobFile(const std::string& path) {
   // lstat first, so that a device is never opened (opening some has effects);
   // the fstat below is the check that counts, on what was actually opened.
@@ -87,12 +103,14 @@ FileRead readJobFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return openFailure(errno);
   FdCloser closer{fd};
-  if (::fstat(fd, &st) != 0) return failure(std::string("cannot be examined: ") + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) return transientFailure("cannot be examined", errno);
   if (const char* problem = typeProblem(st.st_mode)) return failure(problem);
   if (static_cast<std::size_t>(st.st_size) > kMaxJobFileBytes) {
     return failure(tooLarge(static_cast<std::size_t>(st.st_size)));
   }
-  return readAll(fd);
+  FileRead read = readAll(fd);
+  if (read.ok) read.stamp = fileStamp(st);
+  return read;
 }
 
 }  // namespace relinkd

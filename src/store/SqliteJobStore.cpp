@@ -31,7 +31,8 @@ CREATE TABLE jobs (
   accepted_at     INTEGER NOT NULL,
   submitting      INTEGER NOT NULL,
   version         INTEGER NOT NULL,
-  revision        INTEGER NOT NULL DEFAULT 0
+  revision        INTEGER NOT NULL DEFAULT 0,
+  file_stamp      TEXT
 );
 CREATE INDEX jobs_by_revision ON jobs(revision);
 CREATE TABLE history (
@@ -51,9 +52,11 @@ CREATE TABLE site_limits (
 PRAGMA user_version = 2;
 )sql";
 
-// Schema 1 -> 2: the revision that lets the daemon read only changed rows.
+// Schema 1 -> 2: the revision that lets the daemon read only changed rows,
+// and the file stamp that lets a rescan skip unchanged files.
 constexpr const char* kUpgradeTo2 = R"sql(
 ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
 CREATE INDEX jobs_by_revision ON jobs(revision);
 PRAGMA user_version = 2;
 )sql";
@@ -62,13 +65,13 @@ PRAGMA user_version = 2;
 constexpr const char* kJobColumns =
     "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
     "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision";
+    "version, revision, file_stamp";
 
 constexpr const char* kInsertJob =
     "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
     "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, "
+    "accepted_at, submitting, file_stamp, version, revision) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1, "
     "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
     "ON CONFLICT (name) DO NOTHING";
 
@@ -76,8 +79,8 @@ constexpr const char* kUpdateJob =
     "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = ?4, site_id = ?5, state = ?6, "
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?17";
+    "submitting = ?16, file_stamp = ?17, version = version + 1, "
+    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?18";
 
 bool fileExists(const std::string& path) {
   struct stat st {};
@@ -210,6 +213,7 @@ struct SqliteJobStore::Impl {
     job.acceptedAt = row.getInt(14);
     job.submitting = row.getInt(15) != 0;
     job.version = row.getInt(16);
+    job.fileStamp = row.getOptString(18);
     return job;
   }
 
@@ -223,11 +227,11 @@ struct SqliteJobStore::Impl {
     return entry;
   }
 
-  // Binds ?1 .. ?16 of kInsertJob and kUpdateJob.
+  // Binds ?1 .. ?17 of kInsertJob and kUpdateJob.
   static void bindFields(sqlite::Statement::Use& use, const Job& job) {
     use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
         job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting);
+        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp);
   }
 
   // The compare-and-set write; false when job.version is not the stored one.

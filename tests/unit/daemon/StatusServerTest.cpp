@@ -64,7 +64,9 @@ struct FakeDaemon {
     relinkd::StatusSources s;
     s.jobs = [this] {
       std::lock_guard<std::mutex> lock(mutex);
-      return jobs;
+      relinkd::JobList list;
+      for (const Job& job : jobs) list.push_back(std::make_shared<const Job>(job));
+      return list;
     };
     s.healthy = [this] { return healthy.load(); };
     s.paused = [this] { return paused.load(); };
@@ -332,7 +334,7 @@ TEST_CASE("StatusServer: idle clients do not keep others waiting") {
 TEST_CASE("StatusServer: a source that throws answers 500") {
   FakeDaemon daemon;
   auto sources = daemon.sources();
-  sources.jobs = []() -> std::vector<Job> { throw std::runtime_error("database is locked"); };
+  sources.jobs = []() -> relinkd::JobList { throw std::runtime_error("database is locked"); };
   StatusServer server("127.0.0.1:0", sources);
   Fetched jobs = fetch(server.port(), "/jobs");
   CHECK(jobs.status == 500);

@@ -161,12 +161,15 @@ TEST_CASE("JobJson: a list is an array of job objects in the given order") {
   b.state = JobState::kSucceeded;
   Poco::JSON::Parser parser;
   const auto array =
-      parser.parse(jobListJson({a, b}, kNow)).extract<Poco::JSON::Array::Ptr>();
+      parser.parse(jobListJson(std::vector<Job>{a, b}, kNow)).extract<Poco::JSON::Array::Ptr>();
   REQUIRE(array->size() == 2);
   CHECK(array->getObject(0)->getValue<std::string>("name") == "acme");
   CHECK(array->getObject(1)->getValue<std::string>("state") == "succeeded");
   CHECK(keysOf(array->getObject(1)) == kJobKeys);
-  CHECK(jobListJson({}, kNow) == "[]");
+  CHECK(jobListJson(std::vector<Job>{}, kNow) == "[]");
+  // The daemon's shared snapshots give the same text.
+  const JobList shared{std::make_shared<const Job>(a), std::make_shared<const Job>(b)};
+  CHECK(jobListJson(shared, kNow) == jobListJson(std::vector<Job>{a, b}, kNow));
 }
 
 }  // namespace relinkd

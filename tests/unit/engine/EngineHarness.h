@@ -47,6 +47,31 @@ inline std::string jobJson(const std::string& siteId = "site-a", const std::stri
          migratedAt + "\"" + extra + "}";
 }
 
+// The real job directory, with reads that can be made to fail for a while
+// (as EIO or a chmod would) and a count of the files actually read.
+class FlakySource final : public JobSource {
+ public:
+  FlakySource(const std::string& dir, const Clock& clock) : real_(dir, clock) {}
+  const std::string& where() const override { return real_.where(); }
+  std::map<std::string, ListedFile> list() override { return real_.list(); }
+  ScannedFile scanOne(const std::string& fileName) override {
+    ++reads[fileName];
+    auto failing = failReads.find(fileName);
+    if (failing == failReads.end()) return real_.scanOne(fileName);
+    ScannedFile file;
+    file.path = real_.where() + "/" + fileName;
+    file.read.transient = true;
+    file.read.error = failing->second;
+    file.hash = sha256Hex(file.read.error);
+    return file;
+  }
+  std::map<std::string, std::string> failReads;  // file name -> the error to report
+  std::map<std::string, int> reads;              // file name -> how often it was read
+
+ private:
+  JobDirectory real_;
+};
+
 struct Harness {
   testsupport::TempDir dir;
   std::string jobsDir = dir.file("jobs");
@@ -55,7 +80,10 @@ struct Harness {
   testsupport::FixedRandom random{0.0};
   EngineSettings settings;
   std::unique_ptr<SqliteJobStore> store;
-  std::unique_ptr<JobDirectory> source;
+  // The files' stamps are judged against real time, an hour ahead, so that
+  // files written by a test count as settled.
+  ManualClock fileClock{SystemClock().wallNow() + 3600 * kSecond};
+  std::unique_ptr<FlakySource> source;
   std::unique_ptr<Engine> engine;
 
   Harness() {
@@ -71,7 +99,7 @@ struct Harness {
 
   void start() {
     store = std::make_unique<SqliteJobStore>(dir.file("relinkd.db"));
-    source = std::make_unique<JobDirectory>(jobsDir);
+    source = std::make_unique<FlakySource>(jobsDir, fileClock);
     engine = std::make_unique<Engine>(settings, *store, *source, clock, executor, random,
                                       Credentials{"ops@acme.example", "token-1"});
     engine->start();

@@ -94,6 +94,47 @@ TEST_CASE("JobDirectory: scanJobFile reads one file, and says when it is gone") 
   CHECK(gone.read.missing);
 }
 
+TEST_CASE("JobDirectory: a file of a directory that is gone is a transient read, not a removal") {
+  TempDir dir;
+  const std::string jobs = dir.file("jobs");
+  std::filesystem::create_directory(jobs);
+  std::ofstream(jobs + "/a.json") << "{}";
+  std::filesystem::rename(jobs, dir.file("elsewhere"));
+  const ScannedFile file = scanJobFile(jobs, "a.json");
+  CHECK_FALSE(file.read.missing);
+  CHECK(file.read.transient);
+  CHECK(file.read.error == "cannot be read: the job directory " + jobs + " is gone");
+  ManualClock clock(SystemClock().wallNow());
+  CHECK_THROWS_AS(JobDirectory(jobs, clock).list(), JobSourceError);
+}
+
+TEST_CASE("JobDirectory: list() stamps settled files without reading them, as scanOne does") {
+  TempDir dir;
+  dir.write("a.json", "{\"a\": 1}");
+  dir.write("notes.txt", "ignored");
+  ManualClock now(SystemClock().wallNow());
+  ManualClock later(SystemClock().wallNow() + 3600 * 1000);
+
+  SUBCASE("a file changed within the last seconds has no stamp yet") {
+    JobDirectory fresh(dir.path(), now);
+    const auto listed = fresh.list();
+    REQUIRE(listed.size() == 1);
+    CHECK(listed.at("a").fileName == "a.json");
+    CHECK(listed.at("a").stamp.empty());
+    CHECK(fresh.scanOne("a.json").read.stamp.empty());
+  }
+  SUBCASE("a settled file: the listing's stamp is the read's, and moves when the file is rewritten") {
+    JobDirectory settled(dir.path(), later);
+    const std::string stamp = settled.list().at("a").stamp;
+    CHECK_FALSE(stamp.empty());
+    const ScannedFile read = settled.scanOne("a.json");
+    CHECK(read.read.stamp == stamp);
+    CHECK(read.read.bytes == "{\"a\": 1}");
+    dir.write("a.json", "{\"a\": 22}");
+    CHECK(settled.list().at("a").stamp != stamp);
+  }
+}
+
 // What a watcher reported, for a test to wait on.
 class Recorder {
  public:

@@ -38,6 +38,7 @@ Job fullJob() {
   job.name = "full";
   job.file = "/etc/relinkd/jobs.d/full.json";
   job.fileHash = "abc123";
+  job.fileStamp = "2049:77:120:1780000000.5:1780000000.5";
   job.specJson = R"({"siteId":"s-1"})";
   job.siteId = "s-1";
   job.state = JobState::kRunning;
@@ -70,6 +71,7 @@ void checkSameJob(const Job& got, const Job& want) {
   CHECK(got.name == want.name);
   CHECK(got.file == want.file);
   CHECK(got.fileHash == want.fileHash);
+  CHECK(got.fileStamp == want.fileStamp);
   CHECK(got.specJson == want.specJson);
   CHECK(got.siteId == want.siteId);
   CHECK(got.state == want.state);
@@ -241,7 +243,8 @@ TEST_CASE("JobStore: a schema-1 database is upgraded at open and keeps its jobs"
     Job job = minimalJob("old");
     REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
   }
-  rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; PRAGMA user_version = 1");
+  rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
+               "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 1");
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
   CHECK(upgraded.history("old").size() == 1);

@@ -1,0 +1,110 @@
+#include "JobTable.h"
+
+#include <algorithm>
+
+namespace relinkd {
+
+bool wantsRequests(JobState state) {
+  return state == JobState::kQueued || state == JobState::kRetrying || state == JobState::kRunning;
+}
+
+bool canExpire(JobState state) { return wantsRequests(state) || state == JobState::kPaused; }
+
+void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
+  const std::string name = job.name;
+  auto [it, added] = entries_.try_emplace(name);
+  Entry& entry = it->second;
+  if (!added) {
+    unindex(name, entry);
+    --counts_[static_cast<std::size_t>(entry.job->state)];
+  }
+  entry.dueAt.reset();
+  if (wantsRequests(job.state) && job.nextAttemptAt)
+    entry.dueAt = monoNow + std::max<std::int64_t>(0, *job.nextAttemptAt - wallNow);
+  entry.deadline.reset();
+  entry.warnAt.reset();
+  if (canExpire(job.state) && job.deadline) {
+    entry.deadline = *job.deadline;
+    if (!entry.runtime.warnedNearDeadline) entry.warnAt = *job.deadline - kNearDeadlineMs;
+  }
+  ++counts_[static_cast<std::size_t>(job.state)];
+  entry.job = std::make_shared<const Job>(std::move(job));
+  index(name, entry);
+  touch(name, entry);
+}
+
+const Job* JobTable::find(const std::string& name) const {
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : it->second.job.get();
+}
+
+JobTable::JobPtr JobTable::snapshot(const std::string& name) const {
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : it->second.job;
+}
+
+Runtime& JobTable::runtime(const std::string& name) { return entries_.at(name).runtime; }
+
+void JobTable::setInFlight(const std::string& name, bool inFlight) {
+  Entry& entry = entries_.at(name);
+  unindex(name, entry);
+  entry.runtime.inFlight = inFlight;
+  index(name, entry);
+}
+
+void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
+  Entry& entry = entries_.at(name);
+  unindex(name, entry);
+  entry.dueAt = due;
+  index(name, entry);
+}
+
+void JobTable::markWarned(const std::string& name) {
+  Entry& entry = entries_.at(name);
+  unindex(name, entry);
+  entry.runtime.warnedNearDeadline = true;
+  entry.warnAt.reset();
+  index(name, entry);
+}
+
+void JobTable::resetRuntime(const std::string& name) {
+  Entry& entry = entries_.at(name);
+  unindex(name, entry);
+  entry.runtime = Runtime{entry.runtime.inFlight};
+  if (entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
+  index(name, entry);
+}
+
+std::vector<std::string> JobTable::takeChanged() {
+  for (const std::string& name : changed_) entries_.at(name).changed = false;
+  std::vector<std::string> taken;
+  taken.swap(changed_);
+  return taken;
+}
+
+std::vector<std::string> JobTable::names() const {
+  std::vector<std::string> all;
+  all.reserve(entries_.size());
+  for (const auto& [name, entry] : entries_) all.push_back(name);
+  return all;
+}
+
+void JobTable::unindex(const std::string& name, Entry& entry) {
+  if (entry.dueAt) due_.erase({*entry.dueAt, name});
+  if (entry.deadline) deadlines_.erase({*entry.deadline, name});
+  if (entry.warnAt) warnings_.erase({*entry.warnAt, name});
+}
+
+void JobTable::index(const std::string& name, Entry& entry) {
+  if (entry.dueAt && !entry.runtime.inFlight) due_.emplace(*entry.dueAt, name);
+  if (entry.deadline) deadlines_.emplace(*entry.deadline, name);
+  if (entry.warnAt) warnings_.emplace(*entry.warnAt, name);
+}
+
+void JobTable::touch(const std::string& name, Entry& entry) {
+  if (entry.changed) return;
+  entry.changed = true;
+  changed_.push_back(name);
+}
+
+}  // namespace relinkd

@@ -1,0 +1,97 @@
+// The scheduler's jobs in memory, indexed by when each next needs
+// attention: a request due (monotonic time), a deadline (wall clock) and a
+// near-deadline warning. A step asks for the first entries of an index and
+// so touches only jobs that are due; counts by state are kept as jobs
+// change, and the names changed since the last takeChanged() are recorded
+// for publishing.
+//
+// Jobs are immutable snapshots (shared_ptr<const Job>): a change replaces
+// the snapshot, so views can share them with other threads without copies.
+//
+// Thread-safety: none; the scheduler thread owns it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "relinkd/Clock.h"
+#include "relinkd/Job.h"
+
+namespace relinkd {
+
+inline constexpr std::int64_t kNearDeadlineMs = 24LL * 3600 * 1000;
+
+// A job that may still send requests (and so can expire).
+bool wantsRequests(JobState state);
+bool canExpire(JobState state);
+
+// What the scheduler remembers of a job beyond the store.
+struct Runtime {
+  bool inFlight = false;
+  int pollFailures = 0;
+  int discoverFailures = 0;
+  bool warnedNearDeadline = false;
+};
+
+class JobTable {
+ public:
+  using JobPtr = std::shared_ptr<const Job>;
+  template <typename Key>
+  using Index = std::set<std::pair<Key, std::string>>;
+
+  // Adds or replaces a job (its runtime is kept) and indexes it: due at
+  // monoNow + (nextAttemptAt − wallNow) when it wants a request.
+  void put(Job job, TimeMs wallNow, MonoMs monoNow);
+  const Job* find(const std::string& name) const;
+  JobPtr snapshot(const std::string& name) const;
+  // REQUIRES: the job is in the table.
+  Runtime& runtime(const std::string& name);
+  void setInFlight(const std::string& name, bool inFlight);
+  // Moves the job's due time (a rate-limited site), or drops it (nullopt).
+  void setDue(const std::string& name, std::optional<MonoMs> due);
+  void markWarned(const std::string& name);
+  void resetRuntime(const std::string& name);  // a new file: failure counts and warning start over
+
+  const Index<MonoMs>& due() const { return due_; }             // not in flight
+  const Index<TimeMs>& deadlines() const { return deadlines_; } // jobs that can expire
+  const Index<TimeMs>& warnings() const { return warnings_; }   // keyed deadline − 24 h, not yet warned
+
+  int count(JobState state) const { return counts_[static_cast<std::size_t>(state)]; }
+  std::size_t size() const { return entries_.size(); }
+  std::vector<std::string> takeChanged();
+  // Every job, in no order (start-up, pause and resume, full rescans).
+  template <typename F>
+  void forEach(F&& f) const {
+    for (const auto& [name, entry] : entries_) f(*entry.job);
+  }
+  std::vector<std::string> names() const;
+
+ private:
+  struct Entry {
+    JobPtr job;
+    Runtime runtime;
+    std::optional<MonoMs> dueAt;     // indexed in due_ while not in flight
+    std::optional<TimeMs> deadline;  // indexed in deadlines_
+    std::optional<TimeMs> warnAt;    // indexed in warnings_
+    bool changed = false;
+  };
+  void unindex(const std::string& name, Entry& entry);
+  void index(const std::string& name, Entry& entry);
+  void touch(const std::string& name, Entry& entry);
+
+  std::unordered_map<std::string, Entry> entries_;
+  Index<MonoMs> due_;
+  Index<TimeMs> deadlines_;
+  Index<TimeMs> warnings_;
+  std::vector<std::string> changed_;
+  std::array<int, kAllStates.size()> counts_{};
+};
+
+}  // namespace relinkd

@@ -1,0 +1,173 @@
+// The scheduler's step, loading and recovery, and relinkctl's changes.
+#include "Scheduler.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
+#include "EngineLog.h"
+#include "relinkd/JobSpec.h"
+
+namespace relinkd {
+
+Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source, const Clock& clock,
+                     Executor& executor, RandomSource& random, Credentials credentials)
+    : settings_(std::move(settings)),
+      store_(store),
+      source_(source),
+      clock_(clock),
+      executor_(executor),
+      random_(random),
+      credentials_(std::move(credentials)) {}
+
+TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
+
+void Scheduler::start() {
+  loadAll();
+  loadSiteGates();
+  recover();
+  scanAll();
+  nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
+  nextStoreCheck_ = clock_.monoNow() + settings_.storeCheckIntervalMs;
+}
+
+// Every job, from the store: at start, and after a failed step (a rolled-
+// back transaction leaves the table ahead of the database).
+void Scheduler::loadAll() {
+  store_.changedElsewhere();  // the mark: from here on, only others' writes count
+  const TimeMs wall = clock_.wallNow();
+  const MonoMs mono = clock_.monoNow();
+  for (Job& job : store_.all()) {
+    const Job* old = table_.find(job.name);
+    if (old && old->version == job.version) continue;
+    table_.put(std::move(job), wall, mono);
+  }
+}
+
+// Rate limits survive a restart. Read once, at start: later, a gate is only
+// ever extended (limitSite), so a step of the wall clock cannot shorten it.
+void Scheduler::loadSiteGates() {
+  const TimeMs now = clock_.wallNow();
+  const MonoMs mono = clock_.monoNow();
+  for (const auto& [site, notBefore] : store_.siteLimits())
+    if (notBefore > now) siteGates_[site] = std::max(siteGates_[site], mono + (notBefore - now));
+}
+
+void Scheduler::recover() {
+  const TransitionContext now = context();
+  std::vector<Job> interrupted;
+  table_.forEach([&](const Job& job) {
+    if (job.submitting || job.state == JobState::kPaused) interrupted.push_back(job);
+  });
+  JobStore::Transaction transaction(store_);
+  for (Job& job : interrupted) {
+    std::string detail;
+    if (job.submitting) {
+      job.submitting = false;
+      job.attempts = std::max(0, job.attempts - 1);
+      detail = "relinkd stopped while a submission was in flight; submitting again";
+    }
+    if (job.state == JobState::kPaused) {
+      job.state = resumedState(job);
+      job.lastError.reset();
+      detail += std::string(detail.empty() ? "" : "; ") + "relinkd restarted and read the token again";
+    }
+    if (wantsRequests(job.state)) job.nextAttemptAt = requestTime(job, now.now, now);
+    job.updatedAt = now.now;
+    commit(job, HistoryEntry{now.now, "recover", std::nullopt, std::string("state: ") + stateName(job.state),
+                             detail});
+  }
+  transaction.commit();
+}
+
+// relinkctl's changes (retry, cancel): only the rows it wrote are read.
+void Scheduler::applyChangedElsewhere() {
+  const TimeMs wall = clock_.wallNow();
+  const MonoMs mono = clock_.monoNow();
+  for (Job& job : store_.changedElsewhere()) {
+    const Job* old = table_.find(job.name);
+    if (old && old->version == job.version) continue;  // our own write
+    const std::optional<JobState> before = old ? std::optional<JobState>(old->state) : std::nullopt;
+    const std::string name = job.name;
+    const JobState after = job.state;
+    table_.put(std::move(job), wall, mono);
+    if (before != after) logTransition(*table_.find(name), before, store_.lastHistory(name));
+  }
+}
+
+bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
+  const Job* old = table_.find(job.name);
+  const std::optional<JobState> before = old ? std::optional<JobState>(old->state) : std::nullopt;
+  if (!store_.save(job, entry)) {
+    // relinkctl changed the job meanwhile: its change wins.
+    engineLog().debug("job " + job.name + ": changed by relinkctl meanwhile; reloading");
+    if (auto fresh = store_.find(job.name)) table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
+    return false;
+  }
+  const std::string name = job.name;
+  table_.put(std::move(job), clock_.wallNow(), clock_.monoNow());
+  logTransition(*table_.find(name), before, entry);
+  return true;
+}
+
+MonoMs Scheduler::step(Inbox& inbox) {
+  const MonoMs mono = clock_.monoNow();
+  if (reloadNeeded_) {
+    loadAll();
+    reloadNeeded_ = false;
+  } else if (mono >= nextStoreCheck_) {
+    applyChangedElsewhere();
+  }
+  if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
+  applyInbox(inbox);
+  expireDue();
+  warnDue();
+  dispatchDue();
+  return nextWakeup();
+}
+
+// Item by item: when the store fails midway, what is left stays in inbox.
+void Scheduler::applyInbox(Inbox& inbox) {
+  while (!inbox.completions.empty()) {
+    handle(inbox.completions.front());
+    inbox.completions.pop_front();
+  }
+  if (inbox.settings) {
+    settings_ = *inbox.settings;
+    inbox.settings.reset();
+  }
+  if (inbox.credentials) {
+    applyCredentials(*inbox.credentials);  // may throw: then retried as a change
+    inbox.credentials.reset();
+  }
+  if (inbox.resume) {
+    resumeAll("the configuration was reloaded (SIGHUP)");
+    inbox.resume = false;
+  }
+  const MonoMs mono = clock_.monoNow();
+  if (inbox.rescan || mono >= nextRescan_) {
+    scanAll();
+    nextRescan_ = mono + settings_.rescanIntervalMs;
+    inbox.rescan = false;
+    inbox.files.clear();
+  }
+  while (!inbox.files.empty()) {
+    const std::string file = *inbox.files.begin();
+    fileRetries_.erase(file);
+    reconcile(jobNameOf(file), source_.scanOne(file));
+    inbox.files.erase(inbox.files.begin());
+  }
+  retryFileReads();
+}
+
+// A new token or e-mail: requests from now on carry a new generation, so a
+// 401 to one sent with the old token is not taken as a verdict on the new.
+void Scheduler::applyCredentials(const Credentials& credentials) {
+  const bool changed = credentials.token != credentials_.token || credentials.email != credentials_.email;
+  if (!changed) return;
+  resumeAll("the API token or e-mail changed");
+  credentials_ = credentials;
+  ++credentialsGeneration_;
+}
+
+}  // namespace relinkd

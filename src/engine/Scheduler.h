@@ -1,0 +1,95 @@
+// The scheduler thread's side of the engine (see Engine.h): the job table,
+// loading and recovery, the job directory, dispatching, expiry and the
+// answers. Each part lives in its own file:
+//
+//   Scheduler.cpp          the step, loading, recovery, relinkctl's changes
+//   SchedulerFiles.cpp     the job directory, declaratively
+//   SchedulerDispatch.cpp  what is due: requests, expiry, warnings, the next wake-up
+//   SchedulerAnswers.cpp   applying the transition table to answers; pause and resume
+//
+// Thread-safety: none; every method runs on the scheduler thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "Inbox.h"
+#include "JobTable.h"
+#include "Transitions.h"
+#include "relinkd/Engine.h"
+
+namespace relinkd {
+
+class Scheduler {
+ public:
+  Scheduler(EngineSettings settings, JobStore& store, JobSource& source, const Clock& clock,
+            Executor& executor, RandomSource& random, Credentials credentials);
+
+  void start();
+  // Consumes inbox item by item (what is left when the store fails stays
+  // in it), then expires, warns and dispatches. Returns the next wake-up.
+  MonoMs step(Inbox& inbox);
+  // After a failed step: the table may be ahead of the store.
+  void storeFailed() { reloadNeeded_ = true; }
+
+  const JobTable& table() const { return table_; }
+  JobTable& table() { return table_; }
+  bool credentialsRejected() const { return credentialsRejected_; }
+
+ private:
+  // Scheduler.cpp
+  void loadAll();
+  void loadSiteGates();
+  void recover();
+  void applyChangedElsewhere();
+  bool commit(Job job, const std::optional<HistoryEntry>& entry);
+  void applyInbox(Inbox& inbox);
+  void applyCredentials(const Credentials& credentials);
+  TransitionContext context() const;
+  // SchedulerFiles.cpp
+  void scanAll();
+  bool unchanged(const std::string& name, const ListedFile& listed) const;
+  void reconcile(const std::string& name, const ScannedFile& file);
+  void keepAfterReadError(const std::string& name, const ScannedFile& file);
+  Job ingest(Job job, const ScannedFile& file);
+  void fileRemoved(Job job);
+  void retryFileReads();
+  // SchedulerDispatch.cpp
+  void expireDue();
+  void warnDue();
+  void dispatchDue();
+  void dispatch(Job job);  // a copy: committing replaces the table's snapshot
+  void send(Dispatch request);
+  std::optional<MonoMs> siteGate(const std::string& siteId) const;
+  MonoMs nextWakeup() const;
+  // SchedulerAnswers.cpp
+  void handle(const Completion& completion);
+  void applyAnswer(const Completion& completion, const Job& job);
+  void apply(Change change, const Outcome& outcome);
+  void limitSite(const std::string& siteId, TimeMs notBefore);
+  void pauseAll(const Outcome& outcome);
+  void resumeAll(const std::string& why);
+
+  EngineSettings settings_;
+  JobStore& store_;
+  JobSource& source_;
+  const Clock& clock_;
+  Executor& executor_;
+  RandomSource& random_;
+  Credentials credentials_;
+  std::int64_t credentialsGeneration_ = 1;
+  JobTable table_;
+  std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
+  std::map<std::string, MonoMs> fileRetries_;  // file name -> when to read it again
+  std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
+  int inFlight_ = 0;
+  bool credentialsRejected_ = false;
+  bool reloadNeeded_ = false;
+  bool directoryMissing_ = false;
+  MonoMs nextRescan_ = 0;
+  MonoMs nextStoreCheck_ = 0;
+};
+
+}  // namespace relinkd

@@ -1,0 +1,121 @@
+// Applying the transition table (Transitions.cpp) to what came back, and
+// the effects that reach beyond one job: a rate-limited site, rejected
+// credentials (every job pauses) and new ones (paused jobs resume).
+#include <Poco/Logger.h>
+
+#include "EngineLog.h"
+#include "Scheduler.h"
+
+namespace relinkd {
+
+// The request counts as in flight until its answer is recorded: if the
+// store fails here, the completion is handled again at the next step.
+void Scheduler::handle(const Completion& completion) {
+  const std::string& name = completion.dispatch.jobName;
+  const Job* job = table_.find(name);
+  if (!job) return;
+  applyAnswer(completion, *job);
+  if (table_.runtime(name).inFlight) {
+    table_.setInFlight(name, false);
+    --inFlight_;
+  }
+}
+
+void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
+  const Dispatch& sent = completion.dispatch;
+  const HttpResult& result = completion.result;
+  if (result.error == TransportError::kAborted) return;  // shutting down: the store says what to do next
+  if (current.version != sent.jobVersion) {
+    const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
+                         result.response.status / 100 == 2;
+    const std::string line = "job " + sent.jobName + ": " + requestKindName(sent.kind) +
+                             " answer dropped: the job changed while the request was in flight";
+    if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
+    else engineLog().debug(line);
+    return;
+  }
+  const Job job = current;  // a copy: applying the answer replaces the table's snapshot
+  Runtime& runtime = table_.runtime(job.name);
+  const TransitionContext context = this->context();
+  if (result.error == TransportError::kTooLate) return apply(noTimeLeft(job, result.errorMessage, context), {});
+  auto read = [&](ApiAnswer answer) {
+    answer.outcome.message = redactCredentials(answer.outcome.message, credentials_);
+    return answer;
+  };
+  ApiAnswer answer;
+  switch (sent.kind) {
+    case RequestKind::kSubmit: answer = read(readSubmitAnswer(result, context.now)); break;
+    case RequestKind::kPoll: answer = read(readStatusAnswer(result, context.now)); break;
+    case RequestKind::kDiscover: answer = read(readTenantInfoAnswer(result, context.now)); break;
+  }
+  if (answer.outcome.kind == OutcomeKind::kCredentials && sent.kind != RequestKind::kDiscover &&
+      sent.credentialsGeneration != credentialsGeneration_) {
+    return apply(afterStaleCredentials(job, sent.kind, context), answer.outcome);
+  }
+  switch (sent.kind) {
+    case RequestKind::kSubmit: return apply(afterSubmit(job, runtime, answer, context), answer.outcome);
+    case RequestKind::kPoll: return apply(afterPoll(job, runtime, answer, context), answer.outcome);
+    case RequestKind::kDiscover: return apply(afterDiscover(job, runtime, answer, context), answer.outcome);
+  }
+}
+
+void Scheduler::apply(Change change, const Outcome& outcome) {
+  const std::string name = change.job.name;
+  const std::string siteId = change.job.siteId;
+  if (change.loud && change.entry) engineLog().error("job " + name + ": " + outcome.message);
+  commit(std::move(change.job), change.entry);
+  if (change.limitSite) limitSite(siteId, *change.limitSite);
+  if (change.pauseAll) pauseAll(outcome);
+}
+
+void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
+  const TimeMs now = clock_.wallNow();
+  const MonoMs gate = clock_.monoNow() + std::max<std::int64_t>(0, notBefore - now);
+  MonoMs& current = siteGates_[siteId];
+  current = std::max(current, gate);
+  store_.setSiteLimit(siteId, notBefore);
+  engineLog().warning("site " + siteId + ": rate limited; no request to it before " + formatTime(notBefore));
+}
+
+void Scheduler::pauseAll(const Outcome& outcome) {
+  const TimeMs now = clock_.wallNow();
+  const std::string why = "the API rejected the credentials (" + outcome.message +
+                          "); check relinkd.api.email and the token file, relinkd resumes when the "
+                          "token file changes or on SIGHUP";
+  if (!credentialsRejected_) engineLog().error(why);
+  credentialsRejected_ = true;
+  std::vector<Job> working;
+  table_.forEach([&](const Job& job) {
+    if (wantsRequests(job.state)) working.push_back(job);
+  });
+  JobStore::Transaction transaction(store_);
+  for (Job& job : working) {
+    job.state = JobState::kPaused;
+    job.nextAttemptAt.reset();
+    job.lastError = why;
+    job.updatedAt = now;
+    commit(std::move(job), HistoryEntry{now, "pause", outcome.httpStatus, "credentials", why});
+  }
+  transaction.commit();
+}
+
+void Scheduler::resumeAll(const std::string& why) {
+  const TransitionContext context = this->context();
+  credentialsRejected_ = false;
+  std::vector<Job> paused;
+  table_.forEach([&](const Job& job) {
+    if (job.state == JobState::kPaused) paused.push_back(job);
+  });
+  JobStore::Transaction transaction(store_);
+  for (Job& job : paused) {
+    job.state = resumedState(job);
+    job.nextAttemptAt = requestTime(job, context.now, context);
+    job.lastError.reset();
+    job.updatedAt = context.now;
+    const std::string state = std::string("state: ") + stateName(job.state);
+    commit(std::move(job), HistoryEntry{context.now, "resume", std::nullopt, state, why});
+  }
+  transaction.commit();
+}
+
+}  // namespace relinkd

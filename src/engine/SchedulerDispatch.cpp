@@ -1,0 +1,136 @@
+// What is due: expiry and near-deadline warnings from the deadline index,
+// requests from the due index, and when to wake up next. Each touches only
+// the jobs at the front of its index.
+#include <Poco/Logger.h>
+
+#include <limits>
+
+#include "EngineLog.h"
+#include "Scheduler.h"
+#include "relinkd/Duration.h"
+#include "relinkd/JobSpec.h"
+
+namespace relinkd {
+namespace {
+
+constexpr MonoMs kNever = std::numeric_limits<MonoMs>::max();
+// Deadlines are wall-clock: look at them at least this often.
+constexpr std::int64_t kWallCheckMs = 1000;
+// A step sends at most this many requests' worth of work from the due
+// index (more wait for the next step, which then comes at once).
+constexpr int kMaxDuePerStep = 1000;
+
+}  // namespace
+
+void Scheduler::expireDue() {
+  const TimeMs now = clock_.wallNow();
+  const TransitionContext context = this->context();
+  while (!table_.deadlines().empty() && table_.deadlines().begin()->first <= now) {
+    const std::string name = table_.deadlines().begin()->second;
+    Change change = expire(*table_.find(name), context);
+    commit(std::move(change.job), change.entry);  // leaves the index: expired cannot expire
+  }
+}
+
+void Scheduler::warnDue() {
+  const TimeMs now = clock_.wallNow();
+  while (!table_.warnings().empty() && table_.warnings().begin()->first <= now) {
+    const std::string name = table_.warnings().begin()->second;
+    const Job& job = *table_.find(name);
+    engineLog().warning("job " + name + ": not done and its window closes in " +
+                        formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
+                        "); state " + stateName(job.state) +
+                        (job.lastError ? ", last error: " + *job.lastError : ""));
+    table_.markWarned(name);
+  }
+}
+
+std::optional<MonoMs> Scheduler::siteGate(const std::string& siteId) const {
+  auto gate = siteGates_.find(siteId);
+  if (gate == siteGates_.end() || gate->second <= clock_.monoNow()) return std::nullopt;
+  return gate->second;
+}
+
+// The longest-waiting first. A job whose site is rate-limited moves to the
+// end of the limit; one that can no longer finish a request before its
+// deadline stops asking.
+void Scheduler::dispatchDue() {
+  const MonoMs mono = clock_.monoNow();
+  for (int n = 0; n < kMaxDuePerStep && inFlight_ < settings_.concurrency; ++n) {
+    if (table_.due().empty() || table_.due().begin()->first > mono) return;
+    const std::string name = table_.due().begin()->second;
+    const Job& job = *table_.find(name);
+    if (auto gate = siteGate(job.siteId); gate && !job.siteId.empty()) {
+      table_.setDue(name, *gate);
+      continue;
+    }
+    const auto latest = latestStart(job, settings_.retry);
+    if (latest && clock_.wallNow() > *latest) {
+      Change change = noTimeLeft(job, "no request can start any more: one may take up to " +
+                                          formatDuration(settings_.retry.lastCallMs) +
+                                          " (relinkd.api.timeout) and the deadline is at " +
+                                          formatTime(*job.deadline),
+                                 context());
+      commit(std::move(change.job), change.entry);
+      continue;
+    }
+    dispatch(job);
+  }
+}
+
+void Scheduler::dispatch(Job stored) {
+  const TimeMs now = clock_.wallNow();
+  Dispatch request;
+  request.jobName = stored.name;
+  request.deadline = stored.deadline.value_or(std::numeric_limits<TimeMs>::max());
+  request.credentialsGeneration = credentialsGeneration_;
+  if (stored.state == JobState::kRunning && stored.remoteJobId) {  // polls need no spec
+    request.kind = RequestKind::kPoll;
+    request.request = statusRequest(settings_.baseUrl, stored.siteId, *stored.remoteJobId, credentials_);
+    return send(std::move(request));
+  }
+  auto spec = stored.specJson ? specFromJson(*stored.specJson) : std::nullopt;
+  if (!spec) {
+    Change change = unreadableSpec(stored, context());
+    commit(std::move(change.job), change.entry);
+    return;
+  }
+  if (stored.siteId.empty()) {
+    request.kind = RequestKind::kDiscover;
+    request.request = tenantInfoRequest(spec->productUrl);
+    return send(std::move(request));
+  }
+  // Recorded before it is sent: after a crash, the job is submitted again.
+  Job job = stored;
+  job.submitting = true;
+  job.attempts += 1;
+  job.updatedAt = now;
+  const std::string attempt = "attempt " + std::to_string(job.attempts);
+  if (!commit(std::move(job), HistoryEntry{now, "submit", std::nullopt, "sending", attempt})) return;
+  request.kind = RequestKind::kSubmit;
+  request.request = submitRequest(settings_.baseUrl, stored.siteId, *spec, credentials_);
+  send(std::move(request));
+}
+
+void Scheduler::send(Dispatch request) {
+  request.jobVersion = table_.find(request.jobName)->version;
+  table_.setInFlight(request.jobName, true);
+  ++inFlight_;
+  executor_.execute(std::move(request));
+}
+
+MonoMs Scheduler::nextWakeup() const {
+  const MonoMs mono = clock_.monoNow();
+  const TimeMs wall = clock_.wallNow();
+  MonoMs next = std::min({nextRescan_, nextStoreCheck_, mono + kWallCheckMs});
+  for (const auto& [fileName, when] : fileRetries_) next = std::min(next, when);
+  // With every slot taken, a completion (which wakes the loop) comes first.
+  if (inFlight_ < settings_.concurrency && !table_.due().empty())
+    next = std::min(next, table_.due().begin()->first);
+  auto wallToMono = [&](TimeMs at) { return at <= wall ? mono : mono + (at - wall); };
+  if (!table_.deadlines().empty()) next = std::min(next, wallToMono(table_.deadlines().begin()->first));
+  if (!table_.warnings().empty()) next = std::min(next, wallToMono(table_.warnings().begin()->first));
+  return next == kNever ? mono + kWallCheckMs : next;
+}
+
+}  // namespace relinkd

@@ -1,0 +1,192 @@
+// The job directory as a declaration: a new file creates a job, changed
+// content restarts it (history kept), a removed file cancels it if it has
+// not finished. What changed while relinkd was stopped is found by the full
+// scan at start; the periodic rescan reads only files whose stamp moved.
+//
+// What is not a change: a read that failed for a reason that may pass (the
+// job stays as it was and the file is read again), and a directory that
+// cannot be listed (no job is cancelled because of it).
+#include <Poco/Logger.h>
+
+#include "EngineLog.h"
+#include "Scheduler.h"
+#include "relinkd/Duration.h"
+#include "relinkd/JobSpec.h"
+
+namespace relinkd {
+namespace {
+
+// While the directory is missing, look for it again this often.
+constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
+
+}  // namespace
+
+void Scheduler::scanAll() {
+  std::map<std::string, ListedFile> listed;
+  try {
+    listed = source_.list();
+  } catch (const JobSourceError& error) {
+    if (!directoryMissing_)
+      engineLog().warning(std::string(error.what()) +
+                          "; no job is cancelled because of it, polls and expiry go on, and relinkd "
+                          "looks for the directory again every few seconds");
+    directoryMissing_ = true;
+    nextRescan_ = clock_.monoNow() + std::min(settings_.rescanIntervalMs, kMissingDirectoryRetryMs);
+    return;
+  }
+  if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
+  directoryMissing_ = false;
+  for (const auto& [name, file] : listed) {
+    if (!unchanged(name, file)) reconcile(name, source_.scanOne(file.fileName));
+  }
+  std::vector<std::string> gone;
+  table_.forEach([&](const Job& job) {
+    if (job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
+  });
+  for (const std::string& name : gone) fileRemoved(*table_.find(name));
+}
+
+bool Scheduler::unchanged(const std::string& name, const ListedFile& listed) const {
+  const Job* job = table_.find(name);
+  return job && job->fileHash && !listed.stamp.empty() && job->fileStamp == listed.stamp;
+}
+
+void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
+  const Job* existing = table_.find(name);
+  if (file.read.missing) {
+    readErrors_.erase(jobFileName(name));
+    if (existing && existing->fileHash) fileRemoved(*existing);
+    return;
+  }
+  if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, file);
+  if (file.read.transient) fileRetries_[jobFileName(name)] = clock_.monoNow() + settings_.fileRetryMs;
+  else readErrors_.erase(jobFileName(name));
+  if (existing && existing->fileHash == file.hash) {
+    // Same content: only a stamp to remember, and never under a request in
+    // flight (a new version would make its answer look stale).
+    if (existing->fileStamp != file.read.stamp && !table_.runtime(name).inFlight) {
+      Job job = *existing;
+      job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
+      commit(std::move(job), std::nullopt);
+    }
+    return;
+  }
+  const TimeMs now = clock_.wallNow();
+  Job job;
+  std::string action = "created";
+  if (existing) {
+    job = *existing;
+    action = job.fileHash ? "file-changed" : "file-restored";
+  } else {
+    job.name = name;
+    job.createdAt = now;  // acceptedAt stays 0 until the content is valid
+  }
+  job = ingest(std::move(job), file);
+  std::string detail = job.state == JobState::kInvalid || job.state == JobState::kExpired
+                           ? *job.lastError
+                           : (action == "created" ? "accepted from " : "restarted with the new content of ") +
+                                 job.file;
+  const std::string state = std::string("state: ") + stateName(job.state);
+  if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(name);
+}
+
+// The job stays as it was; the file is read again soon. Logged once per
+// distinct error, so a file unreadable for hours does not flood the journal.
+void Scheduler::keepAfterReadError(const std::string& name, const ScannedFile& file) {
+  const std::string fileName = jobFileName(name);
+  fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
+  std::string& logged = readErrors_[fileName];
+  if (logged == file.read.error) return;
+  logged = file.read.error;
+  engineLog().warning("job " + name + ": " + file.path + " " + file.read.error +
+                      "; the job stays as it was (" + stateName(table_.find(name)->state) +
+                      ") and relinkd reads the file again every " + formatDuration(settings_.fileRetryMs));
+}
+
+void Scheduler::retryFileReads() {
+  const MonoMs mono = clock_.monoNow();
+  std::vector<std::string> due;
+  for (const auto& [fileName, when] : fileRetries_)
+    if (when <= mono) due.push_back(fileName);
+  for (const std::string& fileName : due) {
+    fileRetries_.erase(fileName);
+    reconcile(jobNameOf(fileName), source_.scanOne(fileName));
+  }
+}
+
+// (Re)starts job from the file's content: invalid, expired, or ready for
+// its first submission.
+Job Scheduler::ingest(Job job, const ScannedFile& file) {
+  const TimeMs now = clock_.wallNow();
+  job.file = file.path;
+  job.fileHash = file.hash;
+  job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
+  job.updatedAt = now;
+  job.attempts = 0;
+  job.submitting = false;
+  job.remoteJobId.reset();
+  job.remoteStatus.reset();
+  job.nextAttemptAt.reset();
+  job.deadline.reset();
+  job.specJson.reset();
+  job.siteId.clear();
+  job.lastError.reset();
+
+  std::string problem;
+  if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
+    problem = "file name: " + bad;
+  } else if (!file.read.ok) {
+    problem = "file: " + file.read.error;
+  } else {
+    // Without migratedAt the window counts from the first valid content.
+    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : now;
+    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
+    if (!result.ok()) {
+      problem = result.message();
+    } else {
+      job.acceptedAt = windowStart;
+      job.specJson = specToJson(*result.spec);
+      job.siteId = result.spec->siteId;
+      job.deadline = jobDeadline(*result.spec, settings_.windowMs, job.acceptedAt);
+    }
+  }
+  if (!problem.empty()) {
+    job.state = JobState::kInvalid;
+    job.lastError = problem + (file.read.transient ? " (relinkd reads it again every " +
+                                                         formatDuration(settings_.fileRetryMs) + ")"
+                                                   : " (fix the file; relinkd reads it again when it changes)");
+  } else if (*job.deadline <= now) {
+    job.state = JobState::kExpired;
+    job.lastError = "the window closed at " + formatTime(*job.deadline) + "; no request was sent";
+  } else if (credentialsRejected_) {
+    job.state = JobState::kPaused;
+    job.lastError = "waiting: the API rejected the credentials; fix the token file";
+  } else {
+    job.state = JobState::kQueued;
+    job.nextAttemptAt = now;
+  }
+  return job;
+}
+
+void Scheduler::fileRemoved(Job job) {
+  const TimeMs now = clock_.wallNow();
+  job.fileHash.reset();
+  job.fileStamp.reset();
+  job.updatedAt = now;
+  std::string detail = "the job file was removed";
+  if (!isFinal(job.state)) {
+    job.state = JobState::kCancelled;
+    job.nextAttemptAt.reset();
+    job.submitting = false;
+    job.lastError = detail + (job.remoteJobId ? "; remote job " + *job.remoteJobId +
+                                                    " cannot be cancelled and is no longer polled"
+                                              : "");
+    detail = *job.lastError;
+  } else {
+    detail += "; the job stays " + std::string(stateName(job.state));
+  }
+  const std::string state = std::string("state: ") + stateName(job.state);
+  commit(std::move(job), HistoryEntry{now, "file-removed", std::nullopt, state, detail});
+}
+
+}  // namespace relinkd

@@ -1,0 +1,231 @@
+// The transition table (see Transitions.h). The Outcome carries the
+// decision; the retry policy turns it into a time.
+#include "Transitions.h"
+
+#include <algorithm>
+
+#include "relinkd/Duration.h"
+#include "relinkd/JobSpec.h"
+
+namespace relinkd {
+namespace {
+
+std::string stateOutcome(JobState state) { return std::string("state: ") + stateName(state); }
+
+HistoryEntry entryOf(const TransitionContext& context, const std::string& action, const Outcome& outcome,
+                     const std::string& detail) {
+  return HistoryEntry{context.now, action, outcome.httpStatus, outcomeName(outcome.kind), detail};
+}
+
+Change retryLater(Job job, int failures, const Outcome& outcome, const std::string& action,
+                  const TransitionContext& context) {
+  auto at = nextAttemptAt(context.settings.retry, std::max(1, failures), context.now, outcome.notBefore,
+                          job.deadline.value_or(context.now), context.random);
+  job.state = JobState::kRetrying;
+  job.nextAttemptAt = at;
+  job.lastError = outcome.message;
+  if (!at) *job.lastError += "; no time is left for another attempt before the deadline";
+  HistoryEntry entry = entryOf(context, action, outcome, *job.lastError);
+  Change change{std::move(job), std::move(entry)};
+  change.loud = outcome.kind == OutcomeKind::kCertificate;
+  return change;
+}
+
+Change fail(Job job, const Outcome& outcome, const std::string& action, const std::string& why,
+            const TransitionContext& context) {
+  job.state = JobState::kFailed;
+  job.nextAttemptAt.reset();
+  job.lastError = why;
+  return Change{std::move(job), entryOf(context, action, outcome, why)};
+}
+
+Change pause(Job job) {
+  Change change{std::move(job), std::nullopt};
+  change.pauseAll = true;
+  return change;
+}
+
+// Poll again after the poll interval, or at the last moment a request may start.
+void pollLater(Job& job, const TransitionContext& context) {
+  job.nextAttemptAt = requestTime(job, context.now + context.settings.pollIntervalMs, context);
+}
+
+std::string attemptsUsed(int attempts) {
+  return std::to_string(attempts) + " attempts (relinkd.retry.maxAttempts)";
+}
+
+}  // namespace
+
+std::optional<TimeMs> latestStart(const Job& job, const RetryPolicy& policy) {
+  if (!job.deadline) return std::nullopt;
+  return *job.deadline - policy.lastCallMs;
+}
+
+std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionContext& context) {
+  const auto latest = latestStart(job, context.settings.retry);
+  if (!latest || at <= *latest) return at;
+  // Wanted later than allowed: the last allowed moment, if it is still ahead.
+  if (*latest > context.now) return *latest;
+  return std::nullopt;
+}
+
+Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
+  const Outcome& outcome = answer.outcome;
+  job.submitting = false;
+  job.updatedAt = context.now;
+  switch (outcome.kind) {
+    case OutcomeKind::kSuccess:
+      job.state = JobState::kRunning;
+      job.remoteJobId = answer.value;
+      job.remoteStatus.reset();
+      job.lastError.reset();
+      pollLater(job, context);
+      runtime.pollFailures = 0;
+      return Change{std::move(job), entryOf(context, "submit", outcome, "remote job " + answer.value)};
+    case OutcomeKind::kCredentials:
+      job.attempts = std::max(0, job.attempts - 1);  // a 401 does not use an attempt
+      return pause(std::move(job));
+    case OutcomeKind::kPermanent:
+      return fail(std::move(job), outcome, "submit", "the API refused the job: " + outcome.message, context);
+    case OutcomeKind::kRateLimited: {
+      job.attempts = std::max(0, job.attempts - 1);  // throttling does not use an attempt
+      const int failures = std::max(1, job.attempts);
+      Change change = retryLater(std::move(job), failures, outcome, "submit", context);
+      change.limitSite = outcome.notBefore;
+      return change;
+    }
+    default:
+      if (attemptsExhausted(context.settings.retry, job.attempts)) {
+        const std::string why = "gave up after " + attemptsUsed(job.attempts) + ": " + outcome.message;
+        return fail(std::move(job), outcome, "submit", why, context);
+      }
+      const int failures = job.attempts;
+      return retryLater(std::move(job), failures, outcome, "submit", context);
+  }
+}
+
+Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
+  const Outcome& outcome = answer.outcome;
+  job.updatedAt = context.now;
+  switch (outcome.kind) {
+    case OutcomeKind::kSuccess: {
+      const bool changed = job.remoteStatus != answer.value;
+      job.remoteStatus = answer.value;
+      job.lastError.reset();
+      runtime.pollFailures = 0;
+      if (answer.remoteStatus == RemoteStatus::kComplete) {
+        job.state = JobState::kSucceeded;
+        job.nextAttemptAt.reset();
+      } else {
+        pollLater(job, context);
+      }
+      std::optional<HistoryEntry> entry;
+      if (changed)
+        entry = HistoryEntry{context.now, "poll", outcome.httpStatus, "status " + answer.value,
+                             "remote job " + job.remoteJobId.value_or("") + " is " + answer.value};
+      return Change{std::move(job), std::move(entry)};
+    }
+    case OutcomeKind::kRemoteError:
+      job.remoteStatus = answer.value;
+      if (attemptsExhausted(context.settings.retry, job.attempts)) {
+        const std::string why = "remote job ended in " + answer.value + " after " + attemptsUsed(job.attempts);
+        return fail(std::move(job), outcome, "poll", why, context);
+      }
+      job.remoteJobId.reset();  // submit again: the API skips links already updated
+      {
+        const int failures = job.attempts;
+        return retryLater(std::move(job), failures, outcome, "poll", context);
+      }
+    case OutcomeKind::kCredentials:
+      return pause(std::move(job));
+    case OutcomeKind::kPermanent: {
+      const std::string why = "reading the status of remote job " + job.remoteJobId.value_or("") +
+                              " failed: " + outcome.message;
+      return fail(std::move(job), outcome, "poll", why, context);
+    }
+    default: {
+      // The remote job is still there: poll it again later, do not resubmit.
+      runtime.pollFailures += 1;
+      auto at = nextAttemptAt(context.settings.retry, runtime.pollFailures, context.now, outcome.notBefore,
+                              job.deadline.value_or(context.now), context.random);
+      job.nextAttemptAt = at;
+      job.lastError = "reading the status failed: " + outcome.message;
+      HistoryEntry entry = entryOf(context, "poll", outcome,
+                                   outcome.message + (at ? "; polling again at " + formatTime(*at)
+                                                         : "; no time left to poll again"));
+      Change change{std::move(job), std::move(entry)};
+      if (outcome.kind == OutcomeKind::kRateLimited) change.limitSite = outcome.notBefore;
+      change.loud = outcome.kind == OutcomeKind::kCertificate;
+      return change;
+    }
+  }
+}
+
+Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
+  const Outcome& outcome = answer.outcome;
+  job.updatedAt = context.now;
+  if (outcome.ok()) {
+    job.siteId = answer.value;
+    job.nextAttemptAt = requestTime(job, context.now, context);
+    return Change{std::move(job),
+                  entryOf(context, "discover", outcome,
+                          "siteId " + answer.value + " read from productURL's /_edge/tenant_info")};
+  }
+  if (outcome.kind == OutcomeKind::kPermanent || outcome.kind == OutcomeKind::kCredentials) {
+    return fail(std::move(job), outcome, "discover",
+                "siteId is not in the job file and reading it from productURL failed: " + outcome.message +
+                    "; add \"siteId\" to the job file",
+                context);
+  }
+  runtime.discoverFailures += 1;
+  return retryLater(std::move(job), runtime.discoverFailures, outcome, "discover", context);
+}
+
+Change afterStaleCredentials(Job job, RequestKind kind, const TransitionContext& context) {
+  job.updatedAt = context.now;
+  if (kind == RequestKind::kSubmit) {
+    job.submitting = false;
+    job.attempts = std::max(0, job.attempts - 1);  // it did not count: the token was old
+  }
+  job.nextAttemptAt = requestTime(job, context.now, context);
+  const std::string detail =
+      "the API rejected the previous token, which has been replaced since the request was sent; "
+      "sending again with the new one";
+  return Change{std::move(job), HistoryEntry{context.now, requestKindName(kind), 401, "credentials", detail}};
+}
+
+Change noTimeLeft(Job job, const std::string& why, const TransitionContext& context) {
+  job.updatedAt = context.now;
+  job.nextAttemptAt.reset();
+  job.lastError = why + "; the job expires at " + formatTime(job.deadline.value_or(context.now)) +
+                  (job.lastError ? " (last error: " + *job.lastError + ")" : "");
+  HistoryEntry entry{context.now, "no-time-left", std::nullopt, stateOutcome(job.state), why};
+  return Change{std::move(job), std::move(entry)};
+}
+
+Change expire(Job job, const TransitionContext& context) {
+  const std::string was = stateName(job.state);
+  job.state = JobState::kExpired;
+  job.nextAttemptAt.reset();
+  job.submitting = false;
+  auto spec = job.specJson ? specFromJson(*job.specJson) : std::nullopt;
+  const bool ownDeadline = spec && spec->deadline && *spec->deadline == *job.deadline;
+  job.lastError = (ownDeadline ? "the job's deadline passed at " : "the migration window closed at ") +
+                  formatTime(*job.deadline) + " while the job was " + was +
+                  (job.lastError ? " (last error: " + *job.lastError + ")" : "");
+  job.updatedAt = context.now;
+  return Change{job, HistoryEntry{context.now, "expire", std::nullopt, "state: expired", *job.lastError}};
+}
+
+Change unreadableSpec(Job job, const TransitionContext& context) {
+  job.state = JobState::kInvalid;
+  job.nextAttemptAt.reset();
+  job.submitting = false;
+  job.lastError =
+      "the job's stored content can no longer be read (the database was edited, or written by another "
+      "relinkd version); change the job file, or remove it and add it again, to start the job afresh";
+  job.updatedAt = context.now;
+  return Change{job, HistoryEntry{context.now, "spec", std::nullopt, "state: invalid", *job.lastError}};
+}
+
+}  // namespace relinkd

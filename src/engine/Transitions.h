@@ -1,0 +1,72 @@
+// The transition table of interface.md, as pure functions: a job and what
+// happened to it (an answer, the deadline, the operator) in, the job's next
+// state and its history entry out. No I/O: the scheduler stores the result
+// and carries out the effects (pause every job, close a rate-limited site).
+//
+//   event                          from                 to
+//   submit 2xx {uuid}              queued/retrying      running (poll after poll.interval)
+//   submit 400/403/404/4xx         queued/retrying      failed
+//   submit 401 (current token)     any unfinished       paused (every job)
+//   submit 401 (token changed)     queued/retrying      unchanged, sent again now
+//   submit 429/503 + Retry-After   queued/retrying      retrying at the limit, site closed until then
+//   submit other failure           queued/retrying      retrying with backoff; failed at maxAttempts
+//   poll Complete                  running              succeeded
+//   poll Pending/In progress/...   running              running (poll after poll.interval)
+//   poll Error                     running              retrying (a new submission); failed at maxAttempts
+//   poll 400/403/404/4xx           running              failed
+//   poll other failure             running              running, polled again with backoff
+//   discover 2xx {cloudId}         queued               queued with its siteId, submitted now
+//   discover 4xx                   queued               failed (add siteId to the file)
+//   discover other failure         queued               retrying with backoff
+//   no time left before deadline   queued/retrying/running  unchanged, no further request
+//   deadline passed                any unfinished       expired
+//   stored spec unreadable         queued/retrying      invalid
+//
+// A request is never scheduled later than retry.lastCallMs before the
+// job's deadline (latestStart): the last one is moved to that moment.
+//
+// Thread-safety: pure functions; the RandomSource is the caller's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "JobTable.h"
+#include "relinkd/Engine.h"
+#include "relinkd/Job.h"
+#include "relinkd/LinksApi.h"
+
+namespace relinkd {
+
+struct TransitionContext {
+  const EngineSettings& settings;
+  TimeMs now;
+  RandomSource& random;
+};
+
+struct Change {
+  Change(Job changed, std::optional<HistoryEntry> history)
+      : job(std::move(changed)), entry(std::move(history)) {}
+  Job job;
+  std::optional<HistoryEntry> entry;
+  bool pauseAll = false;               // the API rejected the credentials in use
+  std::optional<TimeMs> limitSite;     // nothing to job.siteId before this
+  bool loud = false;                   // log the entry as an error (certificate trouble)
+};
+
+// The last moment a request for job may start, or nullopt without a deadline.
+std::optional<TimeMs> latestStart(const Job& job, const RetryPolicy& policy);
+// `at` when a request may start then; else the last moment one may start,
+// if that is still ahead; else nullopt (no further request).
+std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionContext& context);
+
+Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
+Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
+Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
+// A 401 to a request sent with a token that has been replaced since.
+Change afterStaleCredentials(Job job, RequestKind kind, const TransitionContext& context);
+Change noTimeLeft(Job job, const std::string& why, const TransitionContext& context);
+Change expire(Job job, const TransitionContext& context);
+Change unreadableSpec(Job job, const TransitionContext& context);
+
+}  // namespace relinkd

@@ -1,0 +1,146 @@
+// Regression tests for what a review of the engine found (issue 7): each
+// failed on the engine before the rewrite.
+#include <cstdio>
+#include <filesystem>
+
+#include "EngineHarness.h"
+
+using namespace enginetest;
+
+namespace {
+
+std::string authorizationOf(const Dispatch& dispatch) {
+  for (const auto& [name, value] : dispatch.request.headers)
+    if (name == "Authorization") return value;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Engine: a 401 to a request sent with the old token does not pause anything") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson("site-a"));
+  h.writeJob("us", jobJson("site-b"));
+  Dispatch old = h.executor.take();
+  h.submitOk("u-us");
+  h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-2"});
+  h.engine->step();
+  h.answer(old, 401, R"({"errorMessage":"Unauthorized"})");
+  CHECK(h.job("eu").state == JobState::kQueued);
+  CHECK(h.job("us").state == JobState::kRunning);
+  CHECK_FALSE(h.engine->paused());
+  Dispatch again = h.executor.take();  // sent again at once, with the new token
+  CHECK(again.kind == RequestKind::kSubmit);
+  CHECK(authorizationOf(again) != authorizationOf(old));
+  CHECK(h.job("eu").attempts == 1);
+  h.answer(again, 401, R"({"errorMessage":"Unauthorized"})");  // the new token is refused too
+  CHECK(h.job("eu").state == JobState::kPaused);
+  CHECK(h.job("us").state == JobState::kPaused);
+}
+
+TEST_CASE("Engine: a job file that cannot be read for a while leaves its job as it was") {
+  Harness h;
+  h.settings.fileRetryMs = 5 * kSecond;
+  h.start();
+  h.writeJob("eu", jobJson());
+  h.submitOk("u-1");
+  h.source->failReads["eu.json"] = "cannot be read: Input/output error";
+  h.engine->fileChanged("eu.json");
+  h.engine->step();
+  Job kept = h.job("eu");
+  CHECK(kept.state == JobState::kRunning);
+  CHECK(kept.remoteJobId == "u-1");
+  CHECK(kept.attempts == 1);
+  const int readsBefore = h.source->reads["eu.json"];
+  h.advance(5 * kSecond);  // read again, still failing: still running
+  CHECK(h.source->reads["eu.json"] == readsBefore + 1);
+  CHECK(h.job("eu").state == JobState::kRunning);
+  h.source->failReads.clear();
+  h.advance(5 * kSecond);  // readable again, same content: nothing to do
+  CHECK(h.source->reads["eu.json"] == readsBefore + 2);
+  CHECK(h.job("eu").remoteJobId == "u-1");
+  h.advance(30 * kSecond);
+  Dispatch poll = h.executor.take();
+  CHECK(poll.kind == RequestKind::kPoll);  // never submitted again
+}
+
+TEST_CASE("Engine: a job directory that goes away cancels nothing, and polls and expiry go on") {
+  Harness h;
+  h.settings.rescanIntervalMs = 10 * kSecond;
+  h.start();
+  h.writeJob("eu", jobJson());
+  h.writeJob("old", jobJson("site-b", "", formatTime(kStart - 14 * kDay + 40 * kSecond)));
+  h.submitOk("u-1");
+  h.submitOk("u-2");
+  std::filesystem::rename(h.jobsDir, h.jobsDir + ".away");
+  h.engine->rescan();
+  h.engine->fileChanged("eu.json");  // as the watcher reports a moved-away directory's files
+  h.engine->step();
+  CHECK(h.job("eu").state == JobState::kRunning);
+  h.advance(30 * kSecond);
+  CHECK(h.executor.take().kind == RequestKind::kPoll);  // polling went on
+  h.advance(10 * kSecond);
+  CHECK(h.job("old").state == JobState::kExpired);  // and so did expiry
+  CHECK(h.job("eu").state == JobState::kRunning);
+  std::filesystem::rename(h.jobsDir + ".away", h.jobsDir);
+  h.advance(10 * kSecond);
+  CHECK(h.job("eu").state == JobState::kRunning);
+  CHECK(h.job("eu").fileHash);
+}
+
+TEST_CASE("Engine: relinkctl retry during a submission in flight is refused, and the answer counts") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson());
+  Dispatch submit = h.executor.take();
+  SqliteJobStore ctl(h.dir.file("relinkd.db"));
+  Job job = *ctl.find("eu");
+  job.state = JobState::kRetrying;  // as after a failed first attempt, the second in flight
+  HistoryEntry entry;
+  const ActionResult result = applyRetry(job, h.clock.wallNow(), entry);
+  CHECK_FALSE(result.allowed);
+  CHECK(result.why.find("submission of this job is in flight") != std::string::npos);
+  h.answer(submit, 200, R"({"uuid":"u-1"})");
+  CHECK(h.job("eu").remoteJobId == "u-1");
+  CHECK(h.job("eu").attempts == 1);
+  CHECK(h.executor.sent.empty());
+}
+
+TEST_CASE("Engine: a stored spec that no longer parses makes the job invalid instead of spinning") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson());
+  h.fail(h.executor.take(), TransportError::kConnectionReset);
+  SqliteJobStore ctl(h.dir.file("relinkd.db"));
+  Job job = *ctl.find("eu");
+  job.specJson = "{\"siteId\":";  // as a hand-edited database might hold
+  REQUIRE(ctl.save(job, std::nullopt));
+  h.clock.advance(30 * kSecond);
+  const MonoMs next = h.engine->step();
+  CHECK(next > h.clock.monoNow());  // no spin: nothing is due at once
+  CHECK(h.executor.sent.empty());
+  Job invalid = h.job("eu");
+  CHECK(invalid.state == JobState::kInvalid);
+  CHECK(invalid.lastError->find("stored content can no longer be read") != std::string::npos);
+}
+
+TEST_CASE("Engine: a rescan reads only the files whose stamp changed") {
+  Harness h;
+  h.settings.rescanIntervalMs = 10 * kSecond;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.writeJob("b", jobJson("site-b"));
+  const int aReads = h.source->reads["a.json"];
+  h.advance(10 * kSecond);  // the first rescan stores the settled stamps
+  h.advance(10 * kSecond);
+  h.advance(10 * kSecond);
+  CHECK(h.source->reads["a.json"] <= aReads + 1);
+  {
+    std::ofstream(h.jobsDir + "/b.json", std::ios::binary) << jobJson("site-c");  // no event
+  }
+  const int bReads = h.source->reads["b.json"];
+  h.advance(10 * kSecond);
+  CHECK(h.source->reads["b.json"] == bReads + 1);
+  CHECK(h.job("b").siteId == "site-c");
+}
