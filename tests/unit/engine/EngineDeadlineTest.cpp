@@ -49,12 +49,7 @@ TEST_CASE("Engine: relinkctl retry after the last moment a request may start sen
   h.clock.advance(80 * kSecond);                                   // past +70 s, window still open
   h.engine->step();
   h.executor.sent.clear();  // the +30 s and +70 s attempts were due meanwhile; not the point here
-  SqliteJobStore ctl(h.dir.file("relinkd.db"));
-  Job job = *ctl.find("eu");
-  job.submitting = false;
-  HistoryEntry entry;
-  REQUIRE(applyRetry(job, h.clock.wallNow(), entry).allowed);
-  REQUIRE(ctl.save(job, entry));
+  REQUIRE(h.byOperator("eu", applyRetry).allowed);
   h.advance(1 * kSecond);
   CHECK(h.executor.sent.empty());
   CHECK_FALSE(h.job("eu").nextAttemptAt);

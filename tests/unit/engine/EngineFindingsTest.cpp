@@ -93,17 +93,16 @@ TEST_CASE("Engine: relinkctl retry during a submission in flight is refused, and
   Harness h;
   h.start();
   h.writeJob("eu", jobJson());
-  Dispatch submit = h.executor.take();
-  SqliteJobStore ctl(h.dir.file("relinkd.db"));
-  Job job = *ctl.find("eu");
-  job.state = JobState::kRetrying;  // as after a failed first attempt, the second in flight
-  HistoryEntry entry;
-  const ActionResult result = applyRetry(job, h.clock.wallNow(), entry);
+  h.fail(h.executor.take(), TransportError::kConnectionReset);
+  h.advance(30 * kSecond);
+  Dispatch second = h.executor.take();  // retrying, its second submission in flight
+  REQUIRE(h.job("eu").state == JobState::kRetrying);
+  const ActionResult result = h.byOperator("eu", applyRetry);
   CHECK_FALSE(result.allowed);
   CHECK(result.why.find("submission of this job is in flight") != std::string::npos);
-  h.answer(submit, 200, R"({"uuid":"u-1"})");
-  CHECK(h.job("eu").remoteJobId == "u-1");
-  CHECK(h.job("eu").attempts == 1);
+  h.answer(second, 200, R"({"uuid":"u-2"})");
+  CHECK(h.job("eu").remoteJobId == "u-2");
+  CHECK(h.job("eu").attempts == 2);
   CHECK(h.executor.sent.empty());
 }
 

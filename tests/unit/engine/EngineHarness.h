@@ -142,6 +142,16 @@ struct Harness {
     clock.advance(ms);
     engine->step();
   }
+  // What relinkctl does: an operator action on the stored job, through a
+  // connection of its own; saved when allowed.
+  ActionResult byOperator(const std::string& name, ActionResult (*action)(Job&, TimeMs, HistoryEntry&)) {
+    SqliteJobStore ctl(dir.file("relinkd.db"));
+    Job stored = *ctl.find(name);
+    HistoryEntry entry;
+    ActionResult result = action(stored, clock.wallNow(), entry);
+    if (result.allowed) REQUIRE(ctl.save(stored, entry));
+    return result;
+  }
   Job job(const std::string& name) {
     auto found = store->find(name);
     REQUIRE(found);

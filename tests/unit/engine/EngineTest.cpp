@@ -277,11 +277,7 @@ TEST_CASE("Engine: relinkctl's cancel wins over an answer in flight") {
   h.start();
   h.writeJob("eu", jobJson());
   Dispatch submit = h.executor.take();
-  SqliteJobStore ctl(h.dir.file("relinkd.db"));
-  Job job = *ctl.find("eu");
-  HistoryEntry entry;
-  REQUIRE(applyCancel(job, h.clock.wallNow(), entry).allowed);
-  REQUIRE(ctl.save(job, entry));
+  REQUIRE(h.byOperator("eu", applyCancel).allowed);
   h.answer(submit, 200, R"({"uuid":"u-1"})");
   CHECK(h.job("eu").state == JobState::kCancelled);
   h.advance(3600 * kSecond);
@@ -371,11 +367,7 @@ TEST_CASE("Engine: a wall-clock step and a relinkctl write do not reopen a rate-
   h.answer(c, 500, "{}");
   h.answer(b, 500, "{}");
   h.clock.jumpWall(3000 * kSecond);
-  SqliteJobStore ctl(h.dir.file("relinkd.db"));
-  Job job = *ctl.find("b");
-  HistoryEntry entry;
-  REQUIRE(applyCancel(job, h.clock.wallNow(), entry).allowed);
-  REQUIRE(ctl.save(job, entry));  // makes the engine reload the store
+  REQUIRE(h.byOperator("b", applyCancel).allowed);  // makes the engine read the store
   h.advance(1000);
   h.advance(601 * kSecond);
   CHECK(h.executor.sent.empty());  // site-a stays closed for the full hour
