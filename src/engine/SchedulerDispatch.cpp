@@ -64,8 +64,11 @@ void Scheduler::dispatchDue() {
       table_.setDue(name, *gate);
       continue;
     }
+    // Judged by when the request was due, not by when this step runs (a
+    // wake-up a few ms late must not lose the last attempt); the pool's
+    // budget then ends it before the deadline.
     const auto latest = latestStart(job, settings_.retry);
-    if (latest && clock_.wallNow() > *latest) {
+    if (latest && job.nextAttemptAt && *job.nextAttemptAt > *latest) {
       Change change = noTimeLeft(job, "no request can start any more: one may take up to " +
                                           formatDuration(settings_.retry.lastCallMs) +
                                           " (relinkd.api.timeout) and the deadline is at " +

@@ -46,9 +46,11 @@ TEST_CASE("Engine: relinkctl retry after the last moment a request may start sen
   h.start();
   h.writeJob("eu", closingJob());
   h.fail(h.executor.take(), TransportError::kConnectionRefused);  // retrying, next at +30 s
-  h.clock.advance(80 * kSecond);                                   // past +70 s, window still open
-  h.engine->step();
-  h.executor.sent.clear();  // the +30 s and +70 s attempts were due meanwhile; not the point here
+  h.advance(30 * kSecond);
+  h.fail(h.executor.take(), TransportError::kConnectionRefused);  // the last one, at +70 s
+  h.advance(40 * kSecond);
+  h.fail(h.executor.take(), TransportError::kConnectionRefused);  // no time for more
+  h.advance(10 * kSecond);  // +80 s: the window is still open
   REQUIRE(h.byOperator("eu", applyRetry).allowed);
   h.advance(1 * kSecond);
   CHECK(h.executor.sent.empty());
