@@ -19,7 +19,7 @@ struct RetryPolicy {
   std::int64_t initialDelayMs = 30000;
   std::int64_t maxDelayMs = 3600000;
   double multiplier = 2;
-  double jitter = 0.2;          // a delay grows by up to this fraction, never shrinks
+  double jitter = 0.2;          // a delay shrinks by up to this fraction, never grows
   int maxAttempts = 0;          // submissions; 0 = until the window closes
   std::int64_t lastCallMs = 30000;  // the last request must start this long before the deadline
 };
@@ -39,8 +39,11 @@ class SeededRandom final : public RandomSource {
   std::mt19937_64 engine_;
 };
 
-// initialDelay × multiplier^(failures−1), capped at maxDelay, then grown by
-// jitter × u and capped again. REQUIRES: failures >= 1.
+// initialDelay × multiplier^(failures−1), capped at maxDelay, then reduced
+// by jitter × u of itself and rounded to the millisecond: between
+// (1 − jitter) and 1 times the capped delay, so maxDelay is a true cap and
+// jobs whose backoff reached it still spread out. u = 0 is the un-jittered
+// delay. REQUIRES: failures >= 1, u in [0, 1).
 std::int64_t backoffDelay(const RetryPolicy& policy, int failures, double u);
 
 // The next request time after `failures` consecutive failures, or nullopt

@@ -62,7 +62,8 @@ EngineSettings engineSettings(const Config& config) {
 Daemon::Daemon(Config config, std::string token)
     : config_(std::move(config)),
       token_(std::move(token)),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      notifier_(clock_) {
   // Fixed for the daemon's life (reload keeps them): safe to read anywhere.
   jobsDir_ = config_.jobsDir;
   databasePath_ = config_.databasePath();
@@ -144,7 +145,7 @@ void Daemon::schedulerLoop() {
     }
     const MonoMs now = clock_.monoNow();
     if (watchdogMs > 0 && now >= nextWatchdog) {
-      notifier_.notify("WATCHDOG=1");  // only while this loop turns
+      notifier_.watchdog();  // only while this loop turns; never waits
       nextWatchdog = now + watchdogMs;
     }
     if (now >= nextTokenCheck) {
@@ -154,6 +155,7 @@ void Daemon::schedulerLoop() {
     notifyStatus();
     next = std::min(next, nextTokenCheck);
     if (watchdogMs > 0) next = std::min(next, nextWatchdog);
+    if (auto due = notifier_.statusDueAt()) next = std::min(next, *due);
     engine_->waitForWork(next);
   }
 }
@@ -177,12 +179,9 @@ void Daemon::watchToken() {
   }
 }
 
-void Daemon::notifyStatus() {
-  std::string line = statusLine(engine_->counts(), engine_->paused());
-  if (line == lastStatus_) return;
-  lastStatus_ = line;
-  notifier_.notify(line);
-}
+// Never waits: the notifier sends at most one STATUS= a second and drops
+// nothing but lines that a newer one replaced.
+void Daemon::notifyStatus() { notifier_.status(statusLine(engine_->counts(), engine_->paused())); }
 
 void Daemon::reload(Config config, std::string token) {
   notifier_.notify("RELOADING=1");

@@ -63,7 +63,6 @@ class Daemon {
   std::string tokenStamp_;     // what the token file looked like when last read
   std::string jobsDir_;        // fixed for the daemon's life
   std::string databasePath_;   // fixed for the daemon's life
-  std::string lastStatus_;
   int lockFd_ = -1;
   bool started_ = false;
 };

@@ -1,16 +1,118 @@
 #include "Notifier.h"
 
+#include <Poco/Logger.h>
 #include <systemd/sd-daemon.h>
 
-namespace relinkd {
+#include <unistd.h>
 
-Notifier::Notifier() {
-  std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
-    watchdogIntervalMs_ = static_cast<std::int64_t>(usec / 2000);
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace relinkd {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
 }
 
-void Notifier::notify(const std::string& state) const { sd_notify(0, state.c_str()); }
+// Half of WATCHDOG_USEC, when it is meant for this process (WATCHDOG_PID).
+std::int64_t watchdogFromEnvironment() {
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) return static_cast<std::int64_t>(usec / 2000);
+  return 0;
+}
+
+// NOTIFY_SOCKET as sd_notify reads it: an absolute path, or "@name" for
+// the abstract namespace (the leading NUL is not followed by one at the end).
+bool parseAddress(const std::string& text, sockaddr_un& address, socklen_t& length) {
+  const bool abstract = !text.empty() && text[0] == '@';
+  const bool path = !text.empty() && text[0] == '/';
+  if ((!abstract && !path) || text.size() >= sizeof address.sun_path) return false;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, text.data(), text.size());
+  if (abstract) address.sun_path[0] = '\0';
+  length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + text.size() + (abstract ? 0 : 1));
+  return true;
+}
+
+}  // namespace
+
+Notifier::Notifier(const Clock& clock)
+    : Notifier(environment("NOTIFY_SOCKET"), watchdogFromEnvironment(), clock, Options{}) {}
+
+Notifier::Notifier(const std::string& address, std::int64_t watchdogIntervalMs, const Clock& clock,
+                   Options options)
+    : clock_(clock), options_(options) {
+  if (address.empty()) return;
+  if (!parseAddress(address, address_, addressLength_)) {
+    log().warning("NOTIFY_SOCKET=" + address + " is not a unix socket address; not notifying systemd");
+    return;
+  }
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    log().warning(std::string("cannot open a socket to notify systemd: ") + std::strerror(errno));
+    return;
+  }
+  watchdogIntervalMs_ = watchdogIntervalMs;
+}
+
+Notifier::~Notifier() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Notifier::Sent Notifier::sendOnce(const std::string& message) {
+  for (;;) {
+    const ssize_t n = ::sendto(fd_, message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                               reinterpret_cast<const sockaddr*>(&address_), addressLength_);
+    if (n >= 0) return Sent::kYes;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? Sent::kFull : Sent::kFailed;
+  }
+}
+
+bool Notifier::notify(const std::string& state) {
+  if (fd_ < 0) return true;
+  const std::int64_t pauses = options_.essentialRetryMs / std::max<std::int64_t>(options_.retryPauseMs, 1);
+  Sent sent = sendOnce(state);
+  for (std::int64_t i = 0; sent == Sent::kFull && i < pauses; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retryPauseMs));
+    sent = sendOnce(state);
+  }
+  const int error = errno;  // of the last try
+  if (sent == Sent::kYes) return true;
+  log().warning("could not tell systemd " + state + ": " +
+                (sent == Sent::kFull ? "its notify socket stayed full" : std::strerror(error)));
+  return false;
+}
+
+void Notifier::status(const std::string& line) {
+  if (fd_ < 0) return;
+  std::lock_guard<std::mutex> lock(statusMutex_);
+  pendingStatus_ = line == sentStatus_ ? "" : line;
+  if (pendingStatus_.empty()) return;
+  const MonoMs now = clock_.monoNow();
+  if (lastStatusTry_ && now < *lastStatusTry_ + options_.statusIntervalMs) return;
+  lastStatusTry_ = now;
+  if (sendOnce(pendingStatus_) != Sent::kYes) return;  // tried again an interval later
+  sentStatus_ = pendingStatus_;
+  pendingStatus_.clear();
+}
+
+std::optional<MonoMs> Notifier::statusDueAt() const {
+  std::lock_guard<std::mutex> lock(statusMutex_);
+  if (pendingStatus_.empty() || !lastStatusTry_) return std::nullopt;
+  return *lastStatusTry_ + options_.statusIntervalMs;
+}
+
+bool Notifier::watchdog() { return fd_ < 0 || sendOnce("WATCHDOG=1") == Sent::kYes; }
 
 std::string statusLine(const std::map<JobState, int>& counts, bool paused) {
   int total = 0;

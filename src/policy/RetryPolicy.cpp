@@ -5,14 +5,16 @@
 
 namespace relinkd {
 
+// As net::BackoffEntry, except that the cap is applied before the jitter:
+// capping afterwards would put every job whose backoff reached the cap at
+// exactly maxDelay, retrying in lockstep.
 std::int64_t backoffDelay(const RetryPolicy& policy, int failures, double u) {
-  const double cap = static_cast<double>(policy.maxDelayMs);
   // pow can overflow to inf for large failure counts; min() tames it.
-  double base = static_cast<double>(policy.initialDelayMs) *
-                std::pow(policy.multiplier, std::max(failures, 1) - 1);
-  base = std::min(base, cap);
-  double jittered = std::min(base * (1.0 + policy.jitter * u), cap);
-  return static_cast<std::int64_t>(jittered);
+  double delay = static_cast<double>(policy.initialDelayMs) *
+                 std::pow(policy.multiplier, std::max(failures, 1) - 1);
+  delay = std::min(delay, static_cast<double>(policy.maxDelayMs));
+  delay -= policy.jitter * u * delay;
+  return std::llround(delay);
 }
 
 std::optional<TimeMs> nextAttemptAt(const RetryPolicy& policy, int failures, TimeMs now,

@@ -360,13 +360,20 @@ def write_job(directory, name, spec=None, atomic=True, **changes):
 
 
 class NotifySocket:
-    """A unix datagram socket standing in for systemd's notify socket."""
+    """A unix datagram socket standing in for systemd's notify socket.
 
-    def __init__(self):
+    receive_buffer sets SO_RCVBUF; with read_until (a field such as
+    "READY=1") nothing more is read once a datagram carried it, as when
+    systemd is busy or hung: the socket's queue then fills up."""
+
+    def __init__(self, receive_buffer=None, read_until=None):
         # A short path: pytest's tmp paths can exceed sun_path's 108 bytes.
         self._dir = tempfile.mkdtemp(prefix="relinkd-e2e-")
         self.path = os.path.join(self._dir, "notify")
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if receive_buffer is not None:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self._read_until = read_until
         self._sock.bind(self.path)
         self._sock.settimeout(0.1)
         self._lock = threading.Lock()
@@ -383,8 +390,11 @@ class NotifySocket:
                 continue
             except OSError:
                 return
+            message = data.decode("utf-8", "replace")
             with self._lock:
-                self._messages.append(data.decode("utf-8", "replace"))
+                self._messages.append(message)
+            if self._read_until is not None and self._read_until in message.split("\n"):
+                return
 
     def messages(self):
         with self._lock:

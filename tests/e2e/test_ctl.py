@@ -87,9 +87,13 @@ def test_wait_exit_statuses(fake, daemon):
     d = daemon()
     write_job(d.jobs_dir, "a")
     write_job(d.jobs_dir, "b", siteId="site-b")
+    # `wait` without names only sees jobs already in the database: before the
+    # daemon has taken both files in it may find none and exit 0 at once.
+    d.wait_for(lambda: {"a", "b"} <= {j["name"] for j in d.jobs()}, 10,
+               "relinkd to take in the job files a and b")
     code, out, err = d.ctl("wait", "--timeout=30s")
     assert code == 0, out + err
-    assert all(j["state"] == "succeeded" for j in d.jobs())
+    assert all(j["state"] == "succeeded" for j in d.jobs()), out
 
     write_job(d.jobs_dir, "slow", siteId="site-slow")
     d.wait_state("slow", "running")

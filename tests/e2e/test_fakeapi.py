@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
+
 BIN_DIR = Path(os.environ.get("RELINKD_BIN_DIR", "/work/build-fakeapi"))
 FAKE_BINARY = BIN_DIR / "relinkd-fakeapi"
 EMAIL = "relinkd@example.com"
@@ -105,12 +107,12 @@ def start_fake(tmp_path, *args):
     proc = subprocess.Popen(
         [str(FAKE_BINARY), "--listen=127.0.0.1:0", f"--port-file={port_file}", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 10
-    while not port_file.exists():
+    def written():
         if proc.poll() is not None:
             pytest.fail(f"relinkd-fakeapi exited with {proc.returncode}: {proc.stderr.read()}")
-        assert time.monotonic() < deadline, "relinkd-fakeapi did not write its port file in 10 s"
-        time.sleep(0.02)
+        return port_file.exists()
+
+    wait_until(written, 10, lambda: "relinkd-fakeapi to write its port file")
     text = port_file.read_text()
     assert text.endswith("\n") and text.strip().isdigit(), f"port file holds {text!r}"
     port = int(text)
@@ -320,7 +322,8 @@ def test_stall_holds_one_request_while_others_are_served(fake):
 
     thread = threading.Thread(target=stalled)
     thread.start()
-    time.sleep(0.3)
+    wait_until(lambda: any(r["path"].endswith("/jobs/cma") for r in fake.requests()), 5,
+               lambda: f"the stalled POST in the fake's request log: {fake.requests()}")
     assert fake.api("GET", "/_edge/tenant_info")[0] == 200
     assert "result" not in outcome
     thread.join(10)
@@ -357,10 +360,7 @@ def test_sigterm_ends_a_stalled_request_and_exits(tmp_path):
         fake.control("POST", "/_fake/faults", [{"action": "stall"}])
         sock = socket.create_connection(("127.0.0.1", fake.port), timeout=10)
         sock.sendall(REQUEST)
-        deadline = time.monotonic() + 5
-        while not fake.requests():
-            assert time.monotonic() < deadline, "the stalled request was never recorded"
-            time.sleep(0.02)
+        wait_until(fake.requests, 5, lambda: "the stalled request to be recorded")
         started = time.monotonic()
         fake.proc.send_signal(signal.SIGTERM)
         assert fake.proc.wait(timeout=5) == 0

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import now_utc, rfc3339, write_job
+from conftest import now_utc, rfc3339, wait_until, write_job
 
 # interface.md's states, in its table order.
 STATES = ("invalid", "queued", "running", "retrying", "paused", "succeeded", "failed",
@@ -405,16 +405,33 @@ def test_several_idle_connections_do_not_delay_healthz(fake, daemon):
         f"with 6 idle connections open, /healthz took {delay or 'more than 3'} s"
 
 
+def unread_bytes(server_port, client):
+    """Bytes that the loopback server on server_port has received from the
+    client socket but not read yet (Recv-Q in /proc/net/tcp), or None while
+    the kernel lists no such connection."""
+    client_port = client.getsockname()[1]
+    with open("/proc/net/tcp") as table:
+        next(table)  # the header
+        for line in table:
+            fields = line.split()
+            local, remote, queues = fields[1], fields[2], fields[4]
+            if (int(local.split(":")[1], 16) == server_port
+                    and int(remote.split(":")[1], 16) == client_port):
+                return int(queues.split(":")[1], 16)
+    return None
+
+
 @contextlib.contextmanager
 def dripping_clients(port, count):
     """count clients that send a request a header line every 0.5 s and never
-    finish it, for as long as the with-block runs."""
+    finish it, for as long as the with-block runs; yields their sockets, each
+    with its request line and first header sent."""
     drippers = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    for s in drippers:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     stop = threading.Event()
 
     def drip():
-        for s in drippers:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         while not stop.wait(0.5):
             for s in drippers:
                 try:
@@ -425,7 +442,7 @@ def dripping_clients(port, count):
     thread = threading.Thread(target=drip, daemon=True)
     thread.start()
     try:
-        yield
+        yield drippers
     finally:
         stop.set()
         thread.join()
@@ -436,8 +453,11 @@ def dripping_clients(port, count):
 def test_slowly_dripping_requests_do_not_block_healthz(fake, daemon):
     """Clients that send a request a header line at a time and never finish."""
     d, port = http_daemon(daemon)
-    with dripping_clients(port, 4):
-        time.sleep(0.2)  # the drippers are connected and sending
+    with dripping_clients(port, 4) as drippers:
+        # Each dripper is held by a server thread once the server has read
+        # what it sent: only then does /healthz compete with them.
+        wait_until(lambda: all(unread_bytes(port, s) == 0 for s in drippers), 5,
+                   lambda: "relinkd's status server to read each dripping client's request line")
         delay = healthz_delay(port)
     assert delay is not None and delay < PROMPT_S, \
         f"with 4 slowly dripping requests open, /healthz took {delay or 'more than 3'} s"

@@ -6,14 +6,15 @@ import os
 import pty
 import re
 import select
+import socket
 import statistics
 import subprocess
 import time
 
 import pytest
 
-from conftest import (RELINKCTL, RELINKD, clean_env, notify_fields, wait_until,
-                      write_job)
+from conftest import (RELINKCTL, RELINKD, STOP_TIMEOUT_S, NotifySocket, clean_env,
+                      notify_fields, wait_until, write_job)
 
 STATES = ("invalid", "queued", "running", "retrying", "paused", "succeeded", "failed",
           "expired", "cancelled")
@@ -52,7 +53,7 @@ def watchdog_arrivals(d, seconds):
         count = notify_fields(d.notifications()).count("WATCHDOG=1")
         arrivals.extend([time.monotonic()] * (count - seen))
         seen = count
-        time.sleep(0.01)
+        time.sleep(0.01)  # the sampling period of a measurement, not a synchronisation
     return arrivals
 
 
@@ -113,7 +114,9 @@ def test_no_watchdog_pings_when_not_asked_for(fake, daemon, case):
         start_with_env(d)
     else:
         start_with_env(d, WATCHDOG_USEC=str(WATCHDOG_USEC), WATCHDOG_PID=str(os.getpid()))
-    time.sleep(1.5)  # three pings would be due by now if the watchdog were on
+    # Deliberately lets time pass to show that nothing is sent: with the
+    # watchdog on, a ping is due at once and another every 0.5 s.
+    time.sleep(1.0)
     assert "WATCHDOG=1" not in notify_fields(d.notifications())
 
 
@@ -160,6 +163,59 @@ def test_status_says_paused_while_the_token_is_rejected(fake, daemon, secrets):
     secrets.write_token(new_token)
     d.wait_state("locked", "succeeded")
     wait_status(d, {"succeeded": 1})
+
+
+# --------------------------------------------------------------------------
+# A notify socket nobody reads
+
+
+def fill_datagram_queue(path):
+    """Sends datagrams to the unix socket at path until it takes no more:
+    until a fresh sender's first datagram is refused (one sender alone may
+    only have used up its own send buffer)."""
+    senders = []
+    try:
+        for _ in range(64):
+            sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sender.setblocking(False)
+            senders.append(sender)
+            sent = 0
+            try:
+                while sent < 100_000:
+                    sender.sendto(b"FILLER=1", path)
+                    sent += 1
+            except BlockingIOError:
+                pass
+            if sent == 0:
+                return
+        pytest.fail(f"the notify socket {path} still takes datagrams")
+    finally:
+        for sender in senders:
+            sender.close()
+
+
+@pytest.mark.parametrize("watchdog", [False, True], ids=["STATUS only", "with the watchdog"])
+def test_a_notify_socket_nobody_reads_holds_no_job_up(fake, daemon, watchdog):
+    """systemd can stop draining its notify socket (busy, hung, or a
+    supervisor that only waits for READY=1). Its queue then fills; the
+    jobs must go on all the same and SIGTERM must still stop relinkd."""
+    d = daemon(start=False)
+    d.notify.close()
+    d.notify = NotifySocket(receive_buffer=1, read_until="READY=1")
+    # Without WATCHDOG_PID any process may take WATCHDOG_USEC: a ping every 100 ms.
+    start_with_env(d, **({"WATCHDOG_USEC": "200000"} if watchdog else {}))
+    fill_datagram_queue(d.notify.path)
+    names = [f"stalled-{i}" for i in range(8)]
+    for i, name in enumerate(names):
+        write_job(d.jobs_dir, name, siteId=f"site-{i}")
+
+    def all_succeeded():
+        d.assert_alive()
+        return sorted(j["name"] for j in d.jobs() if j["state"] == "succeeded") == names
+
+    d.wait_for(all_succeeded, 30, "every job to succeed while nobody reads the notify socket")
+    assert d.stop() < STOP_TIMEOUT_S
+    assert "could not tell systemd STOPPING=1" in d.log(), "STOPPING=1 was lost without a word"
 
 
 # --------------------------------------------------------------------------
