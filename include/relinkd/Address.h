@@ -9,6 +9,15 @@
 
 namespace relinkd {
 
+struct HostPort {
+  std::string host;     // without the IPv6 brackets
+  int port = 0;         // 0..65535
+  std::string problem;  // in words for an operator; "" when the text is fine
+};
+
+// "host:port" or "[ipv6]:port", port 0..65535 (0: any free port).
+HostPort splitHostPort(const std::string& text);
+
 // "host:port" or "[ipv6]:port" with port 1..65535. Returns what is wrong,
 // in words for an operator, or "" when the text is fine.
 std::string hostPortProblem(const std::string& text);

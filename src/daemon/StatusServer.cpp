@@ -18,6 +18,7 @@
 #include "BoundedConnections.h"
 #include "MetricsText.h"
 #include "StatusPage.h"
+#include "relinkd/Address.h"
 #include "relinkd/JobJson.h"
 
 namespace relinkd {
@@ -132,19 +133,9 @@ class StatusHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 // "host:port", "[v6]:port" or "localhost:port" → an address; throws
 // std::invalid_argument or Poco::Exception saying what is wrong.
 Poco::Net::SocketAddress parseListen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("it is not host:port");
-  std::string host = listen.substr(0, colon);
-  const std::string port = listen.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) throw std::invalid_argument("the host is missing");
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
-    throw std::invalid_argument("the port must be a number from 0 to 65535");
-  }
-  return Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(std::stoi(port)));
+  const HostPort split = splitHostPort(listen);
+  if (!split.problem.empty()) throw std::invalid_argument(split.problem);
+  return Poco::Net::SocketAddress(split.host, static_cast<Poco::UInt16>(split.port));
 }
 
 // SO_REUSEADDR (restart while old connections linger) but never

@@ -11,36 +11,46 @@
 
 namespace relinkd {
 
-std::string hostPortProblem(const std::string& text) {
+HostPort splitHostPort(const std::string& text) {
   // Split at the last ':' (or after "[...]"), then check each half.
-  std::string host;
+  HostPort split;
   std::string port;
+  auto problem = [&](const char* what) {
+    split.problem = what;
+    return split;
+  };
   if (!text.empty() && text[0] == '[') {
     const auto close = text.find(']');
     if (close == std::string::npos || text.compare(close + 1, 1, ":") != 0) {
-      return "an IPv6 host must be written [address]:port";
+      return problem("an IPv6 host must be written [address]:port");
     }
-    host = text.substr(1, close - 1);
+    split.host = text.substr(1, close - 1);
     port = text.substr(close + 2);
-    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
-      return "the host is not an IPv6 address";
+    if (split.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
+      return problem("the host is not an IPv6 address");
     }
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string::npos) return "the port is missing";
-    host = text.substr(0, colon);
+    if (colon == std::string::npos) return problem("the port is missing");
+    split.host = text.substr(0, colon);
     port = text.substr(colon + 1);
     const char* kHostChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
-    if (host.find_first_not_of(kHostChars) != std::string::npos) {
-      return "the host may contain only letters, digits, '.', '-' and '_'";
+    if (split.host.find_first_not_of(kHostChars) != std::string::npos) {
+      return problem("the host may contain only letters, digits, '.', '-' and '_'");
     }
   }
-  if (host.empty()) return "the host is missing";
+  if (split.host.empty()) return problem("the host is missing");
   const bool digits = !port.empty() && port.size() <= 5 &&
                       port.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || std::stol(port) < 1 || std::stol(port) > 65535) {
-    return "the port must be a number from 1 to 65535";
-  }
+  if (!digits || std::stol(port) > 65535) return problem("the port must be a number from 1 to 65535");
+  split.port = static_cast<int>(std::stol(port));
+  return split;
+}
+
+std::string hostPortProblem(const std::string& text) {
+  const HostPort split = splitHostPort(text);
+  if (!split.problem.empty()) return split.problem;
+  if (split.port < 1) return "the port must be a number from 1 to 65535";
   return "";
 }
 
