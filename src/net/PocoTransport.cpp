@@ -125,7 +125,9 @@ class PocoTransport final : public Transport {
       if (!call.handle.aborted()) {
         HttpResult result;
         result.response = perform(request, target, call);
-        return result;
+        // Poco takes a socket shut down mid-head or mid-body for the end of
+        // the message: a stopped send's response cannot be trusted.
+        if (!call.stopped()) return result;
       }
     } catch (const SendFailure& f) {
       failure = f;

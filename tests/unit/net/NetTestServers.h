@@ -133,6 +133,12 @@ class RawServer {
     std::unique_lock<std::mutex> lock(mutex_);
     stopped_.wait(lock, [this] { return stopping_; });
   }
+  // The server's own pace (a dripping server): waits `interval`, less if
+  // stopped; returns whether the server still runs.
+  bool pause(std::chrono::milliseconds interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return !stopped_.wait_for(lock, interval, [this] { return stopping_; });
+  }
   void stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;

@@ -116,6 +116,21 @@ TEST_CASE("PocoTransport: https verifies the certificate and the host name") {
     CHECK(server.connections() == 2);
     https.reset();  // closes the tunnel, which ends the relay
   }
+  SUBCASE("a resolved name is still the one TLS sends and checks") {
+    TransportOptions options;
+    options.caFile = pki.file("ca.pem");
+    options.resolver = [](const std::string&) { return ResolvedHost{{"127.0.0.1"}, ""}; };
+    auto https = makePocoTransport(options);
+    EchoServer good(tlsListener(pki, "good"));
+    HttpResult result =
+        https->send(get("https://relinkd.test:" + std::to_string(good.port()) + "/named"), kAmpleMs);
+    REQUIRE_MESSAGE(result.error == TransportError::kNone, result.errorMessage);
+    CHECK(result.response.header("X-Host") == "relinkd.test:" + std::to_string(good.port()));
+    EchoServer wrong(tlsListener(pki, "wrong"));
+    result = https->send(get("https://relinkd.test:" + std::to_string(wrong.port()) + "/"), kAmpleMs);
+    CHECK_MESSAGE(result.error == TransportError::kCertificateRejected, result.errorMessage);
+    CHECK(result.errorMessage.find("relinkd.test") != std::string::npos);
+  }
   SUBCASE("plain http to a TLS server fails without hanging") {
     EchoServer server(tlsListener(pki, "good"));
     HttpResult result = transport(2000)->send(get(server.url("http", "/")), kAmpleMs);
