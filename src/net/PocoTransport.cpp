@@ -10,7 +10,6 @@
 #include <optional>
 #include <stdexcept>
 
-#include <Poco/String.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -21,10 +20,10 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/X509Certificate.h>
 
-#include "PocoBodies.h"
 #include "PocoConnections.h"
 #include "PocoDeadlines.h"
 #include "PocoErrors.h"
+#include "PocoMessages.h"
 #include "PocoResolver.h"
 #include "PocoTargets.h"
 #include "PocoTls.h"
@@ -42,29 +41,9 @@ constexpr std::size_t kMaxIdlePerKey = 8;
 // one would mostly cost a failed attempt before the retry.
 constexpr std::chrono::seconds kMaxIdleAge{10};
 
-bool isTransportHeader(const std::string& name) {
-  return Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Content-Length") == 0 ||
-         Poco::icompare(name, "Connection") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0;
-}
-
 std::int64_t positive(std::int64_t timeoutMs) {
   if (timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
   return timeoutMs;
-}
-
-Poco::Net::HTTPRequest makeRequest(const HttpRequest& request, const Target& target,
-                                   const std::string& userAgent) {
-  Poco::Net::HTTPRequest out(request.method, target.pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
-  out.setHost(target.host, target.port);
-  out.set("User-Agent", userAgent);
-  for (const auto& [name, value] : request.headers) {
-    if (!isTransportHeader(name)) out.set(name, value);
-  }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
-  }
-  out.setKeepAlive(true);
-  return out;
 }
 
 class PocoTransport final : public Transport {

@@ -1,7 +1,8 @@
-// Reading response bodies for PocoTransport: bodies delimited by
-// Content-Length or by the end of the connection, and chunked bodies read
-// past Poco's stream (which takes a connection closed mid-body for the end
-// of the body). Every body is capped at 1 MiB.
+// The HTTP messages of PocoTransport: the request it writes (the transport
+// owns Host, Content-Length and the connection headers), and the response
+// bodies it reads: delimited by Content-Length or by the end of the
+// connection, or chunked, read past Poco's stream (which takes a connection
+// closed mid-body for the end of the body). Every body is capped at 1 MiB.
 //
 // Thread-safety: pure functions of the session they are given.
 #pragma once
@@ -11,16 +12,39 @@
 #include <string>
 
 #include <Poco/Buffer.h>
+#include <Poco/String.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 
 #include "ChunkedDecoder.h"
 #include "PocoErrors.h"
 #include "PocoTargets.h"
+#include "relinkd/Http.h"
 
 namespace relinkd {
 
 constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+
+inline bool isTransportHeader(const std::string& name) {
+  return Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Content-Length") == 0 ||
+         Poco::icompare(name, "Connection") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0;
+}
+
+inline Poco::Net::HTTPRequest makeRequest(const HttpRequest& request, const Target& target,
+                                          const std::string& userAgent) {
+  Poco::Net::HTTPRequest out(request.method, target.pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+  out.setHost(target.host, target.port);
+  out.set("User-Agent", userAgent);
+  for (const auto& [name, value] : request.headers) {
+    if (!isTransportHeader(name)) out.set(name, value);
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
+  }
+  out.setKeepAlive(true);
+  return out;
+}
 
 // Whether the status allows a body (RFC 9112 section 6.3).
 inline bool mayHaveBody(int status) { return status >= 200 && status != 204 && status != 304; }
