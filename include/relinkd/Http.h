@@ -7,6 +7,7 @@
 // thread while sends are blocked.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,7 @@ enum class TransportError {
   kNone,
   kConnectionRefused,
   kConnectionReset,     // reset or closed before a complete response
-  kTimeout,             // connect or read timed out
+  kTimeout,             // the exchange did not finish within its time limit
   kDns,                 // host name could not be resolved
   kTls,                 // TLS handshake failed for a reason other than the certificate
   kCertificateRejected, // the server's certificate failed verification
@@ -53,10 +54,19 @@ struct HttpResult {
   double seconds = 0;        // how long the exchange took
 };
 
+// Below this, a request is not sent at all: no HTTPS exchange (name
+// resolution, connect, TLS handshake, request, response) can be expected
+// to complete in less.
+constexpr std::int64_t kMinRequestBudgetMs = 1000;
+
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual HttpResult send(const HttpRequest& request) = 0;
+  // One exchange, over within min(budgetMs, the transport's own timeout)
+  // from the call, whatever the server does: every step (name resolution,
+  // connect, proxy CONNECT, TLS handshake, writing, reading) gets only the
+  // time that is left; past it the result is kTimeout.
+  virtual HttpResult send(const HttpRequest& request, std::int64_t budgetMs) = 0;
   // Interrupts every send in progress (they return kAborted) and every later
   // one. Used at shutdown so that a stalled server cannot hold the daemon.
   virtual void abortAll() = 0;

@@ -1,8 +1,9 @@
 // Connection bookkeeping for PocoTransport: the keep-alive pool of idle
 // connections, and the registry of sends in flight that abortAll() interrupts.
 //
-// A send is interrupted by shutting down the socket it is blocked on: connect,
-// TLS handshake, write and read then return at once. Only the socket is shut
+// A send is interrupted (at shutdown, or when its time is up) by shutting
+// down the socket it is blocked on: connect, TLS handshake, write and read
+// then return at once. Only the socket is shut
 // down, never the TLS state (which belongs to the sending thread). The handle
 // holds its own duplicate of the descriptor, so the socket it shuts down is
 // always the one it was given, even if Poco has closed its descriptor and the
@@ -18,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,7 +40,10 @@ struct PooledConnection {
   std::chrono::steady_clock::time_point idleSince;
 };
 
-// The interruption point of one send.
+// The interruption point of one send: abortAll() (shutdown) and the
+// deadline reaper (time is up) stop it through here. While the send waits on
+// something other than a socket (name resolution), onStop() says how to wake
+// it. The first reason given is the one the send reports.
 class AbortHandle {
  public:
   AbortHandle() = default;
@@ -51,19 +56,22 @@ class AbortHandle {
     std::lock_guard<std::mutex> lock(mutex_);
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (aborted_) shutdownLocked();
+    if (reason_ != Reason::kNone) shutdownLocked();
   }
 
-  void abort() {
+  // Called (under the handle's lock, so it must not call back) when the send
+  // is stopped, at once if it already is; nullptr when the wait is over.
+  void onStop(std::function<void()> wake) {
     std::lock_guard<std::mutex> lock(mutex_);
-    aborted_ = true;
-    shutdownLocked();
+    wake_ = std::move(wake);
+    if (wake_ && reason_ != Reason::kNone) wake_();
   }
 
-  bool aborted() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return aborted_;
-  }
+  void abort() { stop(Reason::kAborted); }   // shutdown
+  void expire() { stop(Reason::kExpired); }  // the send's time is up
+
+  bool aborted() const { return reason() == Reason::kAborted; }
+  bool expired() const { return reason() == Reason::kExpired; }
 
   // Watches fd for the lifetime of the guard.
   class Watch {
@@ -78,13 +86,28 @@ class AbortHandle {
   };
 
  private:
+  enum class Reason { kNone, kAborted, kExpired };
+
+  void stop(Reason reason) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (reason_ == Reason::kNone) reason_ = reason;
+    shutdownLocked();
+    if (wake_) wake_();
+  }
+
+  Reason reason() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reason_;
+  }
+
   void shutdownLocked() {
     if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   }
 
   mutable std::mutex mutex_;
   int fd_ = -1;  // our duplicate of the watched descriptor
-  bool aborted_ = false;
+  Reason reason_ = Reason::kNone;
+  std::function<void()> wake_;
 };
 
 class ConnectionPool {

@@ -1,15 +1,15 @@
 // The real Transport: see include/relinkd/PocoTransport.h. Connections are
 // opened here rather than by Poco's sessions so that every blocking step
 // (connect, CONNECT through the proxy, TLS handshake, write, read) runs on a
-// socket that abortAll() can shut down.
+// socket that abortAll() and the deadline reaper can shut down; the one step
+// without a socket, name resolution, is waited for within the budget.
 #include "relinkd/PocoTransport.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 
-#include <Poco/Buffer.h>
-#include <Poco/String.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -20,9 +20,11 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/X509Certificate.h>
 
-#include "ChunkedDecoder.h"
 #include "PocoConnections.h"
+#include "PocoDeadlines.h"
 #include "PocoErrors.h"
+#include "PocoMessages.h"
+#include "PocoResolver.h"
 #include "PocoTargets.h"
 #include "PocoTls.h"
 
@@ -34,88 +36,14 @@ using Poco::Net::HTTPClientSession;
 using Poco::Net::SocketAddress;
 using Poco::Net::StreamSocket;
 
-constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
 constexpr std::size_t kMaxIdlePerKey = 8;
 // Servers close idle connections after a few seconds to a minute; an older
 // one would mostly cost a failed attempt before the retry.
 constexpr std::chrono::seconds kMaxIdleAge{10};
 
-bool isTransportHeader(const std::string& name) {
-  return Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Content-Length") == 0 ||
-         Poco::icompare(name, "Connection") == 0 || Poco::icompare(name, "Transfer-Encoding") == 0;
-}
-
 std::int64_t positive(std::int64_t timeoutMs) {
   if (timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
   return timeoutMs;
-}
-
-// Whether the status allows a body (RFC 9112 section 6.3).
-bool mayHaveBody(int status) { return status >= 200 && status != 204 && status != 304; }
-
-void checkSize(const std::string& body, const Target& target) {
-  if (body.size() > kMaxResponseBytes) {
-    throw SendFailure{TransportError::kOther, "response too large (over 1 MiB) from " + target.where};
-  }
-}
-
-SendFailure closedEarly(const Target& target) {
-  return {TransportError::kConnectionReset,
-          "connection closed before the response was complete (" + target.where + ")"};
-}
-
-Poco::Net::HTTPRequest makeRequest(const HttpRequest& request, const Target& target,
-                                   const std::string& userAgent) {
-  Poco::Net::HTTPRequest out(request.method, target.pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
-  out.setHost(target.host, target.port);
-  out.set("User-Agent", userAgent);
-  for (const auto& [name, value] : request.headers) {
-    if (!isTransportHeader(name)) out.set(name, value);
-  }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    out.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
-  }
-  out.setKeepAlive(true);
-  return out;
-}
-
-// A body delimited by Content-Length or by the end of the connection.
-std::string readDelimitedBody(std::istream& stream, const Poco::Net::HTTPResponse& response,
-                              const Target& target) {
-  stream.exceptions(std::ios::badbit);  // Poco's socket errors propagate instead of ending the body
-  std::string body;
-  char buffer[16 * 1024];
-  while (stream.read(buffer, sizeof buffer), stream.gcount() > 0) {
-    body.append(buffer, static_cast<std::size_t>(stream.gcount()));
-    checkSize(body, target);
-  }
-  if (response.hasContentLength() &&
-      static_cast<Poco::Int64>(body.size()) < response.getContentLength64()) {
-    throw closedEarly(target);
-  }
-  return body;
-}
-
-// A chunked body, read from the socket past Poco's stream (which takes a
-// connection closed mid-body for the end of the body). Returns whether nothing
-// followed the body, so that the connection can carry another exchange.
-bool readChunkedBody(HTTPClientSession& session, const Target& target, std::string& body) {
-  ChunkedDecoder decoder;
-  Poco::Buffer<char> buffered(0);
-  session.drainBuffer(buffered);
-  std::size_t unused = buffered.size() - decoder.feed(buffered.begin(), buffered.size(), body);
-  char buffer[16 * 1024];
-  while (!decoder.done()) {
-    if (decoder.malformed()) {
-      throw SendFailure{TransportError::kOther, "malformed chunked response (" + target.where + ")"};
-    }
-    checkSize(body, target);
-    const int n = session.socket().receiveBytes(buffer, sizeof buffer);
-    if (n <= 0) throw closedEarly(target);
-    unused = static_cast<std::size_t>(n) - decoder.feed(buffer, static_cast<std::size_t>(n), body);
-  }
-  checkSize(body, target);
-  return unused == 0;
 }
 
 class PocoTransport final : public Transport {
@@ -126,11 +54,12 @@ class PocoTransport final : public Transport {
         context_(makeClientContext(options.caFile)),
         userAgent_(options.userAgent),
         proxy_(parseProxy(options.proxy)),
+        resolver_(options.resolver ? options.resolver : Resolver(resolveByGetaddrinfo)),
         pool_(kMaxIdlePerKey, kMaxIdleAge) {}
 
-  HttpResult send(const HttpRequest& request) override {
+  HttpResult send(const HttpRequest& request, std::int64_t budgetMs) override {
     const auto start = std::chrono::steady_clock::now();
-    HttpResult result = attempt(request);
+    HttpResult result = attempt(request, std::clamp<std::int64_t>(budgetMs, 0, timeoutMs_));
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
@@ -138,40 +67,64 @@ class PocoTransport final : public Transport {
   void abortAll() override { pool_.abortAll(); }
 
  private:
-  // Registers a send with the pool for the duration of a scope.
+  // One send: where it can be interrupted, and until when it may run.
+  struct Call {
+    AbortHandle handle;
+    Budget budget;
+    bool stopped() const { return handle.aborted() || handle.expired(); }
+  };
+
+  // Registers a send with the pool (abortAll) and the reaper (its deadline)
+  // for the duration of a scope.
   class InFlight {
    public:
-    InFlight(ConnectionPool& pool, AbortHandle& handle) : pool_(pool), handle_(handle) {
+    InFlight(ConnectionPool& pool, DeadlineReaper& reaper, Call& call)
+        : pool_(pool), reaper_(reaper), handle_(call.handle) {
       if (!pool_.enter(&handle_)) handle_.abort();
+      reaper_.add(&handle_, call.budget.deadline);
     }
-    ~InFlight() { pool_.leave(&handle_); }
+    ~InFlight() {
+      reaper_.remove(&handle_);
+      pool_.leave(&handle_);
+    }
 
    private:
     ConnectionPool& pool_;
+    DeadlineReaper& reaper_;
     AbortHandle& handle_;
   };
 
-  HttpResult attempt(const HttpRequest& request) {
-    AbortHandle handle;
+  HttpResult attempt(const HttpRequest& request, std::int64_t limitMs) {
+    Call call{{}, Budget::startingNow(limitMs)};
     Target target;
     SendFailure failure{TransportError::kOther, ""};
     try {
       target = parseTarget(request.url);
-      InFlight inFlight(pool_, handle);
-      if (!handle.aborted()) {
+      InFlight inFlight(pool_, reaper_, call);
+      if (!call.handle.aborted()) {
         HttpResult result;
-        result.response = perform(request, target, handle);
-        return result;
+        result.response = perform(request, target, call);
+        // Poco takes a socket shut down mid-head or mid-body for the end of
+        // the message: a stopped send's response cannot be trusted.
+        if (!call.stopped()) return result;
       }
     } catch (const SendFailure& f) {
       failure = f;
     } catch (const Poco::Exception& e) {
-      failure = poco_errors::classify(e, target.host, target.where, timeoutMs_);
+      failure = poco_errors::classify(e, target.host, target.where, limitMs);
     } catch (const std::exception& e) {
       failure = {TransportError::kOther, e.what() + (" (" + target.where + ")")};
     }
-    if (handle.aborted()) {
+    return failed(call, target, failure);
+  }
+
+  // What a stopped send reports is why it was stopped, not how the shut-down
+  // socket failed; any timeout is the whole exchange's.
+  static HttpResult failed(const Call& call, const Target& target, SendFailure failure) {
+    if (call.handle.aborted()) {
       failure = {TransportError::kAborted, "interrupted by shutdown (" + target.where + ")"};
+    } else if (call.handle.expired() || failure.error == TransportError::kTimeout) {
+      failure = {TransportError::kTimeout, call.budget.exceeded(target.where)};
     }
     HttpResult result;
     result.error = failure.error;
@@ -185,31 +138,31 @@ class PocoTransport final : public Transport {
   // sent twice by the transport: the server may have acted on it before the
   // connection broke, so it always gets a fresh connection and a failure
   // goes back to the engine, which records it and backs off.
-  HttpResponse perform(const HttpRequest& request, const Target& target, AbortHandle& handle) {
+  HttpResponse perform(const HttpRequest& request, const Target& target, Call& call) {
     const bool idempotent = request.method == "GET" || request.method == "HEAD";
     std::optional<PooledConnection> idle;
     if (idempotent) idle = pool_.takeIdle(target.key());
     if (idle) {
       bool answered = false;
       try {
-        return exchange(std::move(*idle), request, target, handle, answered);
+        return exchange(std::move(*idle), request, target, call, answered);
       } catch (const Poco::Exception& e) {
-        if (answered || handle.aborted() || !poco_errors::isConnectionLoss(e)) throw;
+        if (answered || call.stopped() || !poco_errors::isConnectionLoss(e)) throw;
       }
     }
     bool answered = false;
-    return exchange(connect(target, handle), request, target, handle, answered);
+    return exchange(connect(target, call), request, target, call, answered);
   }
 
   HttpResponse exchange(PooledConnection connection, const HttpRequest& request,
-                        const Target& target, AbortHandle& handle, bool& answered) {
+                        const Target& target, Call& call, bool& answered) {
     HttpResponse response;
     bool reusable = false;
     {
-      AbortHandle::Watch watch(handle, connection.fd);
+      AbortHandle::Watch watch(call.handle, connection.fd);
       response = roundTrip(*connection.session, request, target, answered, reusable);
     }
-    if (reusable) pool_.putIdle(target.key(), std::move(connection));
+    if (reusable && !call.stopped()) pool_.putIdle(target.key(), std::move(connection));
     return response;
   }
 
@@ -237,15 +190,15 @@ class PocoTransport final : public Transport {
     return response;
   }
 
-  PooledConnection connect(const Target& target, AbortHandle& handle) {
+  PooledConnection connect(const Target& target, Call& call) {
     lastCertificateError().clear();
     // The proxy cannot reach our loopback, and plain http is loopback only.
     const bool viaProxy = proxy_ && target.secure && !isLoopbackHost(target.host);
-    StreamSocket socket = viaProxy ? openTunnel(target, handle) : openDirect(target, handle);
+    StreamSocket socket = viaProxy ? openTunnel(target, call) : openDirect(target, call);
     PooledConnection connection;
     connection.fd = socket.impl()->sockfd();
     if (target.secure) {
-      AbortHandle::Watch watch(handle, connection.fd);
+      AbortHandle::Watch watch(call.handle, connection.fd);
       connection.session = startTls(socket, target);
     } else {
       connection.session = std::make_unique<HTTPClientSession>(socket);
@@ -255,20 +208,24 @@ class PocoTransport final : public Transport {
     return connection;
   }
 
-  StreamSocket openDirect(const Target& target, AbortHandle& handle) const {
-    const SocketAddress address(target.host, target.port);
+  StreamSocket openDirect(const Target& target, Call& call) const {
+    const SocketAddress address(resolveHost(resolver_, target.host, call.handle, call.budget),
+                                target.port);
     if (!target.secure && !address.host().isLoopback()) {
       throw SendFailure{TransportError::kOther, "plain http is only allowed for loopback hosts (" +
                                                     target.where + " is " +
                                                     address.host().toString() + ")"};
     }
-    return openTcp(address, handle);
+    return openTcp(address, call);
   }
 
-  StreamSocket openTcp(const SocketAddress& address, AbortHandle& handle) const {
+  // Connects within what is left of the budget. Reads and writes keep the
+  // transport's timeout (a connection outlives the send that opened it):
+  // the reaper ends them at the send's deadline.
+  StreamSocket openTcp(const SocketAddress& address, Call& call) const {
     StreamSocket socket(address.family());
-    AbortHandle::Watch watch(handle, socket.impl()->sockfd());
-    socket.connect(address, timeout_);
+    AbortHandle::Watch watch(call.handle, socket.impl()->sockfd());
+    socket.connect(address, call.budget.left());
     socket.setReceiveTimeout(timeout_);
     socket.setSendTimeout(timeout_);
     socket.setNoDelay(true);
@@ -276,13 +233,15 @@ class PocoTransport final : public Transport {
   }
 
   // A TCP connection to the target through the proxy (HTTP CONNECT).
-  StreamSocket openTunnel(const Target& target, AbortHandle& handle) const {
+  StreamSocket openTunnel(const Target& target, Call& call) const {
     const std::string failed =
         "cannot open a tunnel to " + target.where + " through the proxy " + proxy_->where + ": ";
     try {
-      StreamSocket socket = openTcp(SocketAddress(proxy_->host, proxy_->port), handle);
+      const SocketAddress address(resolveHost(resolver_, proxy_->host, call.handle, call.budget),
+                                  proxy_->port);
+      StreamSocket socket = openTcp(address, call);
       HTTPClientSession session(socket);
-      AbortHandle::Watch watch(handle, socket.impl()->sockfd());
+      AbortHandle::Watch watch(call.handle, socket.impl()->sockfd());
       Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_CONNECT, target.where,
                                      Poco::Net::HTTPMessage::HTTP_1_1);
       request.set("Host", target.where);
@@ -301,6 +260,9 @@ class PocoTransport final : public Transport {
       return session.detachSocket();
     } catch (const Poco::Exception& e) {
       throw SendFailure{TransportError::kProxy, failed + e.displayText()};
+    } catch (const SendFailure& f) {
+      if (f.error != TransportError::kDns) throw;
+      throw SendFailure{TransportError::kProxy, failed + f.message};
     }
   }
 
@@ -323,7 +285,9 @@ class PocoTransport final : public Transport {
   Context::Ptr context_;
   std::string userAgent_;
   std::optional<ProxyAddress> proxy_;
+  Resolver resolver_;
   ConnectionPool pool_;
+  DeadlineReaper reaper_;
 };
 
 }  // namespace

@@ -1,8 +1,23 @@
 #include "relinkd/RequestPool.h"
 
+#include <algorithm>
+
 #include "relinkd/Threads.h"
 
 namespace relinkd {
+namespace {
+
+HttpResult tooLate(TimeMs deadline, std::int64_t remainingMs) {
+  HttpResult result;
+  result.error = TransportError::kTooLate;
+  result.errorMessage = remainingMs <= 0
+      ? "not sent: the job's deadline at " + formatTime(deadline) + " had passed"
+      : "not sent: only " + std::to_string(remainingMs) + " ms were left before the job's deadline at " +
+            formatTime(deadline);
+  return result;
+}
+
+}  // namespace
 
 RequestPool::RequestPool(Done onDone, const Clock& clock, std::shared_ptr<Transport> transport,
                          ApiMetrics& metrics, int threads)
@@ -29,47 +44,57 @@ void RequestPool::setTransport(std::shared_ptr<Transport> transport) {
   transport_ = std::move(transport);
 }
 
-std::shared_ptr<Transport> RequestPool::transport() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return transport_;
-}
-
 void RequestPool::stop() {
   std::vector<std::thread> workers;
-  std::shared_ptr<Transport> transport;
+  std::vector<std::shared_ptr<Transport>> transports;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     queue_.clear();
     workers.swap(workers_);
-    transport = transport_;
+    transports.assign(sending_.begin(), sending_.end());
+    transports.push_back(transport_);
     ready_.notify_all();
   }
-  if (transport) transport->abortAll();
+  std::sort(transports.begin(), transports.end());
+  transports.erase(std::unique(transports.begin(), transports.end()), transports.end());
+  for (const auto& transport : transports) {
+    if (transport) transport->abortAll();
+  }
   for (std::thread& worker : workers) worker.join();
 }
 
+bool RequestPool::next(Dispatch& dispatch, Sending::iterator& sending) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (stopping_) return false;
+  dispatch = std::move(queue_.front());
+  queue_.pop_front();
+  sending = sending_.insert(transport_);
+  return true;
+}
+
+HttpResult RequestPool::sendOrRefuse(const Dispatch& dispatch, Transport& transport) {
+  // Never late: the budget ends at the deadline, and a request that could
+  // not finish before it is not started.
+  const std::int64_t remaining = dispatch.deadline - clock_.wallNow();
+  if (remaining < kMinRequestBudgetMs) return tooLate(dispatch.deadline, remaining);
+  HttpResult result = transport.send(dispatch.request, remaining);
+  metrics_.record(requestKindName(dispatch.kind),
+                  result.error == TransportError::kNone ? std::to_string(result.response.status)
+                                                        : transportErrorName(result.error),
+                  result.seconds);
+  return result;
+}
+
 void RequestPool::work() {
-  for (;;) {
-    Dispatch dispatch;
+  Dispatch dispatch;
+  Sending::iterator sending;
+  while (next(dispatch, sending)) {
+    HttpResult result = sendOrRefuse(dispatch, **sending);
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      dispatch = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    HttpResult result;
-    if (clock_.wallNow() >= dispatch.deadline) {
-      // Never late: the deadline passed while the request waited.
-      result.error = TransportError::kAborted;
-      result.errorMessage = "not sent: the job's deadline has passed";
-    } else {
-      result = transport()->send(dispatch.request);
-      metrics_.record(requestKindName(dispatch.kind),
-                      result.error == TransportError::kNone ? std::to_string(result.response.status)
-                                                            : transportErrorName(result.error),
-                      result.seconds);
+      std::lock_guard<std::mutex> lock(mutex_);
+      sending_.erase(sending);
     }
     onDone_(Completion{std::move(dispatch), std::move(result)});
   }

@@ -1,0 +1,126 @@
+// Name resolution for PocoTransport, within a send's budget. getaddrinfo
+// cannot be interrupted (no socket to shut down), so it runs on a
+// short-lived detached helper thread; the send waits for its answer until
+// the deadline or until abortAll()/the reaper stops it, and then goes on
+// without it. The helper owns its share of the lookup and ends by itself
+// whenever the resolver returns.
+//
+// Thread-safety: the functions may be called from many threads at once.
+#pragma once
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <Poco/Net/IPAddress.h>
+
+#include "PocoConnections.h"
+#include "PocoDeadlines.h"
+#include "PocoErrors.h"
+#include "relinkd/PocoTransport.h"
+#include "relinkd/Threads.h"
+
+namespace relinkd {
+
+// The default Resolver: getaddrinfo with Poco's own hints (as
+// SocketAddress(host, port) resolved before).
+inline ResolvedHost resolveByGetaddrinfo(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* list = nullptr;
+  ResolvedHost resolved;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
+  if (rc != 0) {
+    resolved.error = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
+    return resolved;
+  }
+  for (const addrinfo* at = list; at != nullptr; at = at->ai_next) {
+    char text[NI_MAXHOST];
+    if (::getnameinfo(at->ai_addr, at->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) == 0)
+      resolved.addresses.emplace_back(text);
+  }
+  ::freeaddrinfo(list);
+  if (resolved.addresses.empty()) resolved.error = "no address";
+  return resolved;
+}
+
+namespace resolver_detail {
+
+// What the sender and the helper share.
+struct Lookup {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool done = false;
+  bool stopped = false;  // the send was stopped: stop waiting
+  ResolvedHost result;
+};
+
+inline void startHelper(const std::shared_ptr<Lookup>& lookup, Resolver resolver, std::string host) {
+  startQuietThread([lookup, resolver = std::move(resolver), host = std::move(host)] {
+    ResolvedHost result;
+    try {
+      result = resolver(host);
+    } catch (const std::exception& e) {
+      result.error = e.what();
+    }
+    std::lock_guard<std::mutex> lock(lookup->mutex);
+    lookup->result = std::move(result);
+    lookup->done = true;
+    lookup->changed.notify_all();
+  }).detach();
+}
+
+// The first IPv4 address, else the first one (Poco's preference).
+inline std::optional<Poco::Net::IPAddress> pick(const ResolvedHost& resolved) {
+  std::optional<Poco::Net::IPAddress> first;
+  for (const std::string& text : resolved.addresses) {
+    Poco::Net::IPAddress address;
+    if (!Poco::Net::IPAddress::tryParse(text, address)) continue;
+    if (address.family() == Poco::Net::IPAddress::IPv4) return address;
+    if (!first) first = address;
+  }
+  return first;
+}
+
+}  // namespace resolver_detail
+
+// host's address (itself when it is numeric). Throws SendFailure: kDns when
+// it does not resolve, kTimeout at the deadline, kAborted when stopped (the
+// caller reports what the handle says).
+inline Poco::Net::IPAddress resolveHost(const Resolver& resolver, const std::string& host,
+                                        AbortHandle& handle, const Budget& budget) {
+  Poco::Net::IPAddress numeric;
+  if (Poco::Net::IPAddress::tryParse(host, numeric)) return numeric;
+  using resolver_detail::Lookup;
+  auto lookup = std::make_shared<Lookup>();
+  resolver_detail::startHelper(lookup, resolver, host);
+  handle.onStop([lookup] {
+    std::lock_guard<std::mutex> lock(lookup->mutex);
+    lookup->stopped = true;
+    lookup->changed.notify_all();
+  });
+  ResolvedHost result;
+  bool done = false;
+  {
+    std::unique_lock<std::mutex> lock(lookup->mutex);
+    lookup->changed.wait_until(lock, budget.deadline, [&] { return lookup->done || lookup->stopped; });
+    done = lookup->done;
+    if (done) result = lookup->result;
+  }
+  handle.onStop(nullptr);
+  if (!done) throw SendFailure{TransportError::kTimeout, ""};
+  if (auto address = resolver_detail::pick(result)) return *address;
+  throw SendFailure{TransportError::kDns,
+                    "cannot resolve the host name " + host + " (" +
+                        (result.error.empty() ? "no usable address" : result.error) + ")"};
+}
+
+}  // namespace relinkd
