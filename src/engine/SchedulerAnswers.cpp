@@ -3,6 +3,8 @@
 // credentials (every job pauses) and new ones (paused jobs resume).
 #include <Poco/Logger.h>
 
+#include <algorithm>
+
 #include "EngineLog.h"
 #include "Scheduler.h"
 
@@ -37,7 +39,14 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   const Job job = current;  // a copy: applying the answer replaces the table's snapshot
   Runtime& runtime = table_.runtime(job.name);
   const TransitionContext context = this->context();
-  if (result.error == TransportError::kTooLate) return apply(noTimeLeft(job, result.errorMessage, context), {});
+  if (result.error == TransportError::kTooLate) {
+    Job unsent = job;
+    if (sent.kind == RequestKind::kSubmit) {  // never sent: no attempt, nothing in flight
+      unsent.submitting = false;
+      unsent.attempts = std::max(0, unsent.attempts - 1);
+    }
+    return apply(noTimeLeft(std::move(unsent), result.errorMessage, context), {});
+  }
   auto read = [&](ApiAnswer answer) {
     answer.outcome.message = redactCredentials(answer.outcome.message, credentials_);
     return answer;

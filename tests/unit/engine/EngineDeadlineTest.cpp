@@ -82,6 +82,8 @@ TEST_CASE("Engine: a request the pool could not start in time stops the job aski
   Job job = h.job("eu");
   CHECK_FALSE(job.nextAttemptAt);
   CHECK(job.state == JobState::kQueued);
+  CHECK_FALSE(job.submitting);  // it was never sent
+  CHECK(job.attempts == 0);
   CHECK(historyHas(h, "eu", "no-time-left"));
   h.advance(60 * kSecond);
   CHECK(h.executor.sent.empty());
