@@ -589,6 +589,14 @@ def run_ready(bench, total):
         bench.procs.stop(fake)
 
 
+def file_stamp(path):
+    """The stamp relinkd keeps for a job file (src/io/JobFile.cpp fileStamp):
+    device, inode, size, mtime and ctime."""
+    st = path.lstat()
+    return (f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns // 10**9}.{st.st_mtime_ns % 10**9}:"
+            f"{st.st_ctime_ns // 10**9}.{st.st_ctime_ns % 10**9}")
+
+
 def fill_database(db_path, jobs_dir, total, migrated_at):
     """Adds jobs CALIBRATION_JOBS+1 .. total as finished (succeeded) rows that
     look exactly like the calibration jobs relinkd wrote itself, with their
@@ -630,17 +638,20 @@ def fill_database(db_path, jobs_dir, total, migrated_at):
         old_name, old_file, old_remote = model["name"], model["file"], model["remote_job_id"]
         t_base = model["updated_at"]
         rows, history = [], []
+        newest_change = 0
         for i in range(CALIBRATION_JOBS + 1, total + 1):
             spec = job_spec(i, migrated_at)
             data = job_bytes(spec)
             name = job_name(i)
             path = jobs_dir / f"{name}.json"
             path.write_bytes(data)
+            newest_change = max(newest_change, path.stat().st_ctime_ns)
             remote = str(uuid.uuid4())
             revision += 1
             row = dict(model)
             row.update(name=name, file=str(path), file_hash=hashlib.sha256(data).hexdigest(),
                        spec_json=stored_spec_json(spec), site_id=spec["siteId"],
+                       file_stamp=file_stamp(path),
                        remote_job_id=remote, version=1, revision=revision,
                        created_at=model["created_at"] + i, accepted_at=model["accepted_at"] + i,
                        updated_at=t_base + i)
@@ -653,6 +664,15 @@ def fill_database(db_path, jobs_dir, total, migrated_at):
         with db:
             db.executemany(insert_job, rows)
             db.executemany(insert_history, history)
+            # As a daemon that ran before stores them: the stamps of settled files.
+            for m in models:
+                db.execute("UPDATE jobs SET file_stamp = ? WHERE name = ?",
+                           (file_stamp(Path(m["file"])), m["name"]))
+        # relinkd trusts a stamp only for a file unchanged for 2 s (a change
+        # within the same timestamp tick could hide behind it).
+        settle = newest_change / 1e9 + 2.2 - time.time()
+        if settle > 0:
+            time.sleep(settle)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         history_total = db.execute("SELECT COUNT(*) FROM history").fetchone()[0]
         return len(rows), history_total, revision

@@ -23,6 +23,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,7 +88,9 @@ class Engine {
   // interrupted (a submission in flight is sent again, paused jobs resume),
   // and scans the job directory (a directory that cannot be listed is
   // reported and scanned again later; nothing is cancelled because of it).
-  void start();
+  // A long first scan asks stopRequested() now and then; when it says yes,
+  // start() stops early and returns false (what was scanned is stored).
+  bool start(const std::function<bool()>& stopRequested = {});
   // Scheduler thread: handles the inbox, expires, dispatches; returns the
   // monotonic time by which step() wants to run again. When the store
   // fails (StoreError), nothing posted is lost: the rest of the inbox is

@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,7 +88,19 @@ void Daemon::lockStateDir() {
   }
 }
 
-void Daemon::start() {
+namespace {
+
+// SIGTERM or SIGINT arrived (they stay pending: the main thread blocks them
+// and sigwait()s for them once the daemon runs).
+bool stopSignalPending() {
+  sigset_t pending;
+  sigpending(&pending);
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+}
+
+}  // namespace
+
+bool Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
   lockStateDir();
   store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
@@ -102,7 +115,11 @@ void Daemon::start() {
   watcher_ = std::make_unique<DirectoryWatcher>(
       config_.jobsDir, [this](const std::string& name) { engine_->fileChanged(name); },
       [this] { engine_->rescan(); });
-  engine_->start();
+  if (!engine_->start(stopSignalPending)) {
+    log().notice("asked to stop during the first scan of " + config_.jobsDir +
+                 "; what was scanned is stored, and the next start goes on from there");
+    return false;
+  }
   if (!config_.httpListen.empty()) {
     StatusSources sources;
     sources.jobs = [this] { return engine_->jobs(); };
@@ -120,6 +137,7 @@ void Daemon::start() {
   notifier_.notify("READY=1");
   log().notice("relinkd " RELINKD_VERSION " started: watching " + config_.jobsDir + ", state in " +
                config_.databasePath() + ", API at " + config_.baseUrl);
+  return true;
 }
 
 void Daemon::schedulerLoop() {

@@ -31,8 +31,10 @@ class Daemon {
   ~Daemon();
 
   // Opens the store, scans the directory, starts the threads, READY=1.
-  // Throws std::exception with an operator's message on failure.
-  void start();
+  // Returns false when SIGTERM or SIGINT came during the first scan (then
+  // nothing was started; stop() and leave). Throws std::exception with an
+  // operator's message on failure.
+  bool start();
   // SIGHUP: new configuration and token (already checked by the caller).
   void reload(Config config, std::string token);
   // SIGTERM: STOPPING=1, interrupts requests in flight, joins every thread.

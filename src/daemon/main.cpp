@@ -112,7 +112,11 @@ class RelinkdApp : public Poco::Util::ServerApplication {
     Poco::Logger& log = Poco::Logger::get("relinkd");
     Daemon daemon(config, token);
     try {
-      daemon.start();
+      if (!daemon.start()) {
+        daemon.stop();
+        log.notice("stopped");
+        return EXIT_OK;
+      }
     } catch (const std::exception& error) {
       log.fatal(std::string("cannot start: ") + error.what());
       return EXIT_SOFTWARE;

@@ -35,9 +35,10 @@ Engine::Engine(EngineSettings settings, JobStore& store, JobSource& source, cons
 
 Engine::~Engine() = default;
 
-void Engine::start() {
-  scheduler_->start();
+bool Engine::start(const std::function<bool()>& stopRequested) {
+  const bool started = scheduler_->start(stopRequested);
   publish();
+  return started;
 }
 
 MonoMs Engine::step() {
@@ -76,7 +77,10 @@ void Engine::publish() {
   JobTable& table = scheduler_->table();
   const std::vector<std::string> changed = table.takeChanged();
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const std::string& name : changed) jobsView_[name] = table.snapshot(name);
+  for (const std::string& name : changed) {
+    if (auto job = table.snapshot(name)) jobsView_[name] = std::move(job);
+    else jobsView_.erase(name);
+  }
   if (!changed.empty()) {
     countsView_.clear();
     for (JobState state : kAllStates)

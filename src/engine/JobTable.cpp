@@ -75,8 +75,21 @@ void JobTable::resetRuntime(const std::string& name) {
   index(name, entry);
 }
 
+void JobTable::erase(const std::string& name) {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  unindex(name, it->second);
+  --counts_[static_cast<std::size_t>(it->second.job->state)];
+  const bool listed = it->second.changed;
+  entries_.erase(it);
+  if (!listed) changed_.push_back(name);  // published as gone
+}
+
 std::vector<std::string> JobTable::takeChanged() {
-  for (const std::string& name : changed_) entries_.at(name).changed = false;
+  for (const std::string& name : changed_) {
+    auto it = entries_.find(name);
+    if (it != entries_.end()) it->second.changed = false;
+  }
   std::vector<std::string> taken;
   taken.swap(changed_);
   return taken;

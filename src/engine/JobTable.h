@@ -58,6 +58,8 @@ class JobTable {
   void setDue(const std::string& name, std::optional<MonoMs> due);
   void markWarned(const std::string& name);
   void resetRuntime(const std::string& name);  // a new file: failure counts and warning start over
+  // Forgets a job the store does not hold (a rolled-back insert).
+  void erase(const std::string& name);
 
   const Index<MonoMs>& due() const { return due_; }             // not in flight
   const Index<TimeMs>& deadlines() const { return deadlines_; } // jobs that can expire

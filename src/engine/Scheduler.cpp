@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "EngineLog.h"
 #include "relinkd/JobSpec.h"
@@ -22,13 +23,14 @@ Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source
 
 TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
 
-void Scheduler::start() {
+bool Scheduler::start(const std::function<bool()>& stopRequested) {
   loadAll();
   loadSiteGates();
   recover();
-  scanAll();
+  const bool scanned = scanAll(stopRequested);
   nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
   nextStoreCheck_ = clock_.monoNow() + settings_.storeCheckIntervalMs;
+  return scanned;
 }
 
 // Every job, from the store: at start, and after a failed step (a rolled-
@@ -37,11 +39,15 @@ void Scheduler::loadAll() {
   store_.changedElsewhere();  // the mark: from here on, only others' writes count
   const TimeMs wall = clock_.wallNow();
   const MonoMs mono = clock_.monoNow();
+  std::unordered_set<std::string> stored;
   for (Job& job : store_.all()) {
+    stored.insert(job.name);
     const Job* old = table_.find(job.name);
     if (old && old->version == job.version) continue;
     table_.put(std::move(job), wall, mono);
   }
+  for (const std::string& name : table_.names())
+    if (!stored.count(name)) table_.erase(name);
 }
 
 // Rate limits survive a restart. Read once, at start: later, a gate is only

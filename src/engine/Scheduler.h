@@ -10,6 +10,7 @@
 // Thread-safety: none; every method runs on the scheduler thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -27,7 +28,9 @@ class Scheduler {
   Scheduler(EngineSettings settings, JobStore& store, JobSource& source, const Clock& clock,
             Executor& executor, RandomSource& random, Credentials credentials);
 
-  void start();
+  // False when stopRequested() said so before the scan was done (what was
+  // scanned is stored; the next start goes on from there).
+  bool start(const std::function<bool()>& stopRequested);
   // Consumes inbox item by item (what is left when the store fails stays
   // in it), then expires, warns and dispatches. Returns the next wake-up.
   MonoMs step(Inbox& inbox);
@@ -49,7 +52,7 @@ class Scheduler {
   void applyCredentials(const Credentials& credentials);
   TransitionContext context() const;
   // SchedulerFiles.cpp
-  void scanAll();
+  bool scanAll(const std::function<bool()>& stopRequested = {});
   bool unchanged(const std::string& name, const ListedFile& listed) const;
   void reconcile(const std::string& name, const ScannedFile& file);
   void keepAfterReadError(const std::string& name, const ScannedFile& file);

@@ -21,7 +21,12 @@ constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
 
 }  // namespace
 
-void Scheduler::scanAll() {
+// Changes found by a scan are stored in groups of this many, each group one
+// transaction (a scan sends nothing, so no answer waits on them): a first
+// start with thousands of files costs thousands of commits less.
+constexpr int kChangesPerTransaction = 256;
+
+bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
   std::map<std::string, ListedFile> listed;
   try {
     listed = source_.list();
@@ -32,18 +37,33 @@ void Scheduler::scanAll() {
                           "looks for the directory again every few seconds");
     directoryMissing_ = true;
     nextRescan_ = clock_.monoNow() + std::min(settings_.rescanIntervalMs, kMissingDirectoryRetryMs);
-    return;
+    return true;
   }
   if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
   directoryMissing_ = false;
+  std::optional<JobStore::Transaction> batch;
+  int changes = 0;
+  auto inBatch = [&](auto&& change) {
+    if (!batch) batch.emplace(store_);
+    change();
+    if (++changes % kChangesPerTransaction != 0) return true;
+    batch->commit();
+    batch.reset();
+    return !(stopRequested && stopRequested());
+  };
   for (const auto& [name, file] : listed) {
-    if (!unchanged(name, file)) reconcile(name, source_.scanOne(file.fileName));
+    if (unchanged(name, file)) continue;
+    const std::string& fileName = file.fileName;
+    if (!inBatch([&] { reconcile(name, source_.scanOne(fileName)); })) return false;
   }
   std::vector<std::string> gone;
   table_.forEach([&](const Job& job) {
     if (job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
   });
-  for (const std::string& name : gone) fileRemoved(*table_.find(name));
+  for (const std::string& name : gone)
+    if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
+  if (batch) batch->commit();
+  return true;
 }
 
 bool Scheduler::unchanged(const std::string& name, const ListedFile& listed) const {

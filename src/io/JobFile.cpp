@@ -59,19 +59,20 @@ std::string tooLarge(std::size_t size) {
   return "is larger than 64 KiB (" + std::to_string(size) + " bytes)";
 }
 
-// Reads at most kMaxJobFileBytes + 1 bytes: the file may have grown since fstat.
+// Reads at most kMaxJobFileBytes + 1 bytes (the file may have grown since
+// fstat) through a small buffer, so that the content costs what it weighs,
+// not the 64 KiB limit.
 FileRead readAll(int fd) {
-  std::string bytes(kMaxJobFileBytes + 1, '\0');
-  std::size_t used = 0;
-  while (used < bytes.size()) {
-    const ssize_t n = ::read(fd, &bytes[used], bytes.size() - used);
+  std::string bytes;
+  char buffer[8 * 1024];
+  while (bytes.size() <= kMaxJobFileBytes) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n == 0) break;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return transientFailure("cannot be read", errno);
-    used += static_cast<std::size_t>(n);
+    bytes.append(buffer, static_cast<std::size_t>(n));
   }
-  if (used > kMaxJobFileBytes) return failure("is larger than 64 KiB (it grew while being read)");
-  bytes.resize(used);
+  if (bytes.size() > kMaxJobFileBytes) return failure("is larger than 64 KiB (it grew while being read)");
   FileRead result;
   result.ok = true;
   result.bytes = std::move(bytes);

@@ -143,3 +143,20 @@ TEST_CASE("Engine: a rescan reads only the files whose stamp changed") {
   CHECK(h.source->reads["b.json"] == bReads + 1);
   CHECK(h.job("b").siteId == "site-c");
 }
+
+TEST_CASE("Engine: a first scan asked to stop keeps what it stored, and the next start goes on") {
+  Harness h;
+  for (int i = 0; i < 300; ++i)
+    std::ofstream(h.jobsDir + "/j" + std::to_string(i) + ".json", std::ios::binary) << jobJson();
+  h.store = std::make_unique<SqliteJobStore>(h.dir.file("relinkd.db"));
+  h.source = std::make_unique<FlakySource>(h.jobsDir, h.fileClock);
+  h.engine = std::make_unique<Engine>(h.settings, *h.store, *h.source, h.clock, h.executor, h.random,
+                                      Credentials{"ops@acme.example", "token-1"});
+  int asked = 0;
+  CHECK_FALSE(h.engine->start([&] { return ++asked >= 1; }));
+  CHECK(asked == 1);
+  CHECK(h.store->all().size() == 256);  // one whole transaction's worth, no half-written job
+  CHECK(h.executor.sent.empty());
+  h.restart();
+  CHECK(h.store->all().size() == 300);
+}
