@@ -131,8 +131,10 @@ class ConnectionPool {
   }
 
   // The most recently used idle connection for key that still looks usable:
-  // not idle for too long and not closed (or written to) by the server.
-  std::optional<PooledConnection> takeIdle(const std::string& key) {
+  // idle for less than maxAge (and the pool's own limit), not closed (or
+  // written to) by the server.
+  std::optional<PooledConnection> takeIdle(const std::string& key,
+                                           std::chrono::steady_clock::duration maxAge) {
     std::vector<PooledConnection> stale;  // closed after the lock is released
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = idle_.find(key);
@@ -142,8 +144,11 @@ class ConnectionPool {
     while (!list.empty()) {
       PooledConnection candidate = std::move(list.back());
       list.pop_back();
-      if (now - candidate.idleSince < maxIdleAge_ && !hasPendingInput(candidate.fd)) {
-        return candidate;
+      const auto idleFor = now - candidate.idleSince;
+      if (idleFor < maxIdleAge_ && !hasPendingInput(candidate.fd)) {
+        if (idleFor < maxAge) return candidate;
+        list.push_back(std::move(candidate));  // too old for this send, not for the pool
+        return std::nullopt;
       }
       stale.push_back(std::move(candidate));
     }

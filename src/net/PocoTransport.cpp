@@ -40,6 +40,9 @@ constexpr std::size_t kMaxIdlePerKey = 8;
 // Servers close idle connections after a few seconds to a minute; an older
 // one would mostly cost a failed attempt before the retry.
 constexpr std::chrono::seconds kMaxIdleAge{10};
+// Servers close idle connections after seconds, not milliseconds: one used
+// this recently is very unlikely to be closed under a submission.
+constexpr std::chrono::seconds kPostIdleAge{2};
 
 std::int64_t positive(std::int64_t timeoutMs) {
   if (timeoutMs <= 0) throw std::runtime_error("the HTTP timeout must be positive");
@@ -132,22 +135,23 @@ class PocoTransport final : public Transport {
     return result;
   }
 
-  // One exchange, on an idle connection when there is one. A server may close
-  // an idle connection just as we reuse it: then, and only then, a GET is
-  // sent once more on a fresh connection. A POST (a submission) is never
-  // sent twice by the transport: the server may have acted on it before the
-  // connection broke, so it always gets a fresh connection and a failure
-  // goes back to the engine, which records it and backs off.
+  // One exchange, on an idle connection when there is one (a new TLS
+  // handshake costs far more CPU than the exchange itself). A server may
+  // close an idle connection just as we reuse it: then, and only then, a
+  // GET is sent once more on a fresh connection. A POST (a submission) is
+  // never sent twice by the transport: the server may have acted on it
+  // before the connection broke, so its failure goes back to the engine,
+  // which records it and backs off. To keep that rare, a POST takes only a
+  // connection used within the last kPostIdleAge.
   HttpResponse perform(const HttpRequest& request, const Target& target, Call& call) {
     const bool idempotent = request.method == "GET" || request.method == "HEAD";
-    std::optional<PooledConnection> idle;
-    if (idempotent) idle = pool_.takeIdle(target.key());
+    std::optional<PooledConnection> idle = pool_.takeIdle(target.key(), idempotent ? kMaxIdleAge : kPostIdleAge);
     if (idle) {
       bool answered = false;
       try {
         return exchange(std::move(*idle), request, target, call, answered);
       } catch (const Poco::Exception& e) {
-        if (answered || call.stopped() || !poco_errors::isConnectionLoss(e)) throw;
+        if (!idempotent || answered || call.stopped() || !poco_errors::isConnectionLoss(e)) throw;
       }
     }
     bool answered = false;

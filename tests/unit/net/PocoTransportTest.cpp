@@ -67,7 +67,7 @@ TEST_CASE("PocoTransport: concurrent sends share the pool") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
         const std::string body = std::to_string(t) + "-" + std::to_string(i);
-        // GETs (a body only to tell the answers apart): POSTs never reuse.
+        // GETs (a body only to tell the answers apart).
         HttpResult result = http->send(HttpRequest{"GET", server.url("http", "/c"), {}, body}, kAmpleMs);
         if (result.error != TransportError::kNone || result.response.body != body) ++failures;
       }
@@ -183,6 +183,16 @@ TEST_CASE("PocoTransport: a reused connection the server closed is retried once,
   CHECK(second.response.body == "ok");
   CHECK(server.connections() == 2);
   CHECK(server.heads().size() == 3);
+}
+
+TEST_CASE("PocoTransport: a POST reuses a connection used a moment ago, sparing a handshake") {
+  EchoServer server;
+  auto http = transport();
+  REQUIRE(http->send(get(server.url("http", "/status")), kAmpleMs).error == TransportError::kNone);
+  HttpResult post = http->send(HttpRequest{"POST", server.url("http", "/jobs/cma"), {}, "{}"}, kAmpleMs);
+  CHECK(post.error == TransportError::kNone);
+  CHECK(post.response.header("x-method") == "POST");
+  CHECK(server.connections() == 1);
 }
 
 TEST_CASE("PocoTransport: a POST is never sent twice, even when its connection breaks") {
