@@ -102,6 +102,7 @@ void Scheduler::applyChangedElsewhere() {
 }
 
 bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
+  writing();
   const Job* old = table_.find(job.name);
   const std::optional<JobState> before = old ? std::optional<JobState>(old->state) : std::nullopt;
   if (!store_.save(job, entry)) {
@@ -117,6 +118,47 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
 }
 
 MonoMs Scheduler::step(Inbox& inbox) {
+  const Inbox before = inbox;
+  const Credentials credentials = credentials_;
+  const std::int64_t generation = credentialsGeneration_;
+  inStep_ = true;
+  try {
+    runStep(inbox);
+    if (stepWrites_) stepWrites_->commit();
+  } catch (...) {
+    undoStep();
+    inbox = before;
+    credentials_ = credentials;
+    credentialsGeneration_ = generation;
+    throw;
+  }
+  stepWrites_.reset();
+  inStep_ = false;
+  for (Dispatch& request : deferred_) executor_.execute(std::move(request));
+  deferred_.clear();
+  return nextWakeup();
+}
+
+// One transaction for the step (one fsync, not one per change), begun
+// only when something is written: an idle step writes nothing.
+void Scheduler::writing() {
+  if (inStep_ && !stepWrites_) stepWrites_.emplace(store_);
+}
+
+// The transaction rolls back; the requests decided on were never sent.
+void Scheduler::undoStep() {
+  stepWrites_.reset();
+  inStep_ = false;
+  for (const Dispatch& request : deferred_) {
+    if (table_.find(request.jobName) && table_.runtime(request.jobName).inFlight) {
+      table_.setInFlight(request.jobName, false);
+      --inFlight_;
+    }
+  }
+  deferred_.clear();
+}
+
+void Scheduler::runStep(Inbox& inbox) {
   const MonoMs mono = clock_.monoNow();
   if (reloadNeeded_) {
     loadAll();
@@ -129,7 +171,6 @@ MonoMs Scheduler::step(Inbox& inbox) {
   expireDue();
   warnDue();
   dispatchDue();
-  return nextWakeup();
 }
 
 // Item by item: when the store fails midway, what is left stays in inbox.

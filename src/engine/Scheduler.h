@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "Inbox.h"
 #include "JobTable.h"
@@ -31,8 +32,11 @@ class Scheduler {
   // False when stopRequested() said so before the scan was done (what was
   // scanned is stored; the next start goes on from there).
   bool start(const std::function<bool()>& stopRequested);
-  // Consumes inbox item by item (what is left when the store fails stays
-  // in it), then expires, warns and dispatches. Returns the next wake-up.
+  // Handles inbox, then expires, warns and dispatches; returns the next
+  // wake-up. The step's writes are one transaction, and the requests it
+  // decides on are handed to the executor only once that is committed
+  // (a submission is recorded before it is sent). When the store fails,
+  // nothing of the step is kept: inbox is as it was, nothing was sent.
   MonoMs step(Inbox& inbox);
   // After a failed step: the table may be ahead of the store.
   void storeFailed() { reloadNeeded_ = true; }
@@ -43,6 +47,9 @@ class Scheduler {
 
  private:
   // Scheduler.cpp
+  void runStep(Inbox& inbox);
+  void writing();  // the step's transaction, begun at its first write
+  void undoStep();
   void loadAll();
   void loadSiteGates();
   void recover();
@@ -91,6 +98,9 @@ class Scheduler {
   bool credentialsRejected_ = false;
   bool reloadNeeded_ = false;
   bool directoryMissing_ = false;
+  bool inStep_ = false;
+  std::optional<JobStore::Transaction> stepWrites_;
+  std::vector<Dispatch> deferred_;  // decided in this step, sent once it is committed
   MonoMs nextRescan_ = 0;
   MonoMs nextStoreCheck_ = 0;
 };

@@ -82,6 +82,7 @@ void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
   const MonoMs gate = clock_.monoNow() + std::max<std::int64_t>(0, notBefore - now);
   MonoMs& current = siteGates_[siteId];
   current = std::max(current, gate);
+  writing();
   store_.setSiteLimit(siteId, notBefore);
   engineLog().warning("site " + siteId + ": rate limited; no request to it before " + formatTime(notBefore));
 }
@@ -97,6 +98,7 @@ void Scheduler::pauseAll(const Outcome& outcome) {
   table_.forEach([&](const Job& job) {
     if (wantsRequests(job.state)) working.push_back(job);
   });
+  writing();
   JobStore::Transaction transaction(store_);
   for (Job& job : working) {
     job.state = JobState::kPaused;
@@ -115,6 +117,7 @@ void Scheduler::resumeAll(const std::string& why) {
   table_.forEach([&](const Job& job) {
     if (job.state == JobState::kPaused) paused.push_back(job);
   });
+  writing();
   JobStore::Transaction transaction(store_);
   for (Job& job : paused) {
     job.state = resumedState(job);

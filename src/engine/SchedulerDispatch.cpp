@@ -119,7 +119,8 @@ void Scheduler::send(Dispatch request) {
   request.jobVersion = table_.find(request.jobName)->version;
   table_.setInFlight(request.jobName, true);
   ++inFlight_;
-  executor_.execute(std::move(request));
+  if (inStep_) deferred_.push_back(std::move(request));
+  else executor_.execute(std::move(request));
 }
 
 MonoMs Scheduler::nextWakeup() const {

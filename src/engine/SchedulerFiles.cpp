@@ -44,7 +44,10 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
   std::optional<JobStore::Transaction> batch;
   int changes = 0;
   auto inBatch = [&](auto&& change) {
-    if (!batch) batch.emplace(store_);
+    if (!batch) {
+      writing();  // inside a step, the groups nest in the step's transaction
+      batch.emplace(store_);
+    }
     change();
     if (++changes % kChangesPerTransaction != 0) return true;
     batch->commit();
