@@ -36,7 +36,9 @@ using Poco::Net::HTTPClientSession;
 using Poco::Net::SocketAddress;
 using Poco::Net::StreamSocket;
 
-constexpr std::size_t kMaxIdlePerKey = 8;
+// As many as may be in use at once (relinkd.api.concurrency is at most 64):
+// a connection closed after its exchange costs the next one a handshake.
+constexpr std::size_t kMaxIdlePerKey = 64;
 // Servers close idle connections after a few seconds to a minute; an older
 // one would mostly cost a failed attempt before the retry.
 constexpr std::chrono::seconds kMaxIdleAge{10};
