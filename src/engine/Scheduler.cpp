@@ -34,7 +34,10 @@ bool Scheduler::start(const std::function<bool()>& stopRequested) {
 }
 
 // Every job, from the store: at start, and after a failed step (a rolled-
-// back transaction leaves the table ahead of the database).
+// back transaction leaves the table ahead of the database). Every row
+// replaces the table's copy whatever its version: a rolled-back save
+// reuses version numbers, so a relinkctl write right after the rollback
+// can carry the very version the table holds.
 void Scheduler::loadAll() {
   store_.changedElsewhere();  // the mark: from here on, only others' writes count
   const TimeMs wall = clock_.wallNow();
@@ -42,8 +45,6 @@ void Scheduler::loadAll() {
   std::unordered_set<std::string> stored;
   for (Job& job : store_.all()) {
     stored.insert(job.name);
-    const Job* old = table_.find(job.name);
-    if (old && old->version == job.version) continue;
     table_.put(std::move(job), wall, mono);
   }
   for (const std::string& name : table_.names())
@@ -121,6 +122,8 @@ MonoMs Scheduler::step(Inbox& inbox) {
   const Inbox before = inbox;
   const Credentials credentials = credentials_;
   const std::int64_t generation = credentialsGeneration_;
+  const std::map<std::string, MonoMs> fileRetries = fileRetries_;
+  const MonoMs nextRescan = nextRescan_;
   inStep_ = true;
   try {
     runStep(inbox);
@@ -130,6 +133,8 @@ MonoMs Scheduler::step(Inbox& inbox) {
     inbox = before;
     credentials_ = credentials;
     credentialsGeneration_ = generation;
+    fileRetries_ = fileRetries;
+    nextRescan_ = nextRescan;
     throw;
   }
   stepWrites_.reset();
@@ -193,8 +198,8 @@ void Scheduler::applyInbox(Inbox& inbox) {
   }
   const MonoMs mono = clock_.monoNow();
   if (inbox.rescan || mono >= nextRescan_) {
+    nextRescan_ = mono + settings_.rescanIntervalMs;  // sooner if the directory is missing
     scanAll();
-    nextRescan_ = mono + settings_.rescanIntervalMs;
     inbox.rescan = false;
     inbox.files.clear();
   }

@@ -50,7 +50,7 @@ class Scheduler {
   void runStep(Inbox& inbox);
   void writing();  // the step's transaction, begun at its first write
   void undoStep();
-  void loadAll();
+  void loadAll();  // every row, replacing what the table holds
   void loadSiteGates();
   void recover();
   void applyChangedElsewhere();
@@ -80,6 +80,7 @@ class Scheduler {
   void apply(Change change, const Outcome& outcome);
   void limitSite(const std::string& siteId, TimeMs notBefore);
   void pauseAll(const Outcome& outcome);
+  void pause(Job job);  // a copy: committing replaces the table's snapshot
   void resumeAll(const std::string& why);
 
   EngineSettings settings_;
@@ -96,6 +97,8 @@ class Scheduler {
   std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
   int inFlight_ = 0;
   bool credentialsRejected_ = false;
+  std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_
+  std::optional<int> pauseStatus_;
   bool reloadNeeded_ = false;
   bool directoryMissing_ = false;
   bool inStep_ = false;

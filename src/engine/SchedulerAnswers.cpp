@@ -21,6 +21,8 @@ void Scheduler::handle(const Completion& completion) {
     table_.setInFlight(name, false);
     --inFlight_;
   }
+  // pauseAll passed it by while its request was out: pause it now.
+  if (credentialsRejected_ && wantsRequests(table_.find(name)->state)) pause(*table_.find(name));
 }
 
 void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
@@ -87,27 +89,33 @@ void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
   engineLog().warning("site " + siteId + ": rate limited; no request to it before " + formatTime(notBefore));
 }
 
+// Every job that may send requests pauses, except those with a request out:
+// changing them now would drop its answer (and a submission's remote job)
+// as stale; each pauses once its answer is in (handle).
 void Scheduler::pauseAll(const Outcome& outcome) {
-  const TimeMs now = clock_.wallNow();
-  const std::string why = "the API rejected the credentials (" + outcome.message +
-                          "); check relinkd.api.email and the token file, relinkd resumes when the "
-                          "token file changes or on SIGHUP";
-  if (!credentialsRejected_) engineLog().error(why);
+  pauseWhy_ = "the API rejected the credentials (" + outcome.message +
+              "); check relinkd.api.email and the token file, relinkd resumes when the "
+              "token file changes or on SIGHUP";
+  pauseStatus_ = outcome.httpStatus;
+  if (!credentialsRejected_) engineLog().error(pauseWhy_);
   credentialsRejected_ = true;
   std::vector<Job> working;
   table_.forEach([&](const Job& job) {
-    if (wantsRequests(job.state)) working.push_back(job);
+    if (wantsRequests(job.state) && !table_.runtime(job.name).inFlight) working.push_back(job);
   });
   writing();
   JobStore::Transaction transaction(store_);
-  for (Job& job : working) {
-    job.state = JobState::kPaused;
-    job.nextAttemptAt.reset();
-    job.lastError = why;
-    job.updatedAt = now;
-    commit(std::move(job), HistoryEntry{now, "pause", outcome.httpStatus, "credentials", why});
-  }
+  for (Job& job : working) pause(std::move(job));
   transaction.commit();
+}
+
+void Scheduler::pause(Job job) {
+  const TimeMs now = clock_.wallNow();
+  job.state = JobState::kPaused;
+  job.nextAttemptAt.reset();
+  job.lastError = pauseWhy_;
+  job.updatedAt = now;
+  commit(std::move(job), HistoryEntry{now, "pause", pauseStatus_, "credentials", pauseWhy_});
 }
 
 void Scheduler::resumeAll(const std::string& why) {

@@ -87,7 +87,7 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   if (existing && existing->fileHash == file.hash) {
     // Same content: only a stamp to remember, and never under a request in
     // flight (a new version would make its answer look stale).
-    if (existing->fileStamp != file.read.stamp && !table_.runtime(name).inFlight) {
+    if (existing->fileStamp.value_or("") != file.read.stamp && !table_.runtime(name).inFlight) {
       Job job = *existing;
       job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
       commit(std::move(job), std::nullopt);

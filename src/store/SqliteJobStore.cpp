@@ -9,7 +9,7 @@ namespace relinkd {
 
 namespace {
 
-constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -49,17 +49,23 @@ CREATE TABLE site_limits (
   site_id    TEXT PRIMARY KEY NOT NULL,
   not_before INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
 
-// Schema 1 -> 2: the revision that lets the daemon read only changed rows,
-// and the file stamp that lets a rescan skip unchanged files.
-constexpr const char* kUpgradeTo2 = R"sql(
+// The upgrades, one per schema version: kUpgrades[v - 1] takes schema v to
+// v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
+// 2 -> 3: the file stamp that lets a rescan skip unchanged files.
+constexpr const char* kUpgrades[] = {
+    R"sql(
 ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
 CREATE INDEX jobs_by_revision ON jobs(revision);
 PRAGMA user_version = 2;
-)sql";
+)sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
+PRAGMA user_version = 3;
+)sql",
+};
 
 // The columns of Job, in the order readJob and bindFields use.
 constexpr const char* kJobColumns =
@@ -139,13 +145,13 @@ struct SqliteJobStore::Impl {
       }
       txn.commit();
     }
-    if (version == 1 && !readOnly) {
+    if (version >= 1 && version < kSchemaVersion && !readOnly) {
       sqlite::Transaction txn(db);
-      if (db.queryInt("PRAGMA user_version") == 1) db.exec(kUpgradeTo2);
+      version = db.queryInt("PRAGMA user_version");  // another process may have upgraded it
+      for (; version >= 1 && version < kSchemaVersion; ++version) db.exec(kUpgrades[version - 1]);
       txn.commit();
-      version = kSchemaVersion;
     }
-    if (version == 1) {
+    if (version >= 1 && version < kSchemaVersion) {
       throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
                        "upgrade it");
     }

@@ -319,11 +319,31 @@ TEST_CASE("Engine: a job paused while its submission was in flight resumes after
   Dispatch a = h.executor.take();
   Dispatch b = h.executor.take();
   h.answer(b, 401, "{}");
-  CHECK(h.job("a").state == JobState::kPaused);
+  CHECK(h.job("b").state == JobState::kPaused);
+  CHECK(h.job("a").submitting);  // left alone while its request is out
   h.restart();  // a's answer never came; its submission was in flight
   CHECK(h.job("a").state == JobState::kQueued);
   CHECK(h.job("a").attempts == 1);  // the interrupted submission, sent again
   CHECK(h.executor.sent.size() == 2);  // a again, and b resumed
+}
+
+TEST_CASE("Engine: a job whose submission is out when the credentials are rejected pauses with its answer") {
+  Harness h;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.writeJob("b", jobJson("site-b"));
+  Dispatch a = h.executor.take();
+  h.answer(h.executor.take(), 401, "{}");
+  h.answer(a, 200, R"({"uuid":"u-a"})");  // not dropped as stale: its remote job is kept
+  Job paused = h.job("a");
+  CHECK(paused.state == JobState::kPaused);
+  CHECK(paused.remoteJobId == "u-a");
+  CHECK_FALSE(paused.submitting);
+  HistoryEntry entry;
+  CHECK(applyRetry(paused, h.clock.wallNow(), entry).allowed);  // the operator may retry it
+  h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-2"});
+  h.engine->step();
+  CHECK(h.job("a").state == JobState::kRunning);  // polls u-a, never submits again
 }
 
 TEST_CASE("Engine: a token change that meets a store failure still resumes the paused jobs") {

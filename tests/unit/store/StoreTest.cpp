@@ -235,7 +235,7 @@ TEST_CASE("JobStore: changedElsewhere returns exactly the rows other connections
   CHECK(mine.changedElsewhere().empty());
 }
 
-TEST_CASE("JobStore: a schema-1 database is upgraded at open and keeps its jobs") {
+TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep their jobs") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   {
@@ -243,16 +243,25 @@ TEST_CASE("JobStore: a schema-1 database is upgraded at open and keeps its jobs"
     Job job = minimalJob("old");
     REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
   }
-  rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
-               "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 1");
+  SUBCASE("schema 1: no revision, no file stamp") {
+    rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
+                  "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 1");
+  }
+  SUBCASE("schema 2: a revision, no file stamp") {
+    rawExec(path, "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 2");
+  }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
   CHECK(upgraded.history("old").size() == 1);
+  Job stamped = *upgraded.find("old");
+  stamped.fileStamp = "1:2:3:4.5:6.7";
+  REQUIRE(upgraded.save(stamped, std::nullopt));
+  CHECK(upgraded.find("old")->fileStamp == "1:2:3:4.5:6.7");
   SqliteJobStore other(path);
   upgraded.changedElsewhere();
   Job changed = *other.find("old");
   REQUIRE(other.save(changed, std::nullopt));
-  CHECK(namesOf(upgraded.changedElsewhere()) == std::vector<std::string>{"old@2"});
+  CHECK(namesOf(upgraded.changedElsewhere()) == std::vector<std::string>{"old@3"});
 }
 
 TEST_CASE("JobStore: a transaction is rolled back unless committed") {
@@ -341,10 +350,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 3");
+  rawExec(path, "PRAGMA user_version = 4");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 3)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 4)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }
