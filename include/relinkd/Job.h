@@ -34,6 +34,7 @@ inline constexpr std::array<JobState, 9> kAllStates{
 };
 
 const char* stateName(JobState state);                   // "queued", ...
+std::string stateOutcome(JobState state);                // "state: queued", a history entry's outcome
 std::optional<JobState> parseState(const std::string& name);
 // succeeded, failed, expired, cancelled. (invalid is final until its file changes.)
 bool isFinal(JobState state);

@@ -28,6 +28,8 @@ const char* stateName(JobState state) {
   return "unknown";
 }
 
+std::string stateOutcome(JobState state) { return std::string("state: ") + stateName(state); }
+
 std::optional<JobState> parseState(const std::string& name) {
   for (const auto& [value, stateText] : kStateNames) {
     if (name == stateText) return value;

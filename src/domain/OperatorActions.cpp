@@ -37,7 +37,7 @@ ActionResult applyRetry(Job& job, TimeMs now, HistoryEntry& entry) {
   }
   job.nextAttemptAt = now;
   job.updatedAt = now;
-  entry = HistoryEntry{now, "retry", std::nullopt, std::string("state: ") + stateName(job.state),
+  entry = HistoryEntry{now, "retry", std::nullopt, stateOutcome(job.state),
                        wasFailed ? "re-armed by the operator with a fresh attempt count"
                                  : "re-armed by the operator for an attempt now"};
   return {true, ""};
@@ -58,7 +58,7 @@ ActionResult applyCancel(Job& job, TimeMs now, HistoryEntry& entry) {
                                          " cannot be cancelled at Atlassian and is no longer polled"
                                    : std::string());
   job.updatedAt = now;
-  entry = HistoryEntry{now, "cancel", std::nullopt, "state: cancelled", *job.lastError};
+  entry = HistoryEntry{now, "cancel", std::nullopt, stateOutcome(JobState::kCancelled), *job.lastError};
   return {true, ""};
 }
 

@@ -81,7 +81,7 @@ void Scheduler::recover() {
     }
     if (wantsRequests(job.state)) job.nextAttemptAt = requestTime(job, now.now, now);
     job.updatedAt = now.now;
-    commit(job, HistoryEntry{now.now, "recover", std::nullopt, std::string("state: ") + stateName(job.state),
+    commit(job, HistoryEntry{now.now, "recover", std::nullopt, stateOutcome(job.state),
                              detail});
   }
   transaction.commit();

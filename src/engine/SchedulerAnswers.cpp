@@ -132,7 +132,7 @@ void Scheduler::resumeAll(const std::string& why) {
     job.nextAttemptAt = requestTime(job, context.now, context);
     job.lastError.reset();
     job.updatedAt = context.now;
-    const std::string state = std::string("state: ") + stateName(job.state);
+    const std::string state = stateOutcome(job.state);
     commit(std::move(job), HistoryEntry{context.now, "resume", std::nullopt, state, why});
   }
   transaction.commit();

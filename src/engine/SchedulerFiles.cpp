@@ -109,7 +109,7 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
                            ? *job.lastError
                            : (action == "created" ? "accepted from " : "restarted with the new content of ") +
                                  job.file;
-  const std::string state = std::string("state: ") + stateName(job.state);
+  const std::string state = stateOutcome(job.state);
   if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(name);
 }
 
@@ -208,7 +208,7 @@ void Scheduler::fileRemoved(Job job) {
   } else {
     detail += "; the job stays " + std::string(stateName(job.state));
   }
-  const std::string state = std::string("state: ") + stateName(job.state);
+  const std::string state = stateOutcome(job.state);
   commit(std::move(job), HistoryEntry{now, "file-removed", std::nullopt, state, detail});
 }
 

@@ -10,8 +10,6 @@
 namespace relinkd {
 namespace {
 
-std::string stateOutcome(JobState state) { return std::string("state: ") + stateName(state); }
-
 HistoryEntry entryOf(const TransitionContext& context, const std::string& action, const Outcome& outcome,
                      const std::string& detail) {
   return HistoryEntry{context.now, action, outcome.httpStatus, outcomeName(outcome.kind), detail};
@@ -214,7 +212,7 @@ Change expire(Job job, const TransitionContext& context) {
                   formatTime(*job.deadline) + " while the job was " + was +
                   (job.lastError ? " (last error: " + *job.lastError + ")" : "");
   job.updatedAt = context.now;
-  return Change{job, HistoryEntry{context.now, "expire", std::nullopt, "state: expired", *job.lastError}};
+  return Change{job, HistoryEntry{context.now, "expire", std::nullopt, stateOutcome(JobState::kExpired), *job.lastError}};
 }
 
 Change unreadableSpec(Job job, const TransitionContext& context) {
@@ -225,7 +223,7 @@ Change unreadableSpec(Job job, const TransitionContext& context) {
       "the job's stored content can no longer be read (the database was edited, or written by another "
       "relinkd version); change the job file, or remove it and add it again, to start the job afresh";
   job.updatedAt = context.now;
-  return Change{job, HistoryEntry{context.now, "spec", std::nullopt, "state: invalid", *job.lastError}};
+  return Change{job, HistoryEntry{context.now, "spec", std::nullopt, stateOutcome(JobState::kInvalid), *job.lastError}};
 }
 
 }  // namespace relinkd
