@@ -325,7 +325,8 @@ class Bench:
         def guard():  # the machine is shared: a runaway relinkd fails instead of swapping it out
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-        proc = self.procs.start([str(self.relinkd), "-c", str(config)], stdout=err, stderr=err,
+        wrap = self.args.wrap.split()
+        proc = self.procs.start(wrap + [str(self.relinkd), "-c", str(config)], stdout=err, stderr=err,
                                 env=clean_env(NOTIFY_SOCKET=notify.path), preexec_fn=guard)
         err.close()
         proc.directory = directory
@@ -934,6 +935,9 @@ def parse_args(argv):
     p.add_argument("--bin-dir", default=str(ROOT / "build"))
     p.add_argument("--results", help="also write the results as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    p.add_argument("--wrap", default="", metavar="CMD",
+                   help="run relinkd under CMD (split on spaces), e.g. --wrap='heaptrack -o /tmp/ht' "
+                        "to see where the memory goes; the timings then measure CMD too")
     args = p.parse_args(argv)
     parts = [x.strip() for x in args.only.split(",") if x.strip()]
     unknown = [x for x in parts if x not in PARTS]
