@@ -32,7 +32,12 @@ class JsonObjectWriter {
  public:
   void add(const char* name, const std::string& value) { appendJsonString(key(name), value); }
   void add(const char* name, bool value) { key(name) += value ? "true" : "false"; }
-  std::string finish() { return out_ + "}"; }
+  // Exactly as long as it is: a job keeps its spec for as long as it lives.
+  std::string finish() {
+    out_ += '}';
+    out_.shrink_to_fit();
+    return std::move(out_);
+  }
 
  private:
   std::string& key(const char* name) {
