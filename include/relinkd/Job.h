@@ -46,6 +46,8 @@ struct Job {
   std::optional<std::string> fileStamp;  // ListedFile stamp of that content; nullopt when not to be trusted
   std::optional<std::string> specJson;   // normalised spec (specToJson); nullopt when invalid
   std::string siteId;                    // from the spec or discovered; empty until known
+  std::string plan;                      // the plan it is derived from (PLAN.SRC.DST), or, for the job
+                                         // named PLAN, the plan whose file is invalid; empty otherwise
   JobState state = JobState::kQueued;
   std::optional<std::string> remoteJobId;
   std::optional<std::string> remoteStatus;  // as the API spelled it

@@ -4,7 +4,8 @@
 //
 // A job object has the keys name, file, state, remoteJobId, remoteStatus,
 // attempts, nextAttemptAt, deadline, lastError, createdAt, updatedAt,
-// siteId and deadlineNear; times are RFC 3339 UTC strings, absent values
+// siteId, deadlineNear and plan (the plan a job is derived from, null for a
+// job file's job); times are RFC 3339 UTC strings, absent values
 // null. The file hash, the spec and internal bookkeeping are not shown.
 //
 // Thread-safety: free functions on values.

@@ -36,6 +36,9 @@ struct FieldProblem {
   std::string problem;  // e.g. "must be an https URL"
 };
 
+// "field: problem; field: problem" for lastError and logs.
+std::string problemsMessage(const std::vector<FieldProblem>& problems);
+
 struct SpecResult {
   std::optional<JobSpec> spec;        // set when problems is empty
   std::vector<FieldProblem> problems;  // in field order of the rules

@@ -42,6 +42,11 @@ class JobStore {
   // returned. Throws StoreError when the store cannot be written.
   virtual bool save(Job& job, const std::optional<HistoryEntry>& entry) = 0;
 
+  // Deletes job and its history, compare-and-set like save; false when the
+  // stored version is not job.version. Only for a row that never was a job
+  // of its own (an invalid plan's stand-in once the plan is valid again).
+  virtual bool remove(const Job& job) = 0;
+
   // Every change since the last call made through another connection
   // (relinkctl): the jobs written elsewhere, each at its stored version.
   // The first call returns nothing and only sets the mark.

@@ -33,6 +33,7 @@ class SqliteJobStore final : public JobStore {
   std::vector<HistoryEntry> history(const std::string& name) const override;
   std::optional<HistoryEntry> lastHistory(const std::string& name) const override;
   bool save(Job& job, const std::optional<HistoryEntry>& entry) override;
+  bool remove(const Job& job) override;
   std::vector<Job> changedElsewhere() override;
   std::map<std::string, TimeMs> siteLimits() const override;
   void setSiteLimit(const std::string& siteId, TimeMs notBefore) override;

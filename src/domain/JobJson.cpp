@@ -56,6 +56,7 @@ Poco::JSON::Object::Ptr jobToJson(const Job& job, TimeMs now) {
   object->set("name", job.name);
   object->set("file", job.file);
   object->set("state", std::string(stateName(job.state)));
+  object->set("plan", job.plan.empty() ? Var() : Var(job.plan));
   object->set("siteId", job.siteId.empty() ? Var() : Var(job.siteId));
   object->set("remoteJobId", optionalText(job.remoteJobId));
   object->set("remoteStatus", optionalText(job.remoteStatus));

@@ -9,7 +9,7 @@ namespace relinkd {
 
 namespace {
 
-constexpr std::int64_t kSchemaVersion = 3;
+constexpr std::int64_t kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -32,7 +32,8 @@ CREATE TABLE jobs (
   submitting      INTEGER NOT NULL,
   version         INTEGER NOT NULL,
   revision        INTEGER NOT NULL DEFAULT 0,
-  file_stamp      TEXT
+  file_stamp      TEXT,
+  plan            TEXT
 );
 CREATE INDEX jobs_by_revision ON jobs(revision);
 CREATE TABLE history (
@@ -49,12 +50,13 @@ CREATE TABLE site_limits (
   site_id    TEXT PRIMARY KEY NOT NULL,
   not_before INTEGER NOT NULL
 );
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
 
 // The upgrades, one per schema version: kUpgrades[v - 1] takes schema v to
 // v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
-// 2 -> 3: the file stamp that lets a rescan skip unchanged files.
+// 2 -> 3: the file stamp that lets a rescan skip unchanged files; 3 -> 4:
+// the plan a job is derived from.
 constexpr const char* kUpgrades[] = {
     R"sql(
 ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
@@ -65,19 +67,23 @@ PRAGMA user_version = 2;
 ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
 PRAGMA user_version = 3;
 )sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN plan TEXT;
+PRAGMA user_version = 4;
+)sql",
 };
 
 // The columns of Job, in the order readJob and bindFields use.
 constexpr const char* kJobColumns =
     "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
     "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision, file_stamp";
+    "version, revision, file_stamp, plan";
 
 constexpr const char* kInsertJob =
     "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
     "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, file_stamp, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1, "
+    "accepted_at, submitting, file_stamp, plan, version, revision) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, "
     "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
     "ON CONFLICT (name) DO NOTHING";
 
@@ -85,8 +91,8 @@ constexpr const char* kUpdateJob =
     "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = ?4, site_id = ?5, state = ?6, "
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, file_stamp = ?17, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?18";
+    "submitting = ?16, file_stamp = ?17, plan = ?18, version = version + 1, "
+    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?19";
 
 bool fileExists(const std::string& path) {
   struct stat st {};
@@ -189,6 +195,7 @@ struct SqliteJobStore::Impl {
     insertHistory.emplace(db,
                           "INSERT INTO history (job, at, action, http_status, outcome, detail) "
                           "VALUES (?, ?, ?, ?, ?, ?)");
+    deleteJob.emplace(db, "DELETE FROM jobs WHERE name = ? AND version = ?");
     upsertLimit.emplace(db,
                         "INSERT INTO site_limits (site_id, not_before) VALUES (?, ?) "
                         "ON CONFLICT (site_id) DO UPDATE SET not_before = MAX(not_before, excluded.not_before)");
@@ -224,6 +231,7 @@ struct SqliteJobStore::Impl {
     job.submitting = row.getInt(15) != 0;
     job.version = row.getInt(16);
     job.fileStamp = row.getOptString(18);
+    job.plan = row.getOptString(19).value_or("");
     return job;
   }
 
@@ -237,11 +245,12 @@ struct SqliteJobStore::Impl {
     return entry;
   }
 
-  // Binds ?1 .. ?17 of kInsertJob and kUpdateJob.
+  // Binds ?1 .. ?18 of kInsertJob and kUpdateJob.
   static void bindFields(sqlite::Statement::Use& use, const Job& job) {
+    const std::optional<std::string> plan = job.plan.empty() ? std::nullopt : std::optional<std::string>(job.plan);
     use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
         job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp);
+        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan);
   }
 
   // The compare-and-set write; false when job.version is not the stored one.
@@ -272,7 +281,7 @@ struct SqliteJobStore::Impl {
   // Declared after db so that they are finalised before it closes.
   std::optional<sqlite::Statement> selectAll, selectOne, selectHistory, selectLimits;
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
-  std::optional<sqlite::Statement> insertJob, updateJob, insertHistory, upsertLimit;
+  std::optional<sqlite::Statement> insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
 };
 
 SqliteJobStore::SqliteJobStore(const std::string& path, bool readOnly)
@@ -319,6 +328,12 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   txn.commit();
   ++job.version;
   return true;
+}
+
+bool SqliteJobStore::remove(const Job& job) {
+  impl_->requireWritable();
+  impl_->deleteJob->use()(job.name)(job.version).exec();  // its history goes with it (ON DELETE CASCADE)
+  return impl_->db.changes() == 1;
 }
 
 void SqliteJobStore::begin() {

@@ -45,7 +45,7 @@ std::set<std::string> keysOf(const Poco::JSON::Object::Ptr& object) {
 }
 
 const std::set<std::string> kJobKeys = {
-    "name",     "file",     "state",        "siteId",    "remoteJobId", "remoteStatus", "attempts",
+    "name",     "file",     "state",  "plan",      "siteId",    "remoteJobId", "remoteStatus", "attempts",
     "nextAttemptAt", "deadline", "deadlineNear", "lastError", "createdAt", "updatedAt"};
 
 }  // namespace
@@ -67,6 +67,11 @@ TEST_CASE("JobJson: a job has exactly the documented keys and values") {
   CHECK(object->getValue<std::string>("lastError") == *job.lastError);
   CHECK(object->getValue<std::string>("createdAt") == "2027-01-15T07:00:00Z");
   CHECK(object->getValue<std::string>("updatedAt") == "2027-01-15T07:59:58.500Z");
+  CHECK(object->isNull("plan"));  // a job file's job
+
+  Job derived = job;
+  derived.plan = "acme-split";
+  CHECK(reparse(jobToJson(derived, kNow))->getValue<std::string>("plan") == "acme-split");
 }
 
 TEST_CASE("JobJson: absent values are null, never missing") {
@@ -78,7 +83,7 @@ TEST_CASE("JobJson: absent values are null, never missing") {
   job.updatedAt = kNow;
   const auto object = reparse(jobToJson(job, kNow));
   CHECK(keysOf(object) == kJobKeys);
-  for (const char* key : {"siteId", "remoteJobId", "remoteStatus", "nextAttemptAt", "deadline",
+  for (const char* key : {"plan", "siteId", "remoteJobId", "remoteStatus", "nextAttemptAt", "deadline",
                           "lastError"}) {
     INFO("key " << key);
     CHECK(object->isNull(key));

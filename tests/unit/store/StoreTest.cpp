@@ -245,10 +245,15 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
   }
   SUBCASE("schema 1: no revision, no file stamp") {
     rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
-                  "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 1");
+                  "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
+                  "PRAGMA user_version = 1");
   }
   SUBCASE("schema 2: a revision, no file stamp") {
-    rawExec(path, "ALTER TABLE jobs DROP COLUMN file_stamp; PRAGMA user_version = 2");
+    rawExec(path, "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
+                  "PRAGMA user_version = 2");
+  }
+  SUBCASE("schema 3: a file stamp, no plan") {
+    rawExec(path, "ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
   }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
@@ -257,11 +262,34 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
   stamped.fileStamp = "1:2:3:4.5:6.7";
   REQUIRE(upgraded.save(stamped, std::nullopt));
   CHECK(upgraded.find("old")->fileStamp == "1:2:3:4.5:6.7");
+  CHECK(upgraded.find("old")->plan.empty());
   SqliteJobStore other(path);
   upgraded.changedElsewhere();
   Job changed = *other.find("old");
   REQUIRE(other.save(changed, std::nullopt));
   CHECK(namesOf(upgraded.changedElsewhere()) == std::vector<std::string>{"old@3"});
+}
+
+TEST_CASE("JobStore: a job's plan is stored, and remove deletes a row with its history, compare-and-set") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job derived = minimalJob("acme.eu.us");
+  derived.plan = "acme";
+  REQUIRE(store.save(derived, HistoryEntry{1, "created", std::nullopt, "state: queued", ""}));
+  Job standIn = minimalJob("acme");
+  standIn.plan = "acme";
+  REQUIRE(store.save(standIn, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
+  CHECK(store.find("acme.eu.us")->plan == "acme");
+  CHECK(store.find("plain") == std::nullopt);
+
+  Job stale = standIn;
+  REQUIRE(store.save(standIn, std::nullopt));
+  CHECK_FALSE(store.remove(stale));  // changed meanwhile: nothing is deleted
+  CHECK(store.find("acme"));
+  CHECK(store.remove(standIn));
+  CHECK_FALSE(store.find("acme"));
+  CHECK(store.history("acme").empty());
+  CHECK(store.history("acme.eu.us").size() == 1);
 }
 
 TEST_CASE("JobStore: a transaction is rolled back unless committed") {
@@ -350,10 +378,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 4");
+  rawExec(path, "PRAGMA user_version = 5");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 4)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 5)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }

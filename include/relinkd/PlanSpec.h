@@ -1,0 +1,64 @@
+// The plan file (NAME.plan.json): one Jira Data Center instance split into
+// several cloud sites, declared once. A plan derives one job for every
+// ordered pair of its sites (N sites, N×(N−1) jobs), each a job spec like a
+// job file's with productURL = one site, destinationURL = another and
+// recreateAsRemote = true. Checked as carefully as a job file: every problem
+// names its field, nothing of the file is echoed.
+//
+// Thread-safety: free functions on values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "relinkd/JobSpec.h"
+
+namespace relinkd {
+
+inline constexpr std::size_t kMinPlanSites = 2;
+inline constexpr std::size_t kMaxPlanSites = 64;
+
+struct PlanSpec {
+  std::vector<std::string> sites;              // as written, in the file's order
+  std::map<std::string, std::string> siteIds;  // site (as in sites) -> site id, when given
+  JobSpec shared;  // migratedFrom, migratedFromOverride, migratedAt, deadline, createBackup
+};
+
+struct PlanResult {
+  std::optional<PlanSpec> plan;        // set when problems is empty
+  std::vector<FieldProblem> problems;  // in field order of the rules
+
+  bool ok() const { return problems.empty(); }
+  std::string message() const;  // "field: problem; field: problem"
+};
+
+// Parses and validates a plan file's bytes; planName (the file name without
+// ".plan.json") is needed to check that every derived job name is valid.
+// windowMs is relinkd.window.
+PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs);
+
+struct DerivedJob {
+  std::string name;  // PLAN.SRC.DST
+  JobSpec spec;      // siteId empty when it is to be discovered
+};
+
+// Every job of the plan: for each site in order, one job per other site in
+// order. SRC and DST are each site's first host label, or the whole host
+// with '.' replaced by '_' for sites whose first label another site shares.
+std::vector<DerivedJob> deriveJobs(const std::string& planName, const PlanSpec& plan);
+
+// The short name of each site as used in job names (see deriveJobs), in the
+// order of plan.sites.
+std::vector<std::string> siteLabels(const std::vector<std::string>& sites);
+
+// Plan file names: "acme.plan.json" is the plan "acme". A plan file is also
+// a job file name (isJobFileName); these tell the two apart.
+bool isPlanFileName(const std::string& fileName);
+std::string planNameOf(const std::string& fileName);  // "a.plan.json" -> "a"
+std::string planFileName(const std::string& name);    // "a" -> "a.plan.json"
+
+}  // namespace relinkd

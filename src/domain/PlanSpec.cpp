@@ -1,0 +1,225 @@
+#include "relinkd/PlanSpec.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/URI.h>
+
+#include <cctype>
+#include <set>
+
+#include "JsonText.h"
+#include "SpecFields.h"
+
+namespace relinkd {
+namespace {
+
+// In the order of the rules, which is the order problems are reported in.
+const std::vector<const char*> kPlanFields = {
+    "sites",   "siteIds",    "product",    "migratedFrom", "migratedFromOverride",
+    "createBackup", "migratedAt", "deadline"};
+
+const std::string kPlanSuffix = ".plan.json";
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The site's host, lower case; the URL was checked by urlProblem.
+std::string hostOf(const std::string& site) {
+  try {
+    return lower(Poco::URI(site).getHost());
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+}
+
+// What makes two spellings of a site the same site: scheme, host and port
+// in any case, without a trailing '/'.
+std::string siteKey(const std::string& site) {
+  try {
+    const Poco::URI uri(site);
+    std::string path = uri.getPath();
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return lower(uri.getScheme()) + "://" + lower(uri.getHost()) + ":" + std::to_string(uri.getPort()) + path;
+  } catch (const Poco::Exception&) {
+    return site;
+  }
+}
+
+// Characters a job name may not hold become '_'.
+std::string nameSafe(std::string text) {
+  for (char& c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return text;
+}
+
+std::string firstLabel(const std::string& host) { return nameSafe(host.substr(0, host.find('.'))); }
+
+void readSites(FieldReader& reader, PlanSpec& plan) {
+  std::optional<Var> value = reader.take("sites", true);
+  if (!value) return;
+  if (value->type() != typeid(Poco::JSON::Array::Ptr)) {
+    reader.add("sites", "must be an array of the split's cloud site URLs, like [\"https://acme-eu.atlassian.net\", ...]");
+    return;
+  }
+  const Poco::JSON::Array& array = *value->extract<Poco::JSON::Array::Ptr>();
+  if (array.size() < kMinPlanSites || array.size() > kMaxPlanSites) {
+    reader.add("sites", "must list 2 to 64 sites (it lists " + std::to_string(array.size()) + ")");
+    return;
+  }
+  const std::size_t before = reader.problemCount();
+  std::map<std::string, std::size_t> byKey, byHost;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const std::string field = "sites[" + std::to_string(i) + "]";
+    const Var& element = array.get(static_cast<unsigned>(i));
+    if (element.type() != typeid(std::string)) {
+      reader.add(field, "must be a string (an https URL)");
+      continue;
+    }
+    const std::string site = element.extract<std::string>();
+    if (const std::string problem = urlProblem(site, false); !problem.empty()) {
+      reader.add(field, problem);
+      continue;
+    }
+    if (auto [it, added] = byKey.emplace(siteKey(site), i); !added) {
+      reader.add(field, "is the same site as sites[" + std::to_string(it->second) + "]; list each site once");
+      continue;
+    }
+    if (auto [it, added] = byHost.emplace(hostOf(site), i); !added) {
+      reader.add(field, "has the same host as sites[" + std::to_string(it->second) +
+                            "]; every site of a split is a cloud site of its own");
+      continue;
+    }
+    plan.sites.push_back(site);
+  }
+  if (reader.problemCount() != before) plan.sites.clear();
+}
+
+void readSiteIds(FieldReader& reader, PlanSpec& plan) {
+  std::optional<Var> value = reader.take("siteIds", false);
+  if (!value) return;
+  if (value->type() != typeid(Object::Ptr)) {
+    reader.add("siteIds", "must be an object from site URL to site id, like {\"https://acme-eu.atlassian.net\": \"...\"}");
+    return;
+  }
+  std::map<std::string, std::string> sitesByKey;
+  for (const std::string& site : plan.sites) sitesByKey.emplace(siteKey(site), site);
+  for (const auto& [key, id] : *value->extract<Object::Ptr>()) {
+    const std::string field = "siteIds." + safeFieldName(key);
+    auto site = sitesByKey.find(siteKey(key));
+    if (site == sitesByKey.end()) {
+      // Without valid sites there is nothing to compare with; sites says why.
+      if (!plan.sites.empty()) reader.add(field, "is not one of sites; every key must be a site of the plan");
+      continue;
+    }
+    if (id.type() != typeid(std::string)) {
+      reader.add(field, "must be a string (the site's cloud id)");
+      continue;
+    }
+    const std::string text = id.extract<std::string>();
+    if (const std::string problem = siteIdProblem(text, "leave the site out to discover its id"); !problem.empty()) {
+      reader.add(field, problem);
+      continue;
+    }
+    plan.siteIds[site->second] = text;
+  }
+}
+
+void readProductJira(FieldReader& reader) {
+  std::optional<std::string> product = reader.takeString("product", false);
+  if (product && lower(*product) != "jira") {
+    reader.add("product", "must be \"jira\": plans are for federated Jira sites (recreateAsRemote is Jira only)");
+  }
+}
+
+// Every derived name must be a valid job name; the plan name is checked by
+// the caller's file name rules first.
+void checkDerivedNames(FieldReader& reader, const std::string& planName, const PlanSpec& plan) {
+  if (plan.sites.empty()) return;
+  for (const std::string& label : siteLabels(plan.sites)) {
+    const std::string longest = planName + "." + label + "." + label;
+    if (longest.size() > kMaxJobNameLength) {
+      reader.add("sites", "the job names derived from this plan, like " + safeFieldName(longest) +
+                              ", would be longer than 128 characters; use a shorter plan file name");
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string PlanResult::message() const { return problemsMessage(problems); }
+
+PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs) {
+  PlanResult result;
+  if (std::string bad = jobNameProblem(planName); !bad.empty()) {
+    result.problems.push_back({"file name", "the plan name (before .plan.json) " + bad});
+    return result;
+  }
+  std::optional<ParsedFile> file = parseObject(bytes, result.problems);
+  if (!file) return result;
+  FieldReader reader(*file, kPlanFields, result.problems);
+  PlanSpec plan;
+  JobSpec& shared = plan.shared;
+  shared.product = "jira";
+  shared.recreateAsRemote = true;
+  readSites(reader, plan);
+  readSiteIds(reader, plan);
+  readProductJira(reader);
+  if (auto url = readUrl(reader, "migratedFrom", true, true)) shared.migratedFrom = *url;
+  shared.migratedFromOverride = readUrl(reader, "migratedFromOverride", false, true);
+  readFlag(reader, "createBackup", shared, shared.createBackup);
+  const bool startKnown = readMigratedAt(reader, shared);  // required: recreateAsRemote is true
+  const Window window{windowMs, 0};
+  readDeadline(reader, shared, startKnown && shared.migratedAt ? &window : nullptr);
+  reportUnknownFields(reader);
+  checkDerivedNames(reader, planName, plan);
+  if (result.problems.empty()) result.plan = std::move(plan);
+  return result;
+}
+
+std::vector<std::string> siteLabels(const std::vector<std::string>& sites) {
+  std::vector<std::string> hosts, labels;
+  std::map<std::string, int> uses;
+  for (const std::string& site : sites) {
+    hosts.push_back(hostOf(site));
+    ++uses[firstLabel(hosts.back())];
+  }
+  for (const std::string& host : hosts) {
+    const std::string label = firstLabel(host);
+    labels.push_back(uses[label] > 1 ? nameSafe(host) : label);
+  }
+  return labels;
+}
+
+std::vector<DerivedJob> deriveJobs(const std::string& planName, const PlanSpec& plan) {
+  const std::vector<std::string> labels = siteLabels(plan.sites);
+  std::vector<DerivedJob> jobs;
+  jobs.reserve(plan.sites.size() * (plan.sites.size() - 1));
+  for (std::size_t from = 0; from < plan.sites.size(); ++from) {
+    for (std::size_t to = 0; to < plan.sites.size(); ++to) {
+      if (from == to) continue;
+      DerivedJob job{planName + "." + labels[from] + "." + labels[to], plan.shared};
+      job.spec.productUrl = plan.sites[from];
+      job.spec.destinationUrl = plan.sites[to];
+      auto id = plan.siteIds.find(plan.sites[from]);
+      job.spec.siteId = id == plan.siteIds.end() ? "" : id->second;
+      jobs.push_back(std::move(job));
+    }
+  }
+  return jobs;
+}
+
+bool isPlanFileName(const std::string& fileName) {
+  return isJobFileName(fileName) && fileName.size() > kPlanSuffix.size() &&
+         fileName.compare(fileName.size() - kPlanSuffix.size(), kPlanSuffix.size(), kPlanSuffix) == 0;
+}
+
+std::string planNameOf(const std::string& fileName) {
+  return isPlanFileName(fileName) ? fileName.substr(0, fileName.size() - kPlanSuffix.size()) : fileName;
+}
+
+std::string planFileName(const std::string& name) { return name + kPlanSuffix; }
+
+}  // namespace relinkd
