@@ -17,7 +17,9 @@ void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
   if (!added) {
     unindex(name, entry);
     --counts_[static_cast<std::size_t>(entry.job->state)];
+    if (entry.job->plan != job.plan) forgetPlan(entry.job->plan, name);
   }
+  if (!job.plan.empty()) byPlan_[job.plan].insert(name);
   entry.dueAt.reset();
   if (wantsRequests(job.state) && job.nextAttemptAt)
     entry.dueAt = monoNow + std::max<std::int64_t>(0, *job.nextAttemptAt - wallNow);
@@ -80,6 +82,7 @@ void JobTable::erase(const std::string& name) {
   if (it == entries_.end()) return;
   unindex(name, it->second);
   --counts_[static_cast<std::size_t>(it->second.job->state)];
+  forgetPlan(it->second.job->plan, name);
   const bool listed = it->second.changed;
   entries_.erase(it);
   if (!listed) changed_.push_back(name);  // published as gone
@@ -100,6 +103,19 @@ std::vector<std::string> JobTable::names() const {
   all.reserve(entries_.size());
   for (const auto& [name, entry] : entries_) all.push_back(name);
   return all;
+}
+
+const std::set<std::string>& JobTable::planJobs(const std::string& plan) const {
+  static const std::set<std::string> kNone;
+  auto it = byPlan_.find(plan);
+  return it == byPlan_.end() ? kNone : it->second;
+}
+
+void JobTable::forgetPlan(const std::string& plan, const std::string& name) {
+  auto it = byPlan_.find(plan);
+  if (it == byPlan_.end()) return;
+  it->second.erase(name);
+  if (it->second.empty()) byPlan_.erase(it);
 }
 
 void JobTable::unindex(const std::string& name, Entry& entry) {

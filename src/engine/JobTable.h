@@ -74,6 +74,9 @@ class JobTable {
     for (const auto& [name, entry] : entries_) f(*entry.job);
   }
   std::vector<std::string> names() const;
+  // The jobs whose plan is plan (its derived jobs and its stand-in), by name.
+  const std::set<std::string>& planJobs(const std::string& plan) const;
+  const std::map<std::string, std::set<std::string>>& plans() const { return byPlan_; }
 
  private:
   struct Entry {
@@ -87,11 +90,13 @@ class JobTable {
   void unindex(const std::string& name, Entry& entry);
   void index(const std::string& name, Entry& entry);
   void touch(const std::string& name, Entry& entry);
+  void forgetPlan(const std::string& plan, const std::string& name);
 
   std::unordered_map<std::string, Entry> entries_;
   Index<MonoMs> due_;
   Index<TimeMs> deadlines_;
   Index<TimeMs> warnings_;
+  std::map<std::string, std::set<std::string>> byPlan_;
   std::vector<std::string> changed_;
   std::array<int, kAllStates.size()> counts_{};
 };

@@ -49,6 +49,7 @@ void Scheduler::loadAll() {
   }
   for (const std::string& name : table_.names())
     if (!stored.count(name)) table_.erase(name);
+  rebuildPlanFiles();
 }
 
 // Rate limits survive a restart. Read once, at start: later, a gate is only
@@ -159,6 +160,7 @@ void Scheduler::undoStep() {
       table_.setInFlight(request.jobName, false);
       --inFlight_;
     }
+    if (request.kind == RequestKind::kDiscover) discoveryDone(request.jobName);
   }
   deferred_.clear();
 }
@@ -187,6 +189,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
   if (inbox.settings) {
     settings_ = *inbox.settings;
     inbox.settings.reset();
+    undiscoverable_.clear();  // a reload asks again (the site may have been set up since)
   }
   if (inbox.credentials) {
     applyCredentials(*inbox.credentials);  // may throw: then retried as a change
@@ -206,7 +209,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
   while (!inbox.files.empty()) {
     const std::string file = *inbox.files.begin();
     fileRetries_.erase(file);
-    reconcile(jobNameOf(file), source_.scanOne(file));
+    reconcileFile(file);
     inbox.files.erase(inbox.files.begin());
   }
   retryFileReads();

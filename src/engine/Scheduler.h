@@ -4,6 +4,7 @@
 //
 //   Scheduler.cpp          the step, loading, recovery, relinkctl's changes
 //   SchedulerFiles.cpp     the job directory, declaratively
+//   SchedulerPlans.cpp     plan files: the jobs of a split, kept in step with it
 //   SchedulerDispatch.cpp  what is due: requests, expiry, warnings, the next wake-up
 //   SchedulerAnswers.cpp   applying the transition table to answers; pause and resume
 //
@@ -21,6 +22,7 @@
 #include "JobTable.h"
 #include "Transitions.h"
 #include "relinkd/Engine.h"
+#include "relinkd/PlanSpec.h"
 
 namespace relinkd {
 
@@ -61,16 +63,35 @@ class Scheduler {
   // SchedulerFiles.cpp
   bool scanAll(const std::function<bool()>& stopRequested = {});
   bool unchanged(const std::string& name, const ListedFile& listed) const;
+  void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);
-  void keepAfterReadError(const std::string& name, const ScannedFile& file);
+  void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
+  bool rememberReadError(const std::string& fileName, const std::string& error);  // true when new
   Job ingest(Job job, const ScannedFile& file);
-  void fileRemoved(Job job);
+  // The job made from file with spec, or invalid with problem (spec unset).
+  Job arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec, const std::string& problem);
+  void fileRemoved(Job job, const std::string& why = "the job file was removed");
   void retryFileReads();
+  // SchedulerPlans.cpp
+  struct PlanFile {
+    std::string hash;   // of the content the plan's jobs were last made from; empty: read it again
+    std::string stamp;  // its ListedFile stamp; empty when not to be trusted
+  };
+  void rebuildPlanFiles();
+  bool planUnchanged(const std::string& plan, const ListedFile& listed) const;
+  void reconcilePlan(const std::string& plan, const ScannedFile& file);
+  std::string planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const;
+  void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
+  void applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived);
+  void planRemoved(const std::string& plan);
+  void removeStandIn(const std::string& plan);
   // SchedulerDispatch.cpp
   void expireDue();
   void warnDue();
   void dispatchDue();
   void dispatch(Job job);  // a copy: committing replaces the table's snapshot
+  void discover(Job job, const std::string& url, Dispatch request);
+  void discoveryDone(const std::string& name);
   void send(Dispatch request);
   std::optional<MonoMs> siteGate(const std::string& siteId) const;
   MonoMs nextWakeup() const;
@@ -95,6 +116,14 @@ class Scheduler {
   std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
   std::map<std::string, MonoMs> fileRetries_;  // file name -> when to read it again
   std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
+  std::map<std::string, PlanFile> planFiles_;      // plan name -> what its jobs were made from
+  struct SiteDiscovery {
+    std::string by;                  // the job whose tenant_info request is out
+    std::set<std::string> waiting;   // jobs of the same site, parked until it is answered
+  };
+  std::map<std::string, SiteDiscovery> discovering_;     // productURL -> its discovery
+  std::map<std::string, std::string> discoveredSites_;   // productURL -> site id, found this run
+  std::map<std::string, std::string> undiscoverable_;    // productURL -> why not (permanent), this run
   int inFlight_ = 0;
   bool credentialsRejected_ = false;
   std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_

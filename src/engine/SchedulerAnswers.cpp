@@ -15,12 +15,16 @@ namespace relinkd {
 void Scheduler::handle(const Completion& completion) {
   const std::string& name = completion.dispatch.jobName;
   const Job* job = table_.find(name);
-  if (!job) return;
+  if (!job) {
+    discoveryDone(name);
+    return;
+  }
   applyAnswer(completion, *job);
   if (table_.runtime(name).inFlight) {
     table_.setInFlight(name, false);
     --inFlight_;
   }
+  if (completion.dispatch.kind == RequestKind::kDiscover) discoveryDone(name);
   // pauseAll passed it by while its request was out: pause it now.
   if (credentialsRejected_ && wantsRequests(table_.find(name)->state)) pause(*table_.find(name));
 }
@@ -66,7 +70,8 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   switch (sent.kind) {
     case RequestKind::kSubmit: return apply(afterSubmit(job, runtime, answer, context), answer.outcome);
     case RequestKind::kPoll: return apply(afterPoll(job, runtime, answer, context), answer.outcome);
-    case RequestKind::kDiscover: return apply(afterDiscover(job, runtime, answer, context), answer.outcome);
+    case RequestKind::kDiscover:
+      return apply(afterDiscover(job, runtime, answer, sent.request.url, context), answer.outcome);
   }
 }
 

@@ -98,11 +98,7 @@ void Scheduler::dispatch(Job stored) {
     commit(std::move(change.job), change.entry);
     return;
   }
-  if (stored.siteId.empty()) {
-    request.kind = RequestKind::kDiscover;
-    request.request = tenantInfoRequest(spec->productUrl);
-    return send(std::move(request));
-  }
+  if (stored.siteId.empty()) return discover(std::move(stored), spec->productUrl, std::move(request));
   // Recorded before it is sent: after a crash, the job is submitted again.
   Job job = stored;
   job.submitting = true;
@@ -113,6 +109,67 @@ void Scheduler::dispatch(Job stored) {
   request.kind = RequestKind::kSubmit;
   request.request = submitRequest(settings_.baseUrl, stored.siteId, *spec, credentials_);
   send(std::move(request));
+}
+
+// One tenant_info request per site at a time, its answer shared by every
+// job of that site (a plan's site is the product of N − 1 jobs): the others
+// wait for it, then take the id it found, or fail with the reason it could
+// not be found, without a request of their own.
+void Scheduler::discover(Job job, const std::string& url, Dispatch request) {
+  const TimeMs now = clock_.wallNow();
+  if (auto known = discoveredSites_.find(url); known != discoveredSites_.end()) {
+    job.siteId = known->second;
+    job.updatedAt = now;
+    commit(std::move(job), HistoryEntry{now, "discover", std::nullopt, "ok",
+                                        "siteId " + known->second + " of " + url + ", read for another job"});
+    return;  // due again at once: submitted by this step or the next
+  }
+  if (auto unknown = undiscoverable_.find(url); unknown != undiscoverable_.end()) {
+    job.state = JobState::kFailed;
+    job.nextAttemptAt.reset();
+    job.lastError = unknown->second;
+    job.updatedAt = now;
+    commit(std::move(job), HistoryEntry{now, "discover", std::nullopt, stateOutcome(JobState::kFailed),
+                                        unknown->second + " (found for another job of the same site)"});
+    return;
+  }
+  auto asking = discovering_.find(url);
+  if (asking != discovering_.end()) {
+    asking->second.waiting.insert(job.name);
+    table_.setDue(job.name, std::nullopt);  // until the answer is in (siteDiscovered)
+    return;
+  }
+  discovering_[url].by = job.name;
+  request.kind = RequestKind::kDiscover;
+  request.request = tenantInfoRequest(url);
+  send(std::move(request));
+}
+
+// The discovery that job asked for is over, whatever its outcome: the jobs
+// that waited for it are due when the asker is (at once if it found the id
+// or cannot), so that one of them asks next.
+void Scheduler::discoveryDone(const std::string& name) {
+  for (auto it = discovering_.begin(); it != discovering_.end(); ++it) {
+    if (it->second.by != name) continue;
+    const std::string url = it->first;
+    const std::set<std::string> waiting = std::move(it->second.waiting);
+    discovering_.erase(it);
+    const Job* asker = table_.find(name);
+    MonoMs due = clock_.monoNow();
+    if (asker && !asker->siteId.empty()) {
+      discoveredSites_[url] = asker->siteId;
+    } else if (asker && asker->state == JobState::kFailed && asker->lastError) {
+      undiscoverable_[url] = *asker->lastError;
+    } else if (asker && asker->nextAttemptAt && wantsRequests(asker->state)) {
+      due += std::max<std::int64_t>(0, *asker->nextAttemptAt - clock_.wallNow());
+    }
+    for (const std::string& waiter : waiting) {
+      const Job* job = table_.find(waiter);
+      if (job && wantsRequests(job->state) && job->siteId.empty() && !table_.runtime(waiter).inFlight)
+        table_.setDue(waiter, due);
+    }
+    return;
+  }
 }
 
 void Scheduler::send(Dispatch request) {

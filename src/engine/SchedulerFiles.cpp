@@ -54,17 +54,34 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
     batch.reset();
     return !(stopRequested && stopRequested());
   };
+  // Job files first: a name that both a job file and a plan claim is the
+  // job file's, and the plan is told so.
+  std::map<std::string, const ListedFile*> plans;
   for (const auto& [name, file] : listed) {
+    if (isPlanFileName(file.fileName)) {
+      plans.emplace(planNameOf(file.fileName), &file);
+      continue;
+    }
     if (unchanged(name, file)) continue;
     const std::string& fileName = file.fileName;
     if (!inBatch([&] { reconcile(name, source_.scanOne(fileName)); })) return false;
   }
+  for (const auto& [plan, file] : plans) {
+    if (planUnchanged(plan, *file)) continue;
+    const std::string& fileName = file->fileName;
+    if (!inBatch([&] { reconcilePlan(plan, source_.scanOne(fileName)); })) return false;
+  }
   std::vector<std::string> gone;
   table_.forEach([&](const Job& job) {
-    if (job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
+    if (job.plan.empty() && job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
   });
   for (const std::string& name : gone)
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
+  std::vector<std::string> plansGone;
+  for (const auto& [plan, record] : planFiles_)
+    if (!plans.count(plan)) plansGone.push_back(plan);
+  for (const std::string& plan : plansGone)
+    if (!inBatch([&] { planRemoved(plan); })) return false;
   if (batch) batch->commit();
   return true;
 }
@@ -74,16 +91,32 @@ bool Scheduler::unchanged(const std::string& name, const ListedFile& listed) con
   return job && job->fileHash && !listed.stamp.empty() && job->fileStamp == listed.stamp;
 }
 
+void Scheduler::reconcileFile(const std::string& fileName) {
+  if (isPlanFileName(fileName)) reconcilePlan(planNameOf(fileName), source_.scanOne(fileName));
+  else reconcile(jobNameOf(fileName), source_.scanOne(fileName));
+}
+
 void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
+  const std::string fileName = jobFileName(name);
   const Job* existing = table_.find(name);
+  if (existing && !existing->plan.empty() && existing->fileHash) {
+    // The name is a plan's: the plan came first, the file must give way.
+    if (!file.read.missing &&
+        rememberReadError(fileName, "conflict with plan " + existing->plan)) {
+      engineLog().error("job file " + file.path + ": the name " + name + " is already a job of the plan " +
+                        existing->plan + " (" + existing->file + "); the file is ignored: rename it");
+    }
+    if (file.read.missing) readErrors_.erase(fileName);
+    return;
+  }
   if (file.read.missing) {
-    readErrors_.erase(jobFileName(name));
+    readErrors_.erase(fileName);
     if (existing && existing->fileHash) fileRemoved(*existing);
     return;
   }
-  if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, file);
-  if (file.read.transient) fileRetries_[jobFileName(name)] = clock_.monoNow() + settings_.fileRetryMs;
-  else readErrors_.erase(jobFileName(name));
+  if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
+  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
+  else readErrors_.erase(fileName);
   if (existing && existing->fileHash == file.hash) {
     // Same content: only a stamp to remember, and never under a request in
     // flight (a new version would make its answer look stale).
@@ -100,6 +133,7 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   if (existing) {
     job = *existing;
     action = job.fileHash ? "file-changed" : "file-restored";
+    job.plan.clear();  // a name a plan no longer uses can be a job file's
   } else {
     job.name = name;
     job.createdAt = now;  // acceptedAt stays 0 until the content is valid
@@ -115,15 +149,24 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
 
 // The job stays as it was; the file is read again soon. Logged once per
 // distinct error, so a file unreadable for hours does not flood the journal.
-void Scheduler::keepAfterReadError(const std::string& name, const ScannedFile& file) {
-  const std::string fileName = jobFileName(name);
+// name is the job's, or for a plan file the plan's.
+void Scheduler::keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file) {
   fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
+  if (!rememberReadError(fileName, file.read.error)) return;
+  const Job* job = table_.find(name);
+  const std::string what = isPlanFileName(fileName) ? "plan " + name + ": " : "job " + name + ": ";
+  const std::string stays = isPlanFileName(fileName) || !job ? "its jobs stay as they were"
+                                                             : std::string("the job stays as it was (") +
+                                                                   stateName(job->state) + ")";
+  engineLog().warning(what + file.path + " " + file.read.error + "; " + stays +
+                      " and relinkd reads the file again every " + formatDuration(settings_.fileRetryMs));
+}
+
+bool Scheduler::rememberReadError(const std::string& fileName, const std::string& error) {
   std::string& logged = readErrors_[fileName];
-  if (logged == file.read.error) return;
-  logged = file.read.error;
-  engineLog().warning("job " + name + ": " + file.path + " " + file.read.error +
-                      "; the job stays as it was (" + stateName(table_.find(name)->state) +
-                      ") and relinkd reads the file again every " + formatDuration(settings_.fileRetryMs));
+  if (logged == error) return false;
+  logged = error;
+  return true;
 }
 
 void Scheduler::retryFileReads() {
@@ -133,13 +176,31 @@ void Scheduler::retryFileReads() {
     if (when <= mono) due.push_back(fileName);
   for (const std::string& fileName : due) {
     fileRetries_.erase(fileName);
-    reconcile(jobNameOf(fileName), source_.scanOne(fileName));
+    reconcileFile(fileName);
   }
 }
 
 // (Re)starts job from the file's content: invalid, expired, or ready for
 // its first submission.
 Job Scheduler::ingest(Job job, const ScannedFile& file) {
+  std::string problem;
+  std::optional<JobSpec> spec;
+  if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
+    problem = "file name: " + bad;
+  } else if (!file.read.ok) {
+    problem = "file: " + file.read.error;
+  } else {
+    // Without migratedAt the window counts from the first valid content.
+    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
+    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
+    if (result.ok()) spec = std::move(result.spec);
+    else problem = result.message();
+  }
+  return arm(std::move(job), file, spec, problem);
+}
+
+Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec,
+                   const std::string& problem) {
   const TimeMs now = clock_.wallNow();
   job.file = file.path;
   job.fileHash = file.hash;
@@ -154,24 +215,11 @@ Job Scheduler::ingest(Job job, const ScannedFile& file) {
   job.specJson.reset();
   job.siteId.clear();
   job.lastError.reset();
-
-  std::string problem;
-  if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
-    problem = "file name: " + bad;
-  } else if (!file.read.ok) {
-    problem = "file: " + file.read.error;
-  } else {
-    // Without migratedAt the window counts from the first valid content.
-    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : now;
-    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
-    if (!result.ok()) {
-      problem = result.message();
-    } else {
-      job.acceptedAt = windowStart;
-      job.specJson = specToJson(*result.spec);
-      job.siteId = result.spec->siteId;
-      job.deadline = jobDeadline(*result.spec, settings_.windowMs, job.acceptedAt);
-    }
+  if (spec && problem.empty()) {
+    if (job.acceptedAt == 0) job.acceptedAt = now;
+    job.specJson = specToJson(*spec);
+    job.siteId = spec->siteId;
+    job.deadline = jobDeadline(*spec, settings_.windowMs, job.acceptedAt);
   }
   if (!problem.empty()) {
     job.state = JobState::kInvalid;
@@ -191,12 +239,12 @@ Job Scheduler::ingest(Job job, const ScannedFile& file) {
   return job;
 }
 
-void Scheduler::fileRemoved(Job job) {
+void Scheduler::fileRemoved(Job job, const std::string& why) {
   const TimeMs now = clock_.wallNow();
   job.fileHash.reset();
   job.fileStamp.reset();
   job.updatedAt = now;
-  std::string detail = "the job file was removed";
+  std::string detail = why;
   if (!isFinal(job.state)) {
     job.state = JobState::kCancelled;
     job.nextAttemptAt.reset();

@@ -159,21 +159,21 @@ Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const Trans
   }
 }
 
-Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
+Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const std::string& site,
+                     const TransitionContext& context) {
   const Outcome& outcome = answer.outcome;
   job.updatedAt = context.now;
   if (outcome.ok()) {
     job.siteId = answer.value;
     job.nextAttemptAt = requestTime(job, context.now, context);
     return Change{std::move(job),
-                  entryOf(context, "discover", outcome,
-                          "siteId " + answer.value + " read from productURL's /_edge/tenant_info")};
+                  entryOf(context, "discover", outcome, "siteId " + answer.value + " read from " + site)};
   }
   if (outcome.kind == OutcomeKind::kPermanent || outcome.kind == OutcomeKind::kCredentials) {
+    const std::string where = job.plan.empty() ? "add \"siteId\" to the job file"
+                                               : "add the site to \"siteIds\" in the plan " + job.plan;
     return fail(std::move(job), outcome, "discover",
-                "siteId is not in the job file and reading it from productURL failed: " + outcome.message +
-                    "; add \"siteId\" to the job file",
-                context);
+                "the site id of " + site + " cannot be found: " + outcome.message + "; " + where, context);
   }
   runtime.discoverFailures += 1;
   return retryLater(std::move(job), runtime.discoverFailures, outcome, "discover", context);

@@ -62,7 +62,9 @@ std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionCon
 
 Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
 Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
-Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
+// site: the tenant_info URL asked, named in what the job says.
+Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const std::string& site,
+                     const TransitionContext& context);
 // A 401 to a request sent with a token that has been replaced since.
 Change afterStaleCredentials(Job job, RequestKind kind, const TransitionContext& context);
 Change noTimeLeft(Job job, const std::string& why, const TransitionContext& context);

@@ -1,0 +1,215 @@
+// Plan files (NAME.plan.json) as a declaration of many jobs: a valid plan
+// makes one job for every ordered pair of its sites (PLAN.SRC.DST, each with
+// the plan's file as its file), and every change to the plan is applied to
+// that set the way a job file's change is applied to its job:
+//
+//   a job the plan derives and the table lacks          created
+//   a job whose spec the change alters                  restarted (history kept)
+//   a job the change does not alter                     left alone (same remote job, same state)
+//   a job the plan no longer derives (a site removed)   cancelled unless final
+//   the plan file removed                               all of its jobs, likewise
+//   the same content written again                      nothing
+//
+// An invalid plan leaves its jobs alone and shows its problem as a job named
+// PLAN ("the stand-in"), invalid, removed again once the plan is valid. A
+// name the plan would derive that a job file already uses is a conflict:
+// the plan is invalid and says which file holds the name. Nothing about a
+// plan is stored beyond its jobs; what their file hashes say is rebuilt at
+// load (rebuildPlanFiles).
+#include <Poco/Logger.h>
+
+#include <set>
+
+#include "EngineLog.h"
+#include "Scheduler.h"
+#include "relinkd/Duration.h"
+
+namespace relinkd {
+
+namespace {
+
+bool isStandIn(const Job& job) { return !job.plan.empty() && job.name == job.plan; }
+
+// The same work: the same spec, or the same but for a site id the plan now
+// names and the job had already discovered.
+bool sameWork(const Job& job, const JobSpec& spec, const std::string& specJson) {
+  if (job.specJson == specJson) return true;
+  if (!job.specJson || spec.siteId.empty() || job.siteId != spec.siteId) return false;
+  JobSpec withoutId = spec;
+  withoutId.siteId.clear();
+  return *job.specJson == specToJson(withoutId);
+}
+
+}  // namespace
+
+// What the stored jobs say each plan was made from: its jobs' file (they
+// agree unless a change was cut short; then the plan is read again, which
+// changes only what differs). An invalid plan is read again at every scan:
+// a conflict ends when the other file goes, without the plan changing.
+void Scheduler::rebuildPlanFiles() {
+  planFiles_.clear();
+  for (const auto& [plan, names] : table_.plans()) {
+    std::optional<PlanFile> record;
+    bool agree = true;
+    for (const std::string& name : names) {
+      const Job& job = *table_.find(name);
+      if (!job.fileHash) continue;
+      const PlanFile file{*job.fileHash, job.fileStamp.value_or("")};
+      if (isStandIn(job)) {  // invalid: judged again at every scan
+        record = PlanFile{};
+        break;
+      }
+      if (record && (record->hash != file.hash || record->stamp != file.stamp)) agree = false;
+      if (!record) record = file;
+    }
+    if (record) planFiles_[plan] = agree ? *record : PlanFile{};
+  }
+}
+
+bool Scheduler::planUnchanged(const std::string& plan, const ListedFile& listed) const {
+  auto it = planFiles_.find(plan);
+  return it != planFiles_.end() && !it->second.hash.empty() && !listed.stamp.empty() &&
+         it->second.stamp == listed.stamp;
+}
+
+void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) {
+  const std::string fileName = planFileName(plan);
+  if (file.read.missing) {
+    readErrors_.erase(fileName);
+    planRemoved(plan);
+    return;
+  }
+  auto known = planFiles_.find(plan);
+  if (file.read.transient && known != planFiles_.end()) return keepAfterReadError(plan, fileName, file);
+  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
+  else readErrors_.erase(fileName);
+  if (known != planFiles_.end() && known->second.hash == file.hash) {
+    known->second.stamp = file.read.stamp;  // the same content written again
+    return;
+  }
+  PlanResult result;
+  if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs);
+  else result.problems.push_back({"file", file.read.error});
+  const std::vector<DerivedJob> derived = result.ok() ? deriveJobs(plan, *result.plan) : std::vector<DerivedJob>{};
+  const std::string problem = result.ok() ? planConflict(plan, derived) : result.message();
+  if (!problem.empty()) {
+    planFiles_[plan] = PlanFile{};  // read again at every scan (see rebuildPlanFiles)
+    return planInvalid(plan, file, problem);
+  }
+  planFiles_[plan] = PlanFile{file.hash, file.read.stamp};
+  applyPlan(plan, file, derived);
+}
+
+// A name the plan would derive that a live job of another file holds.
+std::string Scheduler::planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const {
+  for (const DerivedJob& job : derived) {
+    const Job* holder = table_.find(job.name);
+    if (holder && holder->plan != plan && holder->fileHash) {
+      return "sites: the job name " + job.name + " that this plan derives is already used by " + holder->file +
+             "; rename one of the two files";
+    }
+  }
+  return "";
+}
+
+void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
+  const Job* standIn = table_.find(plan);
+  if (standIn && !isStandIn(*standIn) && standIn->fileHash) {
+    if (rememberReadError(planFileName(plan), problem)) {
+      engineLog().error("plan " + plan + ": " + file.path + " is invalid: " + problem + "; its jobs stay as they were (" +
+                        standIn->file + " holds the job name " + plan + ", so the problem shows only here)");
+    }
+    return;
+  }
+  const TimeMs now = clock_.wallNow();
+  Job job;
+  std::string action = "created";
+  if (standIn) {
+    if (standIn->fileHash == file.hash && standIn->state == JobState::kInvalid) return;  // said already
+    job = *standIn;
+    action = job.fileHash ? "file-changed" : "file-restored";
+  } else {
+    job.name = plan;
+    job.createdAt = now;
+  }
+  job.plan = plan;
+  job = arm(std::move(job), file, std::nullopt, problem);
+  const std::string detail = *job.lastError + (table_.planJobs(plan).empty() ? "" : "; the plan's jobs stay as they were");
+  commit(std::move(job), HistoryEntry{now, action, std::nullopt, stateOutcome(JobState::kInvalid), detail});
+}
+
+void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived) {
+  const TimeMs now = clock_.wallNow();
+  const std::optional<std::string> stamp =
+      file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
+  std::set<std::string> names;
+  for (const DerivedJob& next : derived) {
+    names.insert(next.name);
+    const Job* existing = table_.find(next.name);
+    const bool ours = existing && existing->plan == plan && existing->fileHash;
+    const std::string specJson = specToJson(next.spec);
+    if (ours && sameWork(*existing, next.spec, specJson)) {
+      // Not a change for this job: only what it was made from moves on, and
+      // never under a request in flight (its answer would look stale).
+      const bool behind = existing->fileHash != file.hash || existing->fileStamp != stamp || existing->specJson != specJson;
+      if (behind && !table_.runtime(next.name).inFlight) {
+        Job job = *existing;
+        job.fileHash = file.hash;
+        job.fileStamp = stamp;
+        job.specJson = specJson;
+        commit(std::move(job), std::nullopt);
+      }
+      continue;
+    }
+    Job job;
+    std::string action = "created";
+    if (existing) {
+      job = *existing;
+      action = ours ? "plan-changed" : "file-restored";
+    } else {
+      job.name = next.name;
+      job.createdAt = now;
+    }
+    job.plan = plan;
+    job = arm(std::move(job), file, next.spec, "");
+    const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
+    const std::string detail = job.state == JobState::kExpired ? *job.lastError
+                               : action == "plan-changed"
+                                   ? "restarted: the change to plan " + plan + " alters this job (" + pair + ")"
+                                   : "derived from plan " + plan + " (" + file.path + "): " + pair;
+    const std::string state = stateOutcome(job.state);
+    if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(next.name);
+  }
+  const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
+  for (const std::string& name : current) {
+    const Job& job = *table_.find(name);
+    if (isStandIn(job) || !job.fileHash || names.count(name)) continue;
+    fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
+  }
+  removeStandIn(plan);
+}
+
+void Scheduler::planRemoved(const std::string& plan) {
+  const std::set<std::string> current = table_.planJobs(plan);
+  for (const std::string& name : current) {
+    const Job& job = *table_.find(name);
+    if (!isStandIn(job) && job.fileHash) fileRemoved(job, "the plan file " + planFileName(plan) + " was removed");
+  }
+  removeStandIn(plan);
+  planFiles_.erase(plan);
+}
+
+void Scheduler::removeStandIn(const std::string& plan) {
+  const Job* standIn = table_.find(plan);
+  if (!standIn || !isStandIn(*standIn)) return;
+  writing();
+  if (store_.remove(*standIn)) {
+    engineLog().information("plan " + plan + ": valid again or removed; the job " + plan +
+                            " that showed its problem is gone");
+    table_.erase(plan);
+  } else if (auto fresh = store_.find(plan)) {  // relinkctl changed it meanwhile: next time
+    table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
+  }
+}
+
+}  // namespace relinkd
