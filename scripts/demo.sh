@@ -117,11 +117,12 @@ done
 config=(-c "$work/relinkd.properties")
 "$bin/relinkd" "${config[@]}" 2>"$work/relinkd.log" &
 daemon_pid=$!
-echo "relinkd (pid $daemon_pid) is working on ${#examples[@]} job(s) against the fake API at https://127.0.0.1:$port"
+echo "relinkd (pid $daemon_pid) is working on the ${#examples[@]} example files (job files and a plan) against the fake API at https://127.0.0.1:$port"
 echo "daemon log: $work/relinkd.log (removed when the demo ends)"
 
 # Wait until relinkd has taken up every example (its database exists and the
-# directory has been scanned) before asking relinkctl to wait for them.
+# directory has been scanned) before asking relinkctl to wait for them (a
+# plan file is one example that makes several jobs).
 job_count() {
   "$bin/relinkctl" "${config[@]}" list --json 2>/dev/null |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0
@@ -143,6 +144,12 @@ first_job=$(basename "${examples[0]}" .json)
 echo
 echo "--- relinkctl show $first_job ---"
 "$bin/relinkctl" "${config[@]}" show "$first_job" || true
+for plan_file in etc/jobs.d/*.plan.json; do
+  plan=$(basename "$plan_file" .plan.json)
+  echo
+  echo "--- relinkctl show $plan (a plan: one job per ordered pair of its sites) ---"
+  "$bin/relinkctl" "${config[@]}" show "$plan" || true
+done
 
 kill -TERM "$daemon_pid"
 daemon_status=0

@@ -10,24 +10,31 @@ namespace {
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = {
-      {"list", "list [--json] [--state=S]", "one line per job, or a JSON array",
+      {"list", "list [--json] [--state=S] [--plan=PLAN]", "one line per job, or a JSON array",
        "Shows every job: its state, the attempts made, the time left before its window\n"
        "closes and the last error. Jobs whose window closes within 24 hours and that have\n"
        "not finished get a warning line.\n"
        "  --json       print a JSON array of job objects instead\n"
        "  --state=S    only jobs in state S (invalid, queued, running, retrying, paused,\n"
        "               succeeded, failed, expired, cancelled)\n"
+       "  --plan=PLAN  only the jobs of plan PLAN (PLAN.plan.json)\n"
        "Exit status: 0.",
-       {{"json", false}, {"state", true}}},
-      {"show", "show NAME [--json]", "one job with its attempt history",
+       {{"json", false}, {"state", true}, {"plan", true}}},
+      {"show", "show NAME [--json]", "one job with its attempt history, or a plan",
        "Shows every field of job NAME, its job file's content as accepted, and its\n"
-       "history: each submission, poll, retry and state change.\n"
-       "  --json       print one JSON object (the list fields plus \"spec\" and \"history\")\n"
-       "Exit status: 0, 1 if there is no job NAME.",
+       "history: each submission, poll, retry and state change. When NAME is a plan,\n"
+       "shows the plan: its file, its problem if it is invalid, its sites with their\n"
+       "site ids, and a matrix of its jobs' states (row: the site whose links are\n"
+       "updated; column: the site they point to).\n"
+       "  --json       print one JSON object (the list fields plus \"spec\" and \"history\";\n"
+       "               for a plan: \"plan\", \"file\", \"problem\", \"sites\", \"matrix\",\n"
+       "               \"jobs\" and \"formerJobs\")\n"
+       "Exit status: 0, 1 if there is no job or plan NAME.",
        {{"json", false}}},
-      {"validate", "validate FILE... [--json]", "checks job files without the daemon",
-       "Checks each job file as the daemon would (with the configured relinkd.window)\n"
-       "and prints \"FILE: ok\" or one \"FILE: field: problem\" line per problem.\n"
+      {"validate", "validate FILE... [--json]", "checks job and plan files without the daemon",
+       "Checks each job file (NAME.json) or plan file (NAME.plan.json) as the daemon\n"
+       "would (with the configured relinkd.window) and prints \"FILE: ok\" or one\n"
+       "\"FILE: field: problem\" line per problem.\n"
        "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
        "Exit status: 0 if every file is valid, 1 otherwise.",
        {{"json", false}}},
@@ -42,11 +49,13 @@ const std::vector<CommandInfo>& commands() {
        "already started cannot be cancelled at Atlassian; it is no longer polled.\n"
        "Exit status: 0, 1 if there is no job NAME or it has already finished.",
        {}},
-      {"wait", "wait [NAME...] [--timeout=DURATION]",
+      {"wait", "wait [NAME|PLAN...] [--timeout=DURATION]",
        "waits until the jobs (all, if none named) are final",
        "Polls the database twice a second until every named job (if none is named,\n"
        "every job whose file is in the job directory) is succeeded, failed, expired,\n"
-       "cancelled or invalid. On a terminal a\n"
+       "cancelled or invalid. A plan's name stands for all of its jobs. A NAME whose\n"
+       "file (NAME.json or NAME.plan.json) is in the job directory but that the daemon\n"
+       "has not taken up yet is waited for. On a terminal a\n"
        "progress line is shown on standard error; then a summary is printed.\n"
        "  --timeout=DURATION   give up after DURATION (\"90s\", \"10m\", \"2h\"; a bare\n"
        "                       number is seconds)\n"

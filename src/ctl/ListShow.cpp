@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "Commands.h"
+#include "Plans.h"
 #include "Table.h"
 #include "relinkd/Duration.h"
 #include "relinkd/JobJson.h"
@@ -103,6 +104,7 @@ void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, Ti
   std::cout << "name:          " << job.name << "\n"
             << "file:          " << job.file << "\n"
             << "state:         " << stateName(job.state) << "\n"
+            << "plan:          " << (job.plan.empty() ? "-" : job.plan) << "\n"
             << "siteId:        " << (job.siteId.empty() ? "-" : job.siteId) << "\n"
             << "remoteJobId:   " << orDash(job.remoteJobId) << "\n"
             << "remoteStatus:  " << orDash(job.remoteStatus) << "\n"
@@ -123,10 +125,12 @@ int runList(const Invocation& invocation, const Config& config) {
   const auto filter = stateFilter(invocation);
   if (!invocation.args.empty()) throw UsageError("list takes no arguments", invocation.command);
   const TimeMs now = SystemClock().wallNow();
+  const std::optional<std::string> plan =
+      invocation.has("plan") ? std::optional<std::string>(invocation.options.at("plan")) : std::nullopt;
   std::vector<Job> jobs;
   if (databaseExists(config)) {
     for (auto& job : openDatabase(config, true)->all()) {
-      if (!filter || job.state == *filter) jobs.push_back(std::move(job));
+      if ((!filter || job.state == *filter) && (!plan || job.plan == *plan)) jobs.push_back(std::move(job));
     }
   } else {
     printError(missingDatabaseMessage(config));
@@ -134,8 +138,8 @@ int runList(const Invocation& invocation, const Config& config) {
   if (invocation.has("json")) {
     std::cout << jobListJson(jobs, now) << "\n";
   } else if (jobs.empty()) {
-    std::cout << (filter ? std::string("no jobs in state ") + stateName(*filter) : "no jobs")
-              << "\n";
+    std::cout << "no jobs" << (filter ? std::string(" in state ") + stateName(*filter) : "")
+              << (plan ? " of plan " + *plan : "") << "\n";
   } else {
     printJobTable(jobs, now);
   }
@@ -145,13 +149,16 @@ int runList(const Invocation& invocation, const Config& config) {
 int runShow(const Invocation& invocation, const Config& config) {
   const std::string& name = singleName(invocation);
   const auto store = openDatabase(config, true);
+  const TimeMs now = SystemClock().wallNow();
+  if (const std::vector<Job> planJobs = jobsOfPlan(store->all(), name); !planJobs.empty()) {
+    return showPlan(name, planJobs, config.windowMs, invocation.has("json"), now);
+  }
   const auto job = store->find(name);
   if (!job) {
     printError("no job named \"" + name + "\" in " + config.databasePath());
     return kExitFailure;
   }
   const auto history = store->history(name);
-  const TimeMs now = SystemClock().wallNow();
   if (invocation.has("json")) {
     std::cout << toJsonText(jobDetailToJson(*job, history, now)) << "\n";
   } else {

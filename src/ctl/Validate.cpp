@@ -1,4 +1,4 @@
-// relinkctl validate: the daemon's checks of a job file, without the daemon.
+// relinkctl validate: the daemon's checks of a job or plan file, without the daemon.
 #include <iostream>
 
 #include <Poco/JSON/Array.h>
@@ -9,6 +9,7 @@
 #include "relinkd/JobFile.h"
 #include "relinkd/JobJson.h"
 #include "relinkd/JobSpec.h"
+#include "relinkd/PlanSpec.h"
 
 namespace relinkd::ctl {
 
@@ -26,10 +27,22 @@ std::optional<FieldProblem> nameProblem(const std::string& path) {
     return FieldProblem{"file", "relinkd ignores this file name (it starts with '.' or ends in "
                                 "'~', '.tmp', '.part' or '.swp')"};
   }
-  if (!isJobFileName(name)) return FieldProblem{"file", "the name must be NAME.json"};
+  if (!isJobFileName(name)) return FieldProblem{"file", "the name must be NAME.json (or NAME.plan.json for a plan)"};
+  if (isPlanFileName(name)) return std::nullopt;  // parsePlan checks the plan name
   const std::string problem = jobNameProblem(jobNameOf(name));
   if (!problem.empty()) return FieldProblem{"file", "the job name " + problem};
   return std::nullopt;
+}
+
+// Valid, but too late: the daemon would expire the job without sending it.
+std::optional<FieldProblem> tooLate(const JobSpec& spec, const Config& config, TimeMs now) {
+  const TimeMs deadline = jobDeadline(spec, config.windowMs, now);
+  if (deadline > now) return std::nullopt;
+  const bool own = spec.deadline && *spec.deadline == deadline;
+  return FieldProblem{own ? "deadline" : "migratedAt",
+                      (own ? "has passed (" : "the window closed at ") + formatTime(deadline) +
+                          (own ? ")" : " (migratedAt + relinkd.window)") +
+                          "; relinkd would expire the job without sending it"};
 }
 
 std::vector<FieldProblem> checkFile(const std::string& path, const Config& config, TimeMs now) {
@@ -40,18 +53,18 @@ std::vector<FieldProblem> checkFile(const std::string& path, const Config& confi
     problems.push_back({"file", read.error});
     return problems;
   }
+  if (isPlanFileName(baseName(path))) {
+    const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs);
+    problems.insert(problems.end(), result.problems.begin(), result.problems.end());
+    if (result.plan) {
+      if (auto late = tooLate(result.plan->shared, config, now)) problems.push_back(*late);
+    }
+    return problems;
+  }
   const SpecResult result = parseJobSpec(read.bytes, config.windowMs, now);
   problems.insert(problems.end(), result.problems.begin(), result.problems.end());
   if (result.spec) {
-    // Valid, but too late: the daemon would expire it without a request.
-    const TimeMs deadline = jobDeadline(*result.spec, config.windowMs, now);
-    if (deadline <= now) {
-      const bool own = result.spec->deadline && *result.spec->deadline == deadline;
-      problems.push_back({own ? "deadline" : "migratedAt",
-                          (own ? "has passed (" : "the window closed at ") + formatTime(deadline) +
-                              (own ? ")" : " (migratedAt + relinkd.window)") +
-                              "; relinkd would expire the job without sending it"});
-    }
+    if (auto late = tooLate(*result.spec, config, now)) problems.push_back(*late);
   }
   return problems;
 }

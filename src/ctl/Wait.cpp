@@ -2,18 +2,25 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <chrono>
 #include <iostream>
 #include <thread>
 
 #include "Commands.h"
+#include "Plans.h"
 #include "relinkd/Duration.h"
+#include "relinkd/JobDirectory.h"
+#include "relinkd/PlanSpec.h"
 
 namespace relinkd::ctl {
 
 namespace {
 
 constexpr std::int64_t kPollMs = 500;
+// The job directory is listed again this often (and whenever the database changed).
+constexpr std::int64_t kListMs = 2000;
 
 constexpr JobState kAllStates[] = {
     JobState::kSucceeded, JobState::kRunning, JobState::kRetrying,
@@ -24,28 +31,113 @@ constexpr JobState kAllStates[] = {
 // Invalid waits for its file to change, which wait cannot bring about.
 bool isOver(const Job& job) { return isFinal(job.state) || job.state == JobState::kInvalid; }
 
-// The named jobs; if none is named, every job whose file is still in the
-// job directory (a removed file's job is history, not work to wait for).
-// The first unknown name, if any.
-std::vector<Job> selectJobs(const std::vector<Job>& all, const std::vector<std::string>& names,
-                            std::string& unknown) {
-  if (names.empty()) {
-    std::vector<Job> declared;
-    for (const Job& job : all)
-      if (job.fileHash) declared.push_back(job);
-    return declared;
-  }
-  std::vector<Job> selected;
-  for (const auto& name : names) {
-    const auto named = [&](const Job& j) { return j.name == name; };
-    const auto it = std::find_if(all.begin(), all.end(), named);
-    if (it == all.end()) {
-      unknown = name;
-      return {};
+// What a wait is about: jobs, and declarations in the job directory the
+// daemon has not taken up yet (it may be stopped, or a file was just
+// dropped or changed).
+struct Selection {
+  std::vector<Job> jobs;
+  std::vector<std::string> pending;  // file names
+  std::string unknown;               // the first NAME that is neither
+};
+
+// The jobs as read from the database, indexed.
+struct Jobs {
+  explicit Jobs(std::vector<Job> jobs) : all(std::move(jobs)) {
+    for (const Job& job : all) {
+      byName.emplace(job.name, &job);
+      if (!job.plan.empty() && job.fileHash) declaredByPlan[job.plan].push_back(&job);
     }
-    if (std::none_of(selected.begin(), selected.end(), named)) selected.push_back(*it);
   }
-  return selected;
+  Jobs(const Jobs&) = delete;
+  std::vector<Job> all;
+  std::map<std::string, const Job*> byName;
+  std::map<std::string, std::vector<const Job*>> declaredByPlan;
+};
+
+// Whether the daemon has applied a file's content: its jobs carry the
+// file's stamp or, failing that, its content hash (read only then).
+class Directory {
+ public:
+  Directory(const Config& config, const Clock& clock) : dir_(config.jobsDir), clock_(clock) {}
+
+  void list() {
+    try {
+      files_ = JobDirectory(dir_, clock_).list();
+    } catch (const JobSourceError&) {
+      files_.clear();
+    }
+  }
+  const std::map<std::string, ListedFile>& files() const { return files_; }
+  const ListedFile* find(const std::string& key) const {
+    auto it = files_.find(key);
+    return it == files_.end() ? nullptr : &it->second;
+  }
+
+  bool takenUp(const ListedFile& file, const Jobs& jobs) {
+    if (isPlanFileName(file.fileName)) {
+      const std::string plan = planNameOf(file.fileName);
+      auto ofPlan = jobs.declaredByPlan.find(plan);
+      if (ofPlan == jobs.declaredByPlan.end()) return false;
+      auto standIn = jobs.byName.find(plan);
+      if (standIn != jobs.byName.end() && standIn->second->plan == plan && standIn->second->fileHash)
+        return sameFile(file, *standIn->second);
+      return std::all_of(ofPlan->second.begin(), ofPlan->second.end(), [&](const Job* j) { return sameFile(file, *j); });
+    }
+    auto job = jobs.byName.find(jobNameOf(file.fileName));
+    if (job == jobs.byName.end() || !job->second->fileHash) return false;
+    return !job->second->plan.empty() || sameFile(file, *job->second);  // a plan's name: the daemon ignores the file
+  }
+
+ private:
+  bool sameFile(const ListedFile& file, const Job& job) {
+    if (!file.stamp.empty() && job.fileStamp == file.stamp) return true;
+    std::string& hash = hashes_[file.fileName + "\n" + file.stamp];
+    if (hash.empty() || file.stamp.empty()) hash = scanJobFile(dir_, file.fileName).hash;
+    return job.fileHash == hash;
+  }
+
+  std::string dir_;
+  const Clock& clock_;
+  std::map<std::string, ListedFile> files_;
+  std::map<std::string, std::string> hashes_;  // file name and stamp -> content hash
+};
+
+// The named jobs (a plan's name: its jobs); if none is named, every job
+// whose file is still in the job directory (a removed file's job is
+// history, not work to wait for).
+Selection selectJobs(const Jobs& jobs, const std::vector<std::string>& names, Directory& directory) {
+  const std::vector<Job>& all = jobs.all;
+  Selection selection;
+  const auto add = [&](const Job& job) {
+    if (std::none_of(selection.jobs.begin(), selection.jobs.end(), [&](const Job& j) { return j.name == job.name; }))
+      selection.jobs.push_back(job);
+  };
+  const auto pendingFile = [&](const ListedFile* file) {
+    if (file && !directory.takenUp(*file, jobs)) selection.pending.push_back(file->fileName);
+  };
+  if (names.empty()) {
+    for (const Job& job : all)
+      if (job.fileHash) selection.jobs.push_back(job);
+    for (const auto& [key, file] : directory.files()) pendingFile(&file);
+    return selection;
+  }
+  for (const auto& name : names) {
+    const std::vector<Job> ofPlan = declaredJobsOfPlan(all, name);
+    const auto job = std::find_if(all.begin(), all.end(), [&](const Job& j) { return j.name == name; });
+    const ListedFile* planFile = directory.find(name + ".plan");
+    const ListedFile* jobFile = directory.find(name);
+    if (!ofPlan.empty() || (planFile && (job == all.end() || !job->plan.empty()))) {
+      for (const Job& j : ofPlan) add(j);
+      pendingFile(planFile);
+    } else if (job != all.end() || jobFile) {
+      if (job != all.end()) add(*job);
+      pendingFile(jobFile);
+    } else {
+      selection.unknown = name;
+      return selection;
+    }
+  }
+  return selection;
 }
 
 // "3 succeeded, 1 running, 1 retrying — next deadline in 13d 4h"
@@ -87,14 +179,19 @@ void printOutcome(const std::vector<Job>& jobs) {
   }
 }
 
-void printTimeout(const std::vector<Job>& jobs, std::int64_t timeoutMs) {
+void printTimeout(const Selection& selection, std::int64_t timeoutMs) {
+  const std::vector<Job>& jobs = selection.jobs;
   const auto open =
       std::count_if(jobs.begin(), jobs.end(), [](const Job& j) { return !isOver(j); });
   std::cout << "timed out after " << formatDuration(timeoutMs) << ": " << open << " of "
-            << jobs.size() << " " << jobsWord(jobs.size()) << " not finished:\n";
+            << jobs.size() << " " << jobsWord(jobs.size()) << " not finished";
+  if (!selection.pending.empty())
+    std::cout << ", and " << selection.pending.size() << " file(s) not taken up by relinkd yet (is it running?)";
+  std::cout << ":\n";
   for (const auto& job : jobs) {
     if (!isOver(job)) std::cout << "  " << job.name << ": " << stateName(job.state) << "\n";
   }
+  for (const auto& file : selection.pending) std::cout << "  " << file << ": not taken up yet\n";
 }
 
 std::optional<std::int64_t> timeoutOf(const Invocation& invocation) {
@@ -117,30 +214,45 @@ int runWait(const Invocation& invocation, const Config& config) {
   const MonoMs start = clock.monoNow();
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   store->changedElsewhere();  // the mark: from here on, only changes count
-  std::vector<Job> all = store->all();
+  auto jobs = std::make_unique<Jobs>(store->all());
+  Directory directory(config, clock);
+  directory.list();
+  MonoMs listedAt = clock.monoNow();
   for (;;) {
-    if (!store->changedElsewhere().empty()) all = store->all();
-    std::string unknown;
-    const auto jobs = selectJobs(all, invocation.args, unknown);
+    const bool changed = !store->changedElsewhere().empty();
+    if (changed) jobs = std::make_unique<Jobs>(store->all());
+    if (changed || clock.monoNow() - listedAt >= kListMs) {
+      directory.list();
+      listedAt = clock.monoNow();
+    }
+    const Selection selection = selectJobs(*jobs, invocation.args, directory);
+    const std::vector<Job>& selected = selection.jobs;
     if (terminal) std::cerr << "\r\033[K";  // clears the progress line
-    if (!unknown.empty()) {
-      printError("no job named \"" + unknown + "\" in " + config.databasePath());
+    if (!selection.unknown.empty()) {
+      printError("no job or plan named \"" + selection.unknown + "\" in " + config.databasePath() +
+                 ", and no " + jobFileName(selection.unknown) + " or " + planFileName(selection.unknown) +
+                 " in " + config.jobsDir);
       return kExitFailure;
     }
-    if (std::all_of(jobs.begin(), jobs.end(), isOver)) {
-      if (jobs.empty()) std::cout << "no jobs to wait for\n";
-      else printOutcome(jobs);
-      return std::all_of(jobs.begin(), jobs.end(),
+    if (selection.pending.empty() && std::all_of(selected.begin(), selected.end(), isOver)) {
+      if (selected.empty()) std::cout << "no jobs to wait for\n";
+      else printOutcome(selected);
+      return std::all_of(selected.begin(), selected.end(),
                          [](const Job& j) { return j.state == JobState::kSucceeded; })
                  ? kExitOk
                  : kExitFailure;
     }
     const std::int64_t waited = clock.monoNow() - start;
     if (timeoutMs && waited >= *timeoutMs) {
-      printTimeout(jobs, *timeoutMs);
+      printTimeout(selection, *timeoutMs);
       return kExitTimeout;
     }
-    if (terminal) std::cerr << progressLine(jobs, clock.wallNow()) << std::flush;
+    if (terminal) {
+      std::string line = progressLine(selected, clock.wallNow());
+      if (!selection.pending.empty())
+        line += (line.empty() ? "" : ", ") + std::to_string(selection.pending.size()) + " not taken up yet";
+      std::cerr << line << std::flush;
+    }
     const std::int64_t pause = timeoutMs ? std::min(kPollMs, *timeoutMs - waited) : kPollMs;
     std::this_thread::sleep_for(std::chrono::milliseconds(pause));
   }

@@ -1,10 +1,12 @@
-// Jobs counted by state, every state of interface.md in its table order
+// Jobs counted by state and grouped by plan, every state of interface.md in its table order
 // (zeros included), for /metrics and the status page.
 //
 // Thread-safety: pure functions on values.
 #pragma once
 
 #include <array>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -23,6 +25,14 @@ inline StateCounts countByState(const JobList& jobs) {
     }
   }
   return counts;
+}
+
+// The jobs by plan, in name order; "" holds the jobs of no plan, and is
+// always there (empty when there are none).
+inline std::map<std::string, JobList> jobsByPlan(const JobList& jobs) {
+  std::map<std::string, JobList> plans{{"", {}}};
+  for (const auto& job : jobs) plans[job->plan].push_back(job);
+  return plans;
 }
 
 }  // namespace relinkd

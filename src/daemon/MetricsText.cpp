@@ -14,10 +14,15 @@ void family(std::ostream& out, const char* name, const char* type, const char* h
   out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
 }
 
+// Jobs of no plan carry no plan label (in Prometheus the same as plan=""),
+// so sum by (state) is every job; each plan has every state, zeros included.
 void jobsByState(std::ostream& out, const JobList& jobs) {
-  family(out, "relinkd_jobs", "gauge", "Jobs by state.");
-  for (const auto& [state, count] : countByState(jobs)) {
-    out << "relinkd_jobs{state=\"" << stateName(state) << "\"} " << count << '\n';
+  family(out, "relinkd_jobs", "gauge", "Jobs by state, and by plan for the jobs of a plan.");
+  for (const auto& [plan, ofPlan] : jobsByPlan(jobs)) {
+    const std::string label = plan.empty() ? "" : ",plan=\"" + escapeLabelValue(plan) + "\"";
+    for (const auto& [state, count] : countByState(ofPlan)) {
+      out << "relinkd_jobs{state=\"" << stateName(state) << "\"" << label << "} " << count << '\n';
+    }
   }
 }
 

@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kStyle = R"css(
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1f2328;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem}
+h2{font-size:1.15rem;margin:2rem 0 .5rem}
 .meta{color:#656d76;font-size:.85rem;margin-bottom:1.25rem}
 .banner{background:#fff1e5;border:1px solid #d4a72c;border-radius:6px;padding:.75rem 1rem;margin-bottom:1.25rem;font-weight:600}
 .counts{display:flex;flex-wrap:wrap;gap:.5rem;margin-bottom:1.5rem;padding:0;list-style:none}
@@ -65,8 +66,8 @@ void jobRow(std::ostream& out, const Job& job, TimeMs now) {
 
 void jobTable(std::ostream& out, const JobList& jobs, TimeMs now) {
   if (jobs.empty()) {
-    out << "<p class=\"empty\">No jobs yet: add a NAME.json job file to the watched "
-           "jobs directory.</p>\n";
+    out << "<p class=\"empty\">No jobs yet: add a NAME.json job file (or a NAME.plan.json "
+           "plan) to the watched jobs directory.</p>\n";
     return;
   }
   out << "<table>\n<thead><tr><th>Job</th><th>State</th><th>Attempts</th>"
@@ -107,7 +108,19 @@ std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now) {
       << " &middot; relinkd " << escapeHtml(RELINKD_VERSION) << "</p>\n";
   if (paused) out << "<div class=\"banner\">" << kPausedBanner << "</div>\n";
   counts(out, jobs);
-  jobTable(out, jobs, now);
+  const auto plans = jobsByPlan(jobs);
+  const JobList& single = plans.at("");
+  if (plans.size() == 1 || !single.empty()) jobTable(out, single, now);
+  for (const auto& [plan, ofPlan] : plans) {
+    if (plan.empty()) continue;
+    out << "<h2>Plan " << escapeHtml(plan) << "</h2>\n";
+    for (const auto& job : ofPlan) {
+      if (job->name == plan && job->lastError)  // the plan file itself is invalid
+        out << "<div class=\"banner\">" << escapeHtml(*job->lastError) << "</div>\n";
+    }
+    counts(out, ofPlan);
+    jobTable(out, ofPlan, now);
+  }
   out << "</body>\n</html>\n";
   return out.str();
 }

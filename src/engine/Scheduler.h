@@ -76,6 +76,9 @@ class Scheduler {
   struct PlanFile {
     std::string hash;   // of the content the plan's jobs were last made from; empty: read it again
     std::string stamp;  // its ListedFile stamp; empty when not to be trusted
+    // Jobs the last change did not alter but that had a request out: their
+    // file hash, stamp and spec move on once it is answered (catchUpPlan).
+    std::map<std::string, std::string> behind;  // job name -> its spec as the plan now says
   };
   void rebuildPlanFiles();
   bool planUnchanged(const std::string& plan, const ListedFile& listed) const;
@@ -84,6 +87,7 @@ class Scheduler {
   void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
   void applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived);
   void planRemoved(const std::string& plan);
+  void catchUpPlan(const std::string& name);
   void removeStandIn(const std::string& plan);
   // SchedulerDispatch.cpp
   void expireDue();

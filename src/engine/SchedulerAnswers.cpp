@@ -25,6 +25,7 @@ void Scheduler::handle(const Completion& completion) {
     --inFlight_;
   }
   if (completion.dispatch.kind == RequestKind::kDiscover) discoveryDone(name);
+  catchUpPlan(name);
   // pauseAll passed it by while its request was out: pause it now.
   if (credentialsRejected_ && wantsRequests(table_.find(name)->state)) pause(*table_.find(name));
 }

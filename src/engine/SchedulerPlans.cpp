@@ -54,7 +54,7 @@ void Scheduler::rebuildPlanFiles() {
     for (const std::string& name : names) {
       const Job& job = *table_.find(name);
       if (!job.fileHash) continue;
-      const PlanFile file{*job.fileHash, job.fileStamp.value_or("")};
+      const PlanFile file{*job.fileHash, job.fileStamp.value_or(""), {}};
       if (isStandIn(job)) {  // invalid: judged again at every scan
         record = PlanFile{};
         break;
@@ -96,7 +96,7 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
     planFiles_[plan] = PlanFile{};  // read again at every scan (see rebuildPlanFiles)
     return planInvalid(plan, file, problem);
   }
-  planFiles_[plan] = PlanFile{file.hash, file.read.stamp};
+  planFiles_[plan] = PlanFile{file.hash, file.read.stamp, {}};
   applyPlan(plan, file, derived);
 }
 
@@ -152,7 +152,9 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
       // Not a change for this job: only what it was made from moves on, and
       // never under a request in flight (its answer would look stale).
       const bool behind = existing->fileHash != file.hash || existing->fileStamp != stamp || existing->specJson != specJson;
-      if (behind && !table_.runtime(next.name).inFlight) {
+      if (behind && table_.runtime(next.name).inFlight) {
+        planFiles_[plan].behind[next.name] = specJson;
+      } else if (behind) {
         Job job = *existing;
         job.fileHash = file.hash;
         job.fileStamp = stamp;
@@ -187,6 +189,25 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
     fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
   }
   removeStandIn(plan);
+}
+
+// After an answer: a job of a plan that changed while its request was out,
+// not altered by the change, takes on what the plan was made from.
+void Scheduler::catchUpPlan(const std::string& name) {
+  const Job* job = table_.find(name);
+  if (!job || job->plan.empty() || table_.runtime(name).inFlight) return;
+  auto file = planFiles_.find(job->plan);
+  if (file == planFiles_.end()) return;
+  auto behind = file->second.behind.find(name);
+  if (behind == file->second.behind.end()) return;
+  const std::string specJson = std::move(behind->second);
+  file->second.behind.erase(behind);
+  if (!job->fileHash || file->second.hash.empty()) return;  // removed, or judged again at the next scan
+  Job caughtUp = *job;
+  caughtUp.fileHash = file->second.hash;
+  caughtUp.fileStamp = file->second.stamp.empty() ? std::nullopt : std::optional<std::string>(file->second.stamp);
+  caughtUp.specJson = specJson;
+  commit(std::move(caughtUp), std::nullopt);
 }
 
 void Scheduler::planRemoved(const std::string& plan) {

@@ -167,7 +167,7 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
   CHECK(metrics.cacheControl == "no-store");
   const auto got = lines(metrics.body);
   const std::vector<std::string> expected = {
-      "# HELP relinkd_jobs Jobs by state.",
+      "# HELP relinkd_jobs Jobs by state, and by plan for the jobs of a plan.",
       "# TYPE relinkd_jobs gauge",
       "relinkd_jobs{state=\"invalid\"} 1",
       "relinkd_jobs{state=\"queued\"} 0",
@@ -223,6 +223,39 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
     daemon.paused = true;
     CHECK(lines(fetch(server.port(), "/metrics").body).count("relinkd_paused 1") == 1);
   }
+}
+
+TEST_CASE("StatusServer: a plan's jobs are counted by state under its plan label, and shown under it") {
+  FakeDaemon daemon;
+  std::vector<Job> jobs = sampleJobs();
+  for (const char* name : {"acme.eu.us", "acme.us.eu"}) {
+    jobs.push_back(makeJob(name, JobState::kSucceeded, kNow + kHour));
+    jobs.back().plan = "acme";
+  }
+  jobs.back().state = JobState::kRunning;
+  jobs.push_back(makeJob("broken", JobState::kInvalid, std::nullopt));
+  jobs.back().plan = "broken";
+  jobs.back().lastError = "sites: must list 2 to 64 sites (it lists 1)";
+  daemon.setJobs(jobs);
+  StatusServer server("127.0.0.1:0", daemon.sources());
+
+  const auto got = lines(fetch(server.port(), "/metrics").body);
+  for (const std::string line : {"relinkd_jobs{state=\"running\"} 2", "relinkd_jobs{state=\"succeeded\"} 1",
+                                 "relinkd_jobs{state=\"running\",plan=\"acme\"} 1",
+                                 "relinkd_jobs{state=\"succeeded\",plan=\"acme\"} 1",
+                                 "relinkd_jobs{state=\"queued\",plan=\"acme\"} 0",
+                                 "relinkd_jobs{state=\"invalid\",plan=\"broken\"} 1"}) {
+    CAPTURE(line);
+    CHECK(got.count(line) == 1);
+  }
+  const std::string html = fetch(server.port(), "/").body;
+  const auto acme = html.find("<h2>Plan acme</h2>");
+  const auto broken = html.find("<h2>Plan broken</h2>");
+  REQUIRE(acme != std::string::npos);
+  REQUIRE(broken != std::string::npos);
+  CHECK(html.find("acme.eu.us") > acme);
+  CHECK(html.find(">alpha<") < acme);  // jobs of no plan come first
+  CHECK(html.find("<div class=\"banner\">sites: must list 2 to 64 sites (it lists 1)</div>") > broken);
 }
 
 TEST_CASE("StatusServer: /metrics escapes label values") {

@@ -7,13 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "TestSupport.h"
 #include "relinkd/JobSpec.h"
 
 namespace relinkd {
 namespace {
 
 constexpr std::int64_t kWindowMs = 14LL * 24 * 3600 * 1000;
-const char* const kRemove = "<remove>";
+const char* const kRemove = testsupport::kRemoveField;
 
 // A time the tests write correctly (value() throws otherwise).
 TimeMs at(const char* text) { return parseTime(text, true).value(); }
@@ -24,25 +25,15 @@ const TimeMs kAcceptedAt = at("2026-11-22T00:00:00Z");
 // {field, kRemove} to leave the field out. Changed fields keep their place;
 // new ones go at the end.
 std::string job(const std::vector<std::pair<std::string, std::string>>& changes = {}) {
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"siteId", "\"0f3c9e2a-4b1d-4c8e-9a7f-2d6b5e8c1a90\""},
-      {"product", "\"jira\""},
-      {"productURL", "\"https://acme-eu.atlassian.net\""},
-      {"destinationURL", "\"https://acme-us.atlassian.net\""},
-      {"migratedFrom", "\"https://jira.acme-corp.example\""},
-  };
-  for (const auto& change : changes) {
-    auto it = fields.begin();
-    while (it != fields.end() && it->first != change.first) ++it;
-    if (it == fields.end()) fields.push_back(change);
-    else it->second = change.second;
-  }
-  std::string out = "{";
-  for (const auto& field : fields) {
-    if (field.second == kRemove) continue;
-    out += (out.size() > 1 ? ", \"" : "\"") + field.first + "\": " + field.second;
-  }
-  return out + "}";
+  return testsupport::objectWith(
+      {
+          {"siteId", "\"0f3c9e2a-4b1d-4c8e-9a7f-2d6b5e8c1a90\""},
+          {"product", "\"jira\""},
+          {"productURL", "\"https://acme-eu.atlassian.net\""},
+          {"destinationURL", "\"https://acme-us.atlassian.net\""},
+          {"migratedFrom", "\"https://jira.acme-corp.example\""},
+      },
+      changes);
 }
 
 SpecResult parse(const std::string& bytes) { return parseJobSpec(bytes, kWindowMs, kAcceptedAt); }

@@ -7,13 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "TestSupport.h"
 #include "relinkd/PlanSpec.h"
 
 namespace relinkd {
 namespace {
 
 constexpr std::int64_t kWindowMs = 14LL * 24 * 3600 * 1000;
-const char* const kRemove = "<remove>";
+const char* const kRemove = testsupport::kRemoveField;
 
 TimeMs at(const char* text) { return parseTime(text, true).value(); }
 
@@ -22,23 +23,13 @@ const std::string kSites =
 
 // A valid plan with some fields changed, as job() in JobSpecTest.
 std::string plan(const std::vector<std::pair<std::string, std::string>>& changes = {}) {
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"sites", kSites},
-      {"migratedFrom", "\"https://jira.acme-corp.example\""},
-      {"migratedAt", "\"2026-11-20T18:00:00Z\""},
-  };
-  for (const auto& change : changes) {
-    auto it = fields.begin();
-    while (it != fields.end() && it->first != change.first) ++it;
-    if (it == fields.end()) fields.push_back(change);
-    else it->second = change.second;
-  }
-  std::string out = "{";
-  for (const auto& field : fields) {
-    if (field.second == kRemove) continue;
-    out += (out.size() > 1 ? ", \"" : "\"") + field.first + "\": " + field.second;
-  }
-  return out + "}";
+  return testsupport::objectWith(
+      {
+          {"sites", kSites},
+          {"migratedFrom", "\"https://jira.acme-corp.example\""},
+          {"migratedAt", "\"2026-11-20T18:00:00Z\""},
+      },
+      changes);
 }
 
 PlanResult parse(const std::string& bytes, const std::string& name = "acme") {

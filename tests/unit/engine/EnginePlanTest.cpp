@@ -302,3 +302,27 @@ TEST_CASE("Plans: a site's id is discovered once and shared by every job of that
     }
   }
 }
+
+TEST_CASE("Plans: a job the change does not alter, with a request out, takes on the new file once answered") {
+  Harness h;
+  h.settings.concurrency = 100;
+  h.start();
+  writePlan(h, "acme", planJson({kEu, kUs}));
+  // Both submissions are out when a third site arrives.
+  std::deque<Dispatch> out = std::move(h.executor.sent);
+  h.executor.sent.clear();
+  writePlan(h, "acme", planJson({kEu, kUs, kApac}));
+  const std::string newHash = *h.job("acme.acme-eu.acme-apac").fileHash;
+  CHECK(h.job("acme.acme-eu.acme-us").fileHash != newHash);  // not under its request
+  for (Dispatch& d : out) h.answer(d, 200, "{\"uuid\":\"u-" + d.jobName + "\"}");
+  for (const char* name : {"acme.acme-eu.acme-us", "acme.acme-us.acme-eu"}) {
+    CAPTURE(name);
+    const Job job = h.job(name);
+    CHECK(job.state == JobState::kRunning);  // the answer counted
+    CHECK(job.remoteJobId == "u-" + std::string(name));
+    CHECK(job.fileHash == newHash);
+  }
+  const std::int64_t version = h.job("acme.acme-eu.acme-us").version;
+  h.restart();  // agreeing hashes: nothing to read again, nothing written
+  CHECK(h.job("acme.acme-eu.acme-us").version == version);
+}

@@ -25,6 +25,7 @@
 #include "TestSupport.h"
 #include "relinkd/JobDirectory.h"
 #include "relinkd/JobSpec.h"
+#include "relinkd/PlanSpec.h"
 
 namespace relinkd {
 namespace {
@@ -282,10 +283,19 @@ TEST_CASE("JobDirectory: the example job files in etc/jobs.d are valid") {
       (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / "etc" / "jobs.d").string();
   CAPTURE(examples);
   const std::map<std::string, ScannedFile> files = scanJobDirectory(examples);
-  REQUIRE(files.size() == 3);
+  REQUIRE(files.size() == 4);
   for (const auto& [name, file] : files) {
     CAPTURE(name);
     REQUIRE(file.read.ok);
+    if (name == "globex.plan") {  // the plan of a three-site split
+      const PlanResult plan = parsePlan(file.read.bytes, "globex", 14LL * 24 * 3600 * 1000);
+      CHECK(plan.message() == "");
+      REQUIRE(plan.ok());
+      CHECK(plan.plan->sites.size() == 3);
+      CHECK(plan.plan->siteIds.size() == 3);
+      CHECK(deriveJobs("globex", *plan.plan).size() == 6);
+      continue;
+    }
     const SpecResult result = parseJobSpec(file.read.bytes, 14LL * 24 * 3600 * 1000, 0);
     CHECK(result.message() == "");
     REQUIRE(result.ok());

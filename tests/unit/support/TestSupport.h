@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "relinkd/RetryPolicy.h"
 
@@ -47,5 +49,27 @@ class FixedRandom final : public relinkd::RandomSource {
  private:
   double u_;
 };
+
+// The value that leaves a field out (see objectWith).
+inline const char* const kRemoveField = "<remove>";
+
+// A JSON object of fields ({name, raw JSON value}) with changes applied: a
+// changed field keeps its place, a new one goes at the end, and the value
+// kRemoveField leaves the field out. For tables of good and bad files.
+inline std::string objectWith(std::vector<std::pair<std::string, std::string>> fields,
+                              const std::vector<std::pair<std::string, std::string>>& changes) {
+  for (const auto& change : changes) {
+    auto it = fields.begin();
+    while (it != fields.end() && it->first != change.first) ++it;
+    if (it == fields.end()) fields.push_back(change);
+    else it->second = change.second;
+  }
+  std::string out = "{";
+  for (const auto& field : fields) {
+    if (field.second == kRemoveField) continue;
+    out += (out.size() > 1 ? ", \"" : "\"") + field.first + "\": " + field.second;
+  }
+  return out + "}";
+}
 
 }  // namespace testsupport

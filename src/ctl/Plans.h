@@ -1,0 +1,28 @@
+// relinkctl and plans: a plan's name stands for all of its jobs (list
+// --plan, wait PLAN), and `show PLAN` shows the plan as a whole.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "relinkd/Job.h"
+
+namespace relinkd::ctl {
+
+// Every job whose plan is plan: its derived jobs, those it no longer
+// derives, and the job named plan that stands for it while it is invalid.
+std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);
+// The same, without the jobs the plan no longer declares (a removed site's,
+// or all of them once the plan file is gone).
+std::vector<Job> declaredJobsOfPlan(const std::vector<Job>& all, const std::string& plan);
+
+// The plan's file, its problem if invalid, its sites with their ids, the
+// matrix of its jobs' states, and the jobs it no longer derives. JSON:
+// {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],
+//  "matrix": {FROM: {TO: state}}, "jobs": [...], "formerJobs": [...]}.
+// Sites are in the order of the plan file when it can be read (windowMs:
+// relinkd.window, to parse it).
+int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now);
+
+}  // namespace relinkd::ctl
