@@ -47,6 +47,8 @@ struct Config {
   std::int64_t windowMs = 0;        // relinkd.window
   std::string httpListen;           // relinkd.http.listen ("host:port"), empty = off
   std::string logLevel;             // relinkd.log.level (a Poco level name)
+  std::vector<std::string> notifyCommand;  // relinkd.notify.command split on spaces; empty = off
+  std::int64_t notifyTimeoutMs = 0;        // relinkd.notify.timeout
 
   std::string databasePath() const { return stateDir + "/relinkd.db"; }
 };
@@ -71,9 +73,10 @@ Config loadConfigFile(const std::string& path, const std::vector<std::string>& d
 inline constexpr const char* kDefaultConfigPath = "/etc/relinkd/relinkd.properties";
 
 // What the daemon needs beyond loadConfig: an e-mail, an existing job
-// directory, a state directory that can exist, and a readable token.
-// Throws ConfigError (relinkd.api.email, relinkd.jobs.dir,
-// relinkd.state.dir or relinkd.api.tokenFile).
+// directory, a state directory that can exist, a readable token, and a
+// notification command that is an executable file. Throws ConfigError
+// (relinkd.api.email, relinkd.jobs.dir, relinkd.state.dir,
+// relinkd.api.tokenFile or relinkd.notify.command).
 void requireDaemonSettings(const Config& config);
 
 // The first line of the token file, trailing whitespace removed. Throws

@@ -47,6 +47,7 @@ struct EngineSettings {
   std::int64_t rescanIntervalMs = 30000;      // the safety-net full scan
   std::int64_t storeCheckIntervalMs = 250;    // how often relinkctl's changes are looked for
   std::int64_t fileRetryMs = 5000;            // a job file that could not be read is read again after this
+  bool notify = false;                        // relinkd.notify.command is set: record notifications
 };
 
 enum class RequestKind { kSubmit, kPoll, kDiscover };
@@ -112,6 +113,9 @@ class Engine {
   JobList jobs() const;  // ordered by name
   bool paused() const;   // the credentials were rejected and nothing is sent
   MonoMs lastStepAt() const;
+  // Scheduler thread, after step(): whether steps since the last call
+  // recorded a notification (the delivery thread is then woken).
+  bool takeNotificationsOwed();
 
  private:
   Inbox takeInbox();

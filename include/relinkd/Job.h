@@ -55,6 +55,7 @@ struct Job {
   std::optional<TimeMs> nextAttemptAt;   // when the next request for this job is due
   std::optional<TimeMs> deadline;        // no request after this
   std::optional<std::string> lastError;
+  std::optional<std::string> result;     // the remote job's final status answer (Complete or Error), bounded
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
   TimeMs acceptedAt = 0;                 // first acceptance: the window's start without migratedAt

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include "relinkd/Job.h"
+#include "relinkd/Notification.h"
 
 namespace relinkd {
 
@@ -34,11 +36,23 @@ Poco::JSON::Object::Ptr jobToJson(const Job& job, TimeMs now);
 // null when the job has none (invalid) or it cannot be read.
 Poco::JSON::Object::Ptr specObject(const Job& job);
 
-// jobToJson plus "spec" (the job's fields as parsed from specJson, or null)
+// The remote job's final status answer as JSON (its text when it is not
+// JSON), or null.
+Poco::Dynamic::Var resultValue(const Job& job);
+
+// jobToJson plus "spec" (the job's fields as parsed from specJson, or null),
+// "result" (resultValue)
 // and "history" ([{"at", "action", "httpStatus", "outcome", "detail"}],
 // oldest first), for `relinkctl show --json`.
 Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<HistoryEntry>& history,
                                         TimeMs now);
+
+// Adds "lastNotifiedAt" (when a notification about the job last went out,
+// or null), "notificationOwed" (one is recorded and not yet sent) and
+// "notifications" ([{"event", "state", "owedAt", "attempts", "sentAt",
+// "givenUp", "lastError"}], oldest first) for `relinkctl show --json` and
+// the notification command's input.
+void addNotifications(Poco::JSON::Object& object, const std::vector<Notification>& notifications);
 
 // A JSON array of jobToJson objects, as text (`list --json`, GET /jobs).
 std::string jobListJson(const std::vector<Job>& jobs, TimeMs now);

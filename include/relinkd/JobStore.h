@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "relinkd/Job.h"
+#include "relinkd/Notification.h"
 
 namespace relinkd {
 
@@ -51,6 +52,18 @@ class JobStore {
   // (relinkctl): the jobs written elsewhere, each at its stored version.
   // The first call returns nothing and only sets the mark.
   virtual std::vector<Job> changedElsewhere() = 0;
+
+  // Notifications (Notification.h). addNotification joins the transaction
+  // it is called in, so a notification is owed exactly when the change that
+  // owes it is stored.
+  virtual void addNotification(const Notification& notification) = 0;
+  virtual void updateNotification(const Notification& notification) = 0;  // by id
+  // The owed notification (not sent, not given up) due first, if any.
+  virtual std::optional<Notification> nextOwedNotification() const = 0;
+  virtual std::vector<Notification> notificationsOf(const std::string& job) const = 0;  // oldest first
+  // job -> the latest deadline a deadline-near notification was owed for.
+  virtual std::map<std::string, TimeMs> deadlineWarnings() const = 0;
+  virtual std::map<std::string, NotificationSummary> notificationSummaries() const = 0;
 
   // Per-site "no request before" times set by rate limits (429/503).
   virtual std::map<std::string, TimeMs> siteLimits() const = 0;

@@ -34,6 +34,12 @@ class SqliteJobStore final : public JobStore {
   std::optional<HistoryEntry> lastHistory(const std::string& name) const override;
   bool save(Job& job, const std::optional<HistoryEntry>& entry) override;
   bool remove(const Job& job) override;
+  void addNotification(const Notification& notification) override;
+  void updateNotification(const Notification& notification) override;
+  std::optional<Notification> nextOwedNotification() const override;
+  std::vector<Notification> notificationsOf(const std::string& job) const override;
+  std::map<std::string, TimeMs> deadlineWarnings() const override;
+  std::map<std::string, NotificationSummary> notificationSummaries() const override;
   std::vector<Job> changedElsewhere() override;
   std::map<std::string, TimeMs> siteLimits() const override;
   void setSiteLimit(const std::string& siteId, TimeMs notBefore) override;

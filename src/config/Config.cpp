@@ -40,7 +40,8 @@ const char* const kKnownKeys[] = {
     "relinkd.api.timeout",     "relinkd.api.proxy",         "relinkd.api.concurrency",
     "relinkd.retry.initialDelay", "relinkd.retry.maxDelay", "relinkd.retry.multiplier",
     "relinkd.retry.maxAttempts",  "relinkd.poll.interval",  "relinkd.window",
-    "relinkd.http.listen",     "relinkd.log.level"};
+    "relinkd.http.listen",     "relinkd.log.level",         "relinkd.notify.command",
+    "relinkd.notify.timeout"};
 
 
 std::string quoted(const std::string& value) { return "'" + value + "'"; }
@@ -249,6 +250,23 @@ EnvLookup processEnvironment() {
   };
 }
 
+// The program and its arguments, split on spaces (no shell, no quoting).
+std::vector<std::string> checkNotifyCommand(const Reader& reader) {
+  const std::string text = reader.text("relinkd.notify.command", "");
+  std::vector<std::string> argv;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) argv.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (!argv.empty() && argv.front().front() != '/') {
+    throw ConfigError("relinkd.notify.command",
+                      quoted(argv.front()) + " is not an absolute path; relinkd runs it without a shell or PATH");
+  }
+  return argv;
+}
+
 Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   checkKnownKeys(conf, "relinkd");
   const Reader reader(conf);
@@ -273,6 +291,9 @@ Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   c.windowMs = reader.duration("relinkd.window", "14d");
   c.httpListen = checkListen(reader);
   c.logLevel = checkLogLevel(reader);
+  c.notifyCommand = checkNotifyCommand(reader);
+  c.notifyTimeoutMs = reader.duration("relinkd.notify.timeout", "30s");
+  if (c.notifyTimeoutMs <= 0) throw ConfigError("relinkd.notify.timeout", "must be longer than 0");
   return c;
 }
 

@@ -103,6 +103,16 @@ void requireDaemonSettings(const Config& config) {
   requireJobsDir(config.jobsDir);
   requireStateDir(config.stateDir);
   readToken(config.tokenFile);
+  if (!config.notifyCommand.empty()) {
+    const std::string& program = config.notifyCommand.front();
+    struct stat st {};
+    if (::stat(program.c_str(), &st) != 0) {
+      throw ConfigError("relinkd.notify.command", program + ": " + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode) || ::access(program.c_str(), X_OK) != 0) {
+      throw ConfigError("relinkd.notify.command", program + " is not an executable file (chmod +x it?)");
+    }
+  }
 }
 
 }  // namespace relinkd

@@ -26,12 +26,22 @@ int applyAction(const Invocation& invocation, const Config& config, const Action
       return kExitFailure;
     }
     HistoryEntry entry;
-    const ActionResult result = action(*job, SystemClock().wallNow(), entry);
+    const TimeMs now = SystemClock().wallNow();
+    const JobState before = job->state;
+    const ActionResult result = action(*job, now, entry);
     if (!result.allowed) {
       printError("cannot " + invocation.command + " " + name + ": " + result.why);
       return kExitFailure;
     }
+    // A job that ends here is notified of like one the daemon ends: the
+    // notification is owed in the same transaction as the change.
+    JobStore::Transaction transaction(*store);
     if (store->save(*job, entry)) {
+      if (!config.notifyCommand.empty() && before != job->state && isFinal(job->state)) {
+        store->addNotification(Notification{0, name, kEventFinal, stateName(job->state), std::nullopt, now, 0, now,
+                                            std::nullopt, false, std::nullopt});
+      }
+      transaction.commit();
       std::cout << name << ": " << entry.detail << " (state " << stateName(job->state) << ")\n";
       return kExitOk;
     }

@@ -21,12 +21,14 @@ const std::vector<CommandInfo>& commands() {
        "Exit status: 0.",
        {{"json", false}, {"state", true}, {"plan", true}}},
       {"show", "show NAME [--json]", "one job with its attempt history, or a plan",
-       "Shows every field of job NAME, its job file's content as accepted, and its\n"
-       "history: each submission, poll, retry and state change. When NAME is a plan,\n"
-       "shows the plan: its file, its problem if it is invalid, its sites with their\n"
-       "site ids, and a matrix of its jobs' states (row: the site whose links are\n"
-       "updated; column: the site they point to).\n"
-       "  --json       print one JSON object (the list fields plus \"spec\" and \"history\";\n"
+       "Shows every field of job NAME, its job file's content as accepted, its\n"
+       "history (each submission, poll, retry and state change), the remote job's\n"
+       "final answer (result) and the job's notifications (relinkd.notify.command).\n"
+       "When NAME is a plan, shows the plan: its file, its problem if it is invalid,\n"
+       "its sites with their site ids, and a matrix of its jobs' states (row: the\n"
+       "site whose links are updated; column: the site they point to).\n"
+       "  --json       print one JSON object (the list fields plus \"spec\", \"result\",\n"
+       "               \"history\", \"lastNotifiedAt\", \"notificationOwed\", \"notifications\";\n"
        "               for a plan: \"plan\", \"file\", \"problem\", \"sites\", \"matrix\",\n"
        "               \"jobs\" and \"formerJobs\")\n"
        "Exit status: 0, 1 if there is no job or plan NAME.",

@@ -100,6 +100,18 @@ void printHistory(const std::vector<HistoryEntry>& history) {
   table.print(std::cout);
 }
 
+void printNotifications(const std::vector<Notification>& notifications, TimeMs now) {
+  if (notifications.empty()) return;  // none owed, or relinkd.notify.command is off
+  std::cout << "notifications:\n";
+  Table table({"EVENT", "STATE", "OWED-AT", "SENT", "TRIES", "LAST-ERROR"});
+  for (const Notification& n : notifications) {
+    const std::string sent = n.sentAt ? timeAndDistance(*n.sentAt, now) : n.givenUp ? "given up" : "owed";
+    table.addRow({n.event, n.state, formatTime(n.createdAt), sent, std::to_string(n.attempts),
+                  shorten(orDash(n.lastError), kLastErrorWidth)});
+  }
+  table.print(std::cout);
+}
+
 void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, TimeMs now) {
   std::cout << "name:          " << job.name << "\n"
             << "file:          " << job.file << "\n"
@@ -114,6 +126,7 @@ void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, Ti
             << "lastError:     " << orDash(job.lastError) << "\n"
             << "createdAt:     " << timeAndDistance(job.createdAt, now) << "\n"
             << "updatedAt:     " << timeAndDistance(job.updatedAt, now) << "\n";
+  if (job.result) std::cout << "result:        " << shorten(oneLine(*job.result), 200) << "\n";
   printDeadlineWarning(std::cout, job, now);
   printSpec(job);
   printHistory(history);
@@ -159,10 +172,14 @@ int runShow(const Invocation& invocation, const Config& config) {
     return kExitFailure;
   }
   const auto history = store->history(name);
+  const auto notifications = store->notificationsOf(name);
   if (invocation.has("json")) {
-    std::cout << toJsonText(jobDetailToJson(*job, history, now)) << "\n";
+    Poco::JSON::Object::Ptr object = jobDetailToJson(*job, history, now);
+    addNotifications(*object, notifications);
+    std::cout << toJsonText(object) << "\n";
   } else {
     printJobDetail(*job, history, now);
+    printNotifications(notifications, now);
   }
   return kExitOk;
 }

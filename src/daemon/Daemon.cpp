@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <random>
@@ -26,6 +28,8 @@ Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
 constexpr std::int64_t kTokenCheckMs = 1000;
 constexpr std::int64_t kHealthyStepMs = 30000;
 constexpr std::int64_t kStoreProbeMs = 10000;
+constexpr std::int64_t kDeliveryLookMs = 2000;
+constexpr int kDeliveryBusyMs = 5000;
 
 TransportOptions transportOptions(const Config& config) {
   TransportOptions options;
@@ -57,6 +61,14 @@ EngineSettings engineSettings(const Config& config) {
   settings.retry.multiplier = config.multiplier;
   settings.retry.maxAttempts = config.maxAttempts;
   settings.retry.lastCallMs = config.timeoutMs;
+  settings.notify = !config.notifyCommand.empty();
+  return settings;
+}
+
+NotifySettings notifySettings(const Config& config) {
+  NotifySettings settings;
+  settings.command = config.notifyCommand;
+  settings.timeoutMs = config.notifyTimeoutMs;
   return settings;
 }
 
@@ -120,6 +132,12 @@ bool Daemon::start() {
                  "; what was scanned is stored, and the next start goes on from there");
     return false;
   }
+  if (!config_.notifyCommand.empty()) {
+    deliveryStore_ = std::make_unique<SqliteJobStore>(config_.databasePath());
+    deliveryStore_->setBusyTimeout(kDeliveryBusyMs);
+    deliveries_ = std::make_unique<NotificationQueue>(*deliveryStore_, clock_, runner_, notifySettings(config_));
+    delivery_ = startQuietThread([this] { deliveryLoop(); });
+  }
   if (!config_.httpListen.empty()) {
     StatusSources sources;
     sources.jobs = [this] { return engine_->jobs(); };
@@ -129,6 +147,7 @@ bool Daemon::start() {
     };
     sources.metrics = &metrics_;
     sources.clock = &clock_;
+    if (!config_.notifyCommand.empty()) sources.notifications = [this] { return deliveries_->summaries(); };
     statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
   }
   scheduler_ = startQuietThread([this] { schedulerLoop(); });
@@ -149,6 +168,7 @@ void Daemon::schedulerLoop() {
     MonoMs next = clock_.monoNow() + kTokenCheckMs;
     try {
       next = engine_->step();
+      if (engine_->takeNotificationsOwed()) wakeDeliveries();
       if (clock_.monoNow() >= nextStoreProbe) {
         storeHealthy_ = store_->writable();
         nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
@@ -175,6 +195,36 @@ void Daemon::schedulerLoop() {
     if (watchdogMs > 0) next = std::min(next, nextWatchdog);
     if (auto due = notifier_.statusDueAt()) next = std::min(next, *due);
     engine_->waitForWork(next);
+  }
+}
+
+void Daemon::wakeDeliveries() {
+  if (!deliveries_) return;
+  {
+    std::lock_guard<std::mutex> lock(deliveryMutex_);
+    deliveryWoken_ = true;
+  }
+  deliveryWakeup_.notify_one();
+}
+
+// Runs the notification command for what is owed, on a thread of its own:
+// a slow or hanging command never holds up the scheduler. Woken when a
+// step records a notification; also looks every few seconds (relinkctl's
+// cancel records them too, from another process).
+void Daemon::deliveryLoop() {
+  while (!stopping_) {
+    std::optional<TimeMs> next;
+    try {
+      next = deliveries_->deliverDue([this] { return stopping_.load(); });
+    } catch (const StoreError& error) {
+      log().error(std::string("notifications: cannot use the state database ") + databasePath_ + ": " +
+                  error.what() + "; retrying in a few seconds");
+    }
+    std::int64_t waitMs = kDeliveryLookMs;
+    if (next) waitMs = std::clamp<std::int64_t>(*next - clock_.wallNow(), 0, kDeliveryLookMs);
+    std::unique_lock<std::mutex> lock(deliveryMutex_);
+    deliveryWakeup_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return deliveryWoken_ || stopping_; });
+    deliveryWoken_ = false;
   }
 }
 
@@ -225,6 +275,9 @@ void Daemon::reload(Config config, std::string token) {
     tokenStamp_ = fileStamp(config_.tokenFile);
     engine_->reload(engineSettings(config_), Credentials{config_.email, token_});
   }
+  if ((deliveries_ != nullptr) != !config_.notifyCommand.empty())
+    log().warning("relinkd.notify.command was switched on or off; that takes effect when relinkd restarts");
+  else if (deliveries_) deliveries_->setSettings(notifySettings(config_));
   log().notice("configuration reloaded; rescanning " + jobsDir_);
   notifier_.notify("READY=1");
 }
@@ -234,6 +287,9 @@ void Daemon::stop() {
   notifier_.notify("STOPPING=1");
   if (started_) log().notice("stopping; requests in flight are resumed at the next start");
   engine_->wake();
+  runner_.abort();  // a command still running is killed; its notification stays owed
+  wakeDeliveries();
+  if (delivery_.joinable()) delivery_.join();
   if (scheduler_.joinable()) scheduler_.join();
   statusServer_.reset();
   watcher_.reset();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,6 +18,8 @@
 #include "relinkd/Engine.h"
 #include "relinkd/JobDirectory.h"
 #include "relinkd/Metrics.h"
+#include "relinkd/NotificationQueue.h"
+#include "relinkd/ProcessRunner.h"
 #include "relinkd/RequestPool.h"
 #include "relinkd/SqliteJobStore.h"
 #include "Notifier.h"
@@ -45,6 +48,8 @@ class Daemon {
   void schedulerLoop();
   void watchToken();
   void notifyStatus();
+  void deliveryLoop();
+  void wakeDeliveries();
 
   Config config_;
   std::string token_;
@@ -59,6 +64,14 @@ class Daemon {
   std::unique_ptr<DirectoryWatcher> watcher_;
   std::unique_ptr<StatusServer> statusServer_;
   std::thread scheduler_;
+  // Notifications (relinkd.notify.command): their own connection and thread.
+  std::unique_ptr<SqliteJobStore> deliveryStore_;
+  ProcessRunner runner_;
+  std::unique_ptr<NotificationQueue> deliveries_;
+  std::thread delivery_;
+  std::mutex deliveryMutex_;
+  std::condition_variable deliveryWakeup_;
+  bool deliveryWoken_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> storeHealthy_{true};
   std::mutex tokenMutex_;      // guards config_, token_, tokenStamp_ after start()
@@ -70,5 +83,6 @@ class Daemon {
 };
 
 EngineSettings engineSettings(const Config& config);
+NotifySettings notifySettings(const Config& config);
 
 }  // namespace relinkd

@@ -29,6 +29,7 @@ td.error{max-width:40rem;white-space:pre-wrap;word-break:break-word;color:#82071
 .retrying{background:#bf8700}.paused{background:#bc4c00}.succeeded{background:#1a7f37}
 .failed{background:#cf222e}.expired{background:#6e2a2a}.cancelled{background:#57606a}
 .empty{color:#656d76}
+.result{color:#656d76;font-size:.8rem;word-break:break-all}
 )css";
 
 constexpr const char* kPausedBanner =
@@ -54,25 +55,45 @@ std::string cell(const std::optional<std::string>& value) {
   return value && !value->empty() ? escapeHtml(*value) : "-";
 }
 
-void jobRow(std::ostream& out, const Job& job, TimeMs now) {
+using Notified = std::map<std::string, NotificationSummary>;
+
+constexpr std::size_t kResultShown = 200;
+
+std::string notifiedCell(const Notified& notified, const std::string& job) {
+  auto it = notified.find(job);
+  if (it == notified.end()) return "-";
+  std::string text = it->second.lastSentAt ? "sent " + formatTime(*it->second.lastSentAt) : "";
+  if (it->second.owed > 0) text += std::string(text.empty() ? "" : ", ") + "owed";
+  return text.empty() ? "not sent (given up)" : text;
+}
+
+void jobRow(std::ostream& out, const Job& job, TimeMs now, const Notified* notified) {
   const char* state = stateName(job.state);
   out << "<tr><td>" << escapeHtml(job.name) << "</td>"
       << "<td><span class=\"badge " << state << "\">" << state << "</span></td>"
       << "<td class=\"num\">" << job.attempts << "</td>"
-      << "<td>" << cell(job.remoteStatus) << "</td>"
+      << "<td>" << cell(job.remoteStatus);
+  if (job.result) {
+    const std::string shown = job.result->size() > kResultShown ? job.result->substr(0, kResultShown) + "..." : *job.result;
+    out << "<div class=\"result\">" << escapeHtml(shown) << "</div>";
+  }
+  out << "</td>"
       << "<td class=\"error\">" << cell(job.lastError) << "</td>"
-      << "<td>" << timeLeft(job, now) << "</td></tr>\n";
+      << "<td>" << timeLeft(job, now) << "</td>";
+  if (notified) out << "<td>" << escapeHtml(notifiedCell(*notified, job.name)) << "</td>";
+  out << "</tr>\n";
 }
 
-void jobTable(std::ostream& out, const JobList& jobs, TimeMs now) {
+void jobTable(std::ostream& out, const JobList& jobs, TimeMs now, const Notified* notified) {
   if (jobs.empty()) {
     out << "<p class=\"empty\">No jobs yet: add a NAME.json job file (or a NAME.plan.json "
            "plan) to the watched jobs directory.</p>\n";
     return;
   }
   out << "<table>\n<thead><tr><th>Job</th><th>State</th><th>Attempts</th>"
-      << "<th>Remote status</th><th>Last error</th><th>Time left</th></tr></thead>\n<tbody>\n";
-  for (const auto& job : jobs) jobRow(out, *job, now);
+      << "<th>Remote status</th><th>Last error</th><th>Time left</th>"
+      << (notified ? "<th>Notified</th>" : "") << "</tr></thead>\n<tbody>\n";
+  for (const auto& job : jobs) jobRow(out, *job, now, notified);
   out << "</tbody>\n</table>\n";
 }
 
@@ -100,7 +121,7 @@ std::string timeLeft(const Job& job, TimeMs now) {
   return left > 0 ? formatDuration(left) : "closed";
 }
 
-std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now) {
+std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now, const Notified* notified) {
   std::ostringstream out;
   head(out);
   out << "<body>\n<h1>relinkd</h1>\n<p class=\"meta\">" << jobs.size()
@@ -110,7 +131,7 @@ std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now) {
   counts(out, jobs);
   const auto plans = jobsByPlan(jobs);
   const JobList& single = plans.at("");
-  if (plans.size() == 1 || !single.empty()) jobTable(out, single, now);
+  if (plans.size() == 1 || !single.empty()) jobTable(out, single, now, notified);
   for (const auto& [plan, ofPlan] : plans) {
     if (plan.empty()) continue;
     out << "<h2>Plan " << escapeHtml(plan) << "</h2>\n";
@@ -119,7 +140,7 @@ std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now) {
         out << "<div class=\"banner\">" << escapeHtml(*job->lastError) << "</div>\n";
     }
     counts(out, ofPlan);
-    jobTable(out, ofPlan, now);
+    jobTable(out, ofPlan, now, notified);
   }
   out << "</body>\n</html>\n";
   return out.str();

@@ -6,11 +6,13 @@
 // Thread-safety: pure functions on values.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "relinkd/Clock.h"
 #include "relinkd/Job.h"
+#include "relinkd/Notification.h"
 
 namespace relinkd {
 
@@ -22,6 +24,9 @@ std::string escapeHtml(const std::string& text);
 // worked on (final or invalid) and jobs without a deadline.
 std::string timeLeft(const Job& job, TimeMs now);
 
-std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now);
+// notifications: per job (when relinkd.notify.command is set; else null),
+// shown as a column of when the last one went out or that one is owed.
+std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now,
+                             const std::map<std::string, NotificationSummary>* notifications = nullptr);
 
 }  // namespace relinkd

@@ -54,6 +54,12 @@ Reply healthz(const StatusSources& sources) {
               "see the relinkd log\n");
 }
 
+std::string renderNotifiedPage(const StatusSources& sources, TimeMs now) {
+  if (!sources.notifications) return renderStatusPage(sources.jobs(), sources.paused(), now);
+  const auto notifications = sources.notifications();
+  return renderStatusPage(sources.jobs(), sources.paused(), now, &notifications);
+}
+
 Reply route(const StatusSources& sources, const std::string& path) {
   if (path == "/healthz") return healthz(sources);
   const TimeMs now = sources.clock->wallNow();
@@ -66,7 +72,7 @@ Reply route(const StatusSources& sources, const std::string& path) {
   }
   if (path == "/") {
     return Reply{HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
-                 renderStatusPage(sources.jobs(), sources.paused(), now)};
+                 renderNotifiedPage(sources, now)};
   }
   return text(HTTPResponse::HTTP_NOT_FOUND,
               "not found: relinkd serves /, /jobs, /metrics and /healthz\n");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "relinkd/Clock.h"
 #include "relinkd/Job.h"
 #include "relinkd/Metrics.h"
+#include "relinkd/Notification.h"
 
 namespace relinkd {
 
@@ -24,6 +26,8 @@ struct StatusSources {
   std::function<bool()> paused;   // credentials rejected
   const ApiMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
+  // Per job, the notifications' state; unset when relinkd.notify.command is off.
+  std::function<std::map<std::string, NotificationSummary>()> notifications;
 };
 
 class StatusServer {

@@ -8,6 +8,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSONString.h>
 
+#include "JsonText.h"
+
 namespace relinkd {
 
 namespace {
@@ -33,6 +35,14 @@ Poco::JSON::Object::Ptr historyEntryToJson(const HistoryEntry& entry) {
 }
 
 }  // namespace
+
+Var resultValue(const Job& job) {
+  if (!job.result) return Var();
+  // The API's bytes: read with the same limits as a job file (depth, UTF-8).
+  std::vector<FieldProblem> problems;
+  if (auto parsed = parseObject(*job.result, problems)) return Var(parsed->object);
+  return Var(*job.result);  // not a JSON object (or cut short): the text as it came
+}
 
 Poco::JSON::Object::Ptr specObject(const Job& job) {
   if (!job.specJson) return nullptr;
@@ -70,11 +80,34 @@ Poco::JSON::Object::Ptr jobToJson(const Job& job, TimeMs now) {
   return object;
 }
 
+void addNotifications(Poco::JSON::Object& object, const std::vector<Notification>& notifications) {
+  std::optional<TimeMs> last;
+  bool owed = false;
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const Notification& n : notifications) {
+    if (n.sentAt && (!last || *n.sentAt > *last)) last = n.sentAt;
+    owed = owed || (!n.sentAt && !n.givenUp);
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    item->set("event", n.event);
+    item->set("state", n.state);
+    item->set("owedAt", formatTime(n.createdAt));
+    item->set("attempts", n.attempts);
+    item->set("sentAt", optionalTime(n.sentAt));
+    item->set("givenUp", n.givenUp);
+    item->set("lastError", optionalText(n.lastError));
+    list->add(item);
+  }
+  object.set("lastNotifiedAt", optionalTime(last));
+  object.set("notificationOwed", owed);
+  object.set("notifications", list);
+}
+
 Poco::JSON::Object::Ptr jobDetailToJson(const Job& job, const std::vector<HistoryEntry>& history,
                                         TimeMs now) {
   Poco::JSON::Object::Ptr object = jobToJson(job, now);
   const Poco::JSON::Object::Ptr spec = specObject(job);
   object->set("spec", spec ? Var(spec) : Var());
+  object->set("result", resultValue(job));
   Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
   for (const auto& entry : history) entries->add(historyEntryToJson(entry));
   object->set("history", entries);

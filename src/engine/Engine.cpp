@@ -56,6 +56,8 @@ MonoMs Engine::step() {
   return next;
 }
 
+bool Engine::takeNotificationsOwed() { return scheduler_->takeNotificationsOwed(); }
+
 Inbox Engine::takeInbox() {
   std::lock_guard<std::mutex> lock(mutex_);
   Inbox taken = std::move(*inbox_);

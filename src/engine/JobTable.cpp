@@ -61,11 +61,12 @@ void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
   index(name, entry);
 }
 
-void JobTable::markWarned(const std::string& name) {
+void JobTable::markWarned(const std::string& name, bool warned) {
   Entry& entry = entries_.at(name);
   unindex(name, entry);
-  entry.runtime.warnedNearDeadline = true;
+  entry.runtime.warnedNearDeadline = warned;
   entry.warnAt.reset();
+  if (!warned && entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
   index(name, entry);
 }
 

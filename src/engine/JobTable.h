@@ -56,7 +56,8 @@ class JobTable {
   void setInFlight(const std::string& name, bool inFlight);
   // Moves the job's due time (a rate-limited site), or drops it (nullopt).
   void setDue(const std::string& name, std::optional<MonoMs> due);
-  void markWarned(const std::string& name);
+  // Whether the near-deadline warning is done (true: out of warnings()).
+  void markWarned(const std::string& name, bool warned = true);
   void resetRuntime(const std::string& name);  // a new file: failure counts and warning start over
   // Forgets a job the store does not hold (a rolled-back insert).
   void erase(const std::string& name);

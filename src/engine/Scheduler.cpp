@@ -50,6 +50,15 @@ void Scheduler::loadAll() {
   for (const std::string& name : table_.names())
     if (!stored.count(name)) table_.erase(name);
   rebuildPlanFiles();
+  // A deadline warned of before a restart (or a failed step) is not warned
+  // of again; one whose warning was rolled back is.
+  if (settings_.notify) {
+    const std::map<std::string, TimeMs> warned = store_.deadlineWarnings();
+    table_.forEach([&](const Job& job) {
+      auto it = warned.find(job.name);
+      table_.markWarned(job.name, it != warned.end() && job.deadline == it->second);
+    });
+  }
 }
 
 // Rate limits survive a restart. Read once, at start: later, a gate is only
@@ -107,12 +116,20 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
   writing();
   const Job* old = table_.find(job.name);
   const std::optional<JobState> before = old ? std::optional<JobState>(old->state) : std::nullopt;
+  JobStore::Transaction transaction(store_);  // the save and the notification it owes, together
   if (!store_.save(job, entry)) {
     // relinkctl changed the job meanwhile: its change wins.
     engineLog().debug("job " + job.name + ": changed by relinkctl meanwhile; reloading");
     if (auto fresh = store_.find(job.name)) table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
     return false;
   }
+  if (settings_.notify && before != job.state && isFinal(job.state)) {
+    const TimeMs now = clock_.wallNow();
+    store_.addNotification(Notification{0, job.name, kEventFinal, stateName(job.state), std::nullopt, now, 0, now,
+                                        std::nullopt, false, std::nullopt});
+    notificationsOwed_ = true;
+  }
+  transaction.commit();
   const std::string name = job.name;
   table_.put(std::move(job), clock_.wallNow(), clock_.monoNow());
   logTransition(*table_.find(name), before, entry);

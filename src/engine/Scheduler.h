@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class Scheduler {
   MonoMs step(Inbox& inbox);
   // After a failed step: the table may be ahead of the store.
   void storeFailed() { reloadNeeded_ = true; }
+
+  // True once since the last call when a step recorded a notification.
+  bool takeNotificationsOwed() { return std::exchange(notificationsOwed_, false); }
 
   const JobTable& table() const { return table_; }
   JobTable& table() { return table_; }
@@ -133,6 +137,7 @@ class Scheduler {
   std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_
   std::optional<int> pauseStatus_;
   bool reloadNeeded_ = false;
+  bool notificationsOwed_ = false;
   bool directoryMissing_ = false;
   bool inStep_ = false;
   std::optional<JobStore::Transaction> stepWrites_;

@@ -10,6 +10,21 @@
 
 namespace relinkd {
 
+namespace {
+
+constexpr std::size_t kMaxResultBytes = 16 * 1024;
+
+// At most kMaxResultBytes, cut at a UTF-8 character boundary.
+std::string finalResult(std::string body) {
+  if (body.size() <= kMaxResultBytes) return body;
+  std::size_t cut = kMaxResultBytes;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
+  body.resize(cut);
+  return body + "... (cut at 16 KiB)";
+}
+
+}  // namespace
+
 // The request counts as in flight until its answer is recorded: if the
 // store fails here, the completion is handled again at the next step.
 void Scheduler::handle(const Completion& completion) {
@@ -70,7 +85,13 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   }
   switch (sent.kind) {
     case RequestKind::kSubmit: return apply(afterSubmit(job, runtime, answer, context), answer.outcome);
-    case RequestKind::kPoll: return apply(afterPoll(job, runtime, answer, context), answer.outcome);
+    case RequestKind::kPoll: {
+      Change change = afterPoll(job, runtime, answer, context);
+      // The remote job's last word, kept for the operator (and the notification).
+      if (answer.remoteStatus == RemoteStatus::kComplete || answer.outcome.kind == OutcomeKind::kRemoteError)
+        change.job.result = finalResult(redactCredentials(result.response.body, credentials_));
+      return apply(std::move(change), answer.outcome);
+    }
     case RequestKind::kDiscover:
       return apply(afterDiscover(job, runtime, answer, sent.request.url, context), answer.outcome);
   }

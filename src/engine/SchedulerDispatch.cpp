@@ -41,6 +41,12 @@ void Scheduler::warnDue() {
                         formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
                         "); state " + stateName(job.state) +
                         (job.lastError ? ", last error: " + *job.lastError : ""));
+    if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
+      writing();
+      store_.addNotification(Notification{0, name, kEventDeadlineNear, stateName(job.state), job.deadline, now, 0,
+                                          now, std::nullopt, false, std::nullopt});
+      notificationsOwed_ = true;
+    }
     table_.markWarned(name);
   }
 }

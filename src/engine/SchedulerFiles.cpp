@@ -215,6 +215,7 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   job.specJson.reset();
   job.siteId.clear();
   job.lastError.reset();
+  job.result.reset();
   if (spec && problem.empty()) {
     if (job.acceptedAt == 0) job.acceptedAt = now;
     job.specJson = specToJson(*spec);

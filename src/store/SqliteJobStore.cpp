@@ -9,7 +9,7 @@ namespace relinkd {
 
 namespace {
 
-constexpr std::int64_t kSchemaVersion = 4;
+constexpr std::int64_t kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
@@ -33,7 +33,8 @@ CREATE TABLE jobs (
   version         INTEGER NOT NULL,
   revision        INTEGER NOT NULL DEFAULT 0,
   file_stamp      TEXT,
-  plan            TEXT
+  plan            TEXT,
+  result          TEXT
 );
 CREATE INDEX jobs_by_revision ON jobs(revision);
 CREATE TABLE history (
@@ -50,13 +51,29 @@ CREATE TABLE site_limits (
   site_id    TEXT PRIMARY KEY NOT NULL,
   not_before INTEGER NOT NULL
 );
-PRAGMA user_version = 4;
+CREATE TABLE notifications (
+  id              INTEGER PRIMARY KEY,
+  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
+  state           TEXT NOT NULL,
+  deadline        INTEGER,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  given_up        INTEGER NOT NULL,
+  last_error      TEXT
+);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+PRAGMA user_version = 5;
 )sql";
 
 // The upgrades, one per schema version: kUpgrades[v - 1] takes schema v to
 // v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
 // 2 -> 3: the file stamp that lets a rescan skip unchanged files; 3 -> 4:
-// the plan a job is derived from.
+// the plan a job is derived from; 4 -> 5: notifications, and the final
+// answer of a job's remote job.
 constexpr const char* kUpgrades[] = {
     R"sql(
 ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
@@ -71,19 +88,38 @@ PRAGMA user_version = 3;
 ALTER TABLE jobs ADD COLUMN plan TEXT;
 PRAGMA user_version = 4;
 )sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN result TEXT;
+CREATE TABLE notifications (
+  id              INTEGER PRIMARY KEY,
+  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
+  state           TEXT NOT NULL,
+  deadline        INTEGER,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  given_up        INTEGER NOT NULL,
+  last_error      TEXT
+);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+PRAGMA user_version = 5;
+)sql",
 };
 
 // The columns of Job, in the order readJob and bindFields use.
 constexpr const char* kJobColumns =
     "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
     "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision, file_stamp, plan";
+    "version, revision, file_stamp, plan, result";
 
 constexpr const char* kInsertJob =
     "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
     "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, file_stamp, plan, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, "
+    "accepted_at, submitting, file_stamp, plan, result, version, revision) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, "
     "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
     "ON CONFLICT (name) DO NOTHING";
 
@@ -91,8 +127,11 @@ constexpr const char* kUpdateJob =
     "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = ?4, site_id = ?5, state = ?6, "
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, file_stamp = ?17, plan = ?18, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?19";
+    "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
+    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?20";
+
+constexpr const char* kNotificationColumns =
+    "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error";
 
 bool fileExists(const std::string& path) {
   struct stat st {};
@@ -116,6 +155,15 @@ struct SqliteJobStore::Impl {
                           "SELECT at, action, http_status, outcome, detail FROM history "
                           "WHERE job = ? ORDER BY id");
     selectLimits.emplace(db, "SELECT site_id, not_before FROM site_limits");
+    selectOwed.emplace(db, std::string("SELECT ") + kNotificationColumns +
+                               " FROM notifications WHERE sent_at IS NULL AND given_up = 0 "
+                               "ORDER BY next_attempt_at, id LIMIT 1");
+    selectJobNotifications.emplace(db, std::string("SELECT ") + kNotificationColumns +
+                                           " FROM notifications WHERE job = ? ORDER BY id");
+    selectWarned.emplace(db, "SELECT job, MAX(deadline) FROM notifications WHERE event = 'deadline-near' GROUP BY job");
+    selectSummaries.emplace(db,
+                            "SELECT job, MAX(sent_at), SUM(sent_at IS NULL AND given_up = 0) FROM notifications "
+                            "GROUP BY job");
     if (!readOnly) prepareWrites();
   }
 
@@ -196,6 +244,12 @@ struct SqliteJobStore::Impl {
                           "INSERT INTO history (job, at, action, http_status, outcome, detail) "
                           "VALUES (?, ?, ?, ?, ?, ?)");
     deleteJob.emplace(db, "DELETE FROM jobs WHERE name = ? AND version = ?");
+    insertNotification.emplace(db,
+                               "INSERT INTO notifications (job, event, state, deadline, created_at, attempts, "
+                               "next_attempt_at, sent_at, given_up, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    updateNotification.emplace(db,
+                               "UPDATE notifications SET attempts = ?2, next_attempt_at = ?3, sent_at = ?4, "
+                               "given_up = ?5, last_error = ?6 WHERE id = ?1");
     upsertLimit.emplace(db,
                         "INSERT INTO site_limits (site_id, not_before) VALUES (?, ?) "
                         "ON CONFLICT (site_id) DO UPDATE SET not_before = MAX(not_before, excluded.not_before)");
@@ -232,7 +286,24 @@ struct SqliteJobStore::Impl {
     job.version = row.getInt(16);
     job.fileStamp = row.getOptString(18);
     job.plan = row.getOptString(19).value_or("");
+    job.result = row.getOptString(20);
     return job;
+  }
+
+  static Notification readNotification(const sqlite::Statement::Use& row) {
+    Notification n;
+    n.id = row.getInt(0);
+    n.job = row.getString(1);
+    n.event = row.getString(2);
+    n.state = row.getString(3);
+    n.deadline = row.getOptInt(4);
+    n.createdAt = row.getInt(5);
+    n.attempts = static_cast<int>(row.getInt(6));
+    n.nextAttemptAt = row.getInt(7);
+    n.sentAt = row.getOptInt(8);
+    n.givenUp = row.getInt(9) != 0;
+    n.lastError = row.getOptString(10);
+    return n;
   }
 
   static HistoryEntry readHistory(const sqlite::Statement::Use& row) {
@@ -245,12 +316,12 @@ struct SqliteJobStore::Impl {
     return entry;
   }
 
-  // Binds ?1 .. ?18 of kInsertJob and kUpdateJob.
+  // Binds ?1 .. ?19 of kInsertJob and kUpdateJob.
   static void bindFields(sqlite::Statement::Use& use, const Job& job) {
     const std::optional<std::string> plan = job.plan.empty() ? std::nullopt : std::optional<std::string>(job.plan);
     use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
         job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan);
+        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan)(job.result);
   }
 
   // The compare-and-set write; false when job.version is not the stored one.
@@ -281,6 +352,8 @@ struct SqliteJobStore::Impl {
   // Declared after db so that they are finalised before it closes.
   std::optional<sqlite::Statement> selectAll, selectOne, selectHistory, selectLimits;
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
+  std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectSummaries;
+  std::optional<sqlite::Statement> insertNotification, updateNotification;
   std::optional<sqlite::Statement> insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
 };
 
@@ -328,6 +401,46 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   txn.commit();
   ++job.version;
   return true;
+}
+
+void SqliteJobStore::addNotification(const Notification& n) {
+  impl_->requireWritable();
+  impl_->insertNotification->use()(n.job)(n.event)(n.state)(n.deadline)(n.createdAt)(n.attempts)(n.nextAttemptAt)(
+      n.sentAt)(n.givenUp)(n.lastError).exec();
+}
+
+void SqliteJobStore::updateNotification(const Notification& n) {
+  impl_->requireWritable();
+  impl_->updateNotification->use()(n.id)(n.attempts)(n.nextAttemptAt)(n.sentAt)(n.givenUp)(n.lastError).exec();
+}
+
+std::optional<Notification> SqliteJobStore::nextOwedNotification() const {
+  auto use = impl_->selectOwed->use();
+  if (!use.next()) return std::nullopt;
+  return Impl::readNotification(use);
+}
+
+std::vector<Notification> SqliteJobStore::notificationsOf(const std::string& job) const {
+  std::vector<Notification> all;
+  auto use = impl_->selectJobNotifications->use();
+  use(job);
+  while (use.next()) all.push_back(Impl::readNotification(use));
+  return all;
+}
+
+std::map<std::string, TimeMs> SqliteJobStore::deadlineWarnings() const {
+  std::map<std::string, TimeMs> warned;
+  auto use = impl_->selectWarned->use();
+  while (use.next())
+    if (auto deadline = use.getOptInt(1)) warned[use.getString(0)] = *deadline;
+  return warned;
+}
+
+std::map<std::string, NotificationSummary> SqliteJobStore::notificationSummaries() const {
+  std::map<std::string, NotificationSummary> summaries;
+  auto use = impl_->selectSummaries->use();
+  while (use.next()) summaries[use.getString(0)] = NotificationSummary{use.getOptInt(1), static_cast<int>(use.getInt(2))};
+  return summaries;
 }
 
 bool SqliteJobStore::remove(const Job& job) {

@@ -146,6 +146,8 @@ TEST_CASE("etc/relinkd.properties: lists every key and loads to the defaults") {
   CHECK(example.pollIntervalMs == defaults.pollIntervalMs);
   CHECK(example.windowMs == defaults.windowMs);
   CHECK(example.logLevel == defaults.logLevel);
+  CHECK(example.notifyCommand == defaults.notifyCommand);
+  CHECK(example.notifyTimeoutMs == defaults.notifyTimeoutMs);
 }
 
 TEST_CASE("readToken: the first line, surrounding whitespace removed") {
@@ -204,6 +206,25 @@ TEST_CASE("requireDaemonSettings: an e-mail and a readable token") {
   noEmail.email = "";
   CHECK_THROWS_WITH_AS(relinkd::requireDaemonSettings(noEmail),
                        doctest::Contains("relinkd.api.email: is required"), ConfigError);
+
+  for (const auto& [command, problem] : {std::pair{dir.file("no-such-notify"), "No such file or directory"},
+                                        std::pair{dir.write("not-executable", "#!/bin/sh\n"), "is not an executable file"},
+                                        std::pair{dir.path(), "is not an executable file"}}) {
+    Config notify = config;
+    notify.notifyCommand = {command, "--flag"};
+    CAPTURE(command);
+    try {
+      relinkd::requireDaemonSettings(notify);
+      FAIL_CHECK("accepted a notify command that cannot be run");
+    } catch (const ConfigError& e) {
+      CHECK(e.key() == "relinkd.notify.command");
+      CHECK(std::string(e.what()).find(command) != std::string::npos);
+      CHECK(std::string(e.what()).find(problem) != std::string::npos);
+    }
+  }
+  Config notify = config;
+  notify.notifyCommand = {"/bin/true"};
+  CHECK_NOTHROW(relinkd::requireDaemonSettings(notify));
 
   Config noToken = config;
   noToken.tokenFile = dir.file("missing");

@@ -50,6 +50,10 @@ std::string field(const Config& c, const std::string& key) {
       {"relinkd.window", [&] { out << c.windowMs; }},
       {"relinkd.http.listen", [&] { out << c.httpListen; }},
       {"relinkd.log.level", [&] { out << c.logLevel; }},
+      {"relinkd.notify.command", [&] {
+         for (const std::string& arg : c.notifyCommand) out << (&arg == &c.notifyCommand.front() ? "" : "|") << arg;
+       }},
+      {"relinkd.notify.timeout", [&] { out << c.notifyTimeoutMs; }},
   };
   fields.at(key)();
   return out.str();
@@ -83,6 +87,8 @@ TEST_CASE("Config: every key has its interface.md default") {
       {"relinkd.window", "1209600000"},
       {"relinkd.http.listen", ""},
       {"relinkd.log.level", "information"},
+      {"relinkd.notify.command", ""},
+      {"relinkd.notify.timeout", "30000"},
   };
   REQUIRE(defaults.size() == configtest::kAllKeys.size());
   for (const auto& [key, value] : defaults) {
@@ -172,6 +178,9 @@ TEST_CASE("Config: good values are accepted and normalised") {
       {"relinkd.poll.interval", "5s", "5000"},
       {"relinkd.window", "1d", "86400000"},
       {"relinkd.http.listen", "127.0.0.1:9417", "127.0.0.1:9417"},
+      {"relinkd.notify.command", "/usr/share/relinkd/notify/webhook  https://hooks.example/x ",
+       "/usr/share/relinkd/notify/webhook|https://hooks.example/x"},
+      {"relinkd.notify.timeout", "5s", "5000"},
       {"relinkd.http.listen", "0.0.0.0:1", "0.0.0.0:1"},
       {"relinkd.http.listen", "localhost:65535", "localhost:65535"},
       {"relinkd.http.listen", "[::1]:9417", "[::1]:9417"},
@@ -194,6 +203,9 @@ TEST_CASE("Config: good values are accepted and normalised") {
 
 TEST_CASE("Config: bad values are a ConfigError naming the key") {
   const std::vector<KeyCase> cases = {
+      {"relinkd.notify.command", "notify-send hello", "'notify-send' is not an absolute path"},
+      {"relinkd.notify.timeout", "0s", "must be longer than 0"},
+      {"relinkd.notify.timeout", "soon", "is not a duration"},
       {"relinkd.jobs.dir", "", "must not be empty"},
       {"relinkd.state.dir", "   ", "must not be empty"},
       {"relinkd.api.tokenFile", "", "must not be empty"},

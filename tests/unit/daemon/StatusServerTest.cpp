@@ -258,6 +258,30 @@ TEST_CASE("StatusServer: a plan's jobs are counted by state under its plan label
   CHECK(html.find("<div class=\"banner\">sites: must list 2 to 64 sites (it lists 1)</div>") > broken);
 }
 
+TEST_CASE("StatusServer: the page shows the remote result, and notifications when they are on") {
+  FakeDaemon daemon;
+  std::vector<Job> jobs = sampleJobs();
+  jobs[2].result = R"({"status":"COMPLETE","<b>":1})";  // gamma
+  daemon.setJobs(jobs);
+  relinkd::StatusSources sources = daemon.sources();
+  {
+    StatusServer server("127.0.0.1:0", sources);
+    const std::string html = fetch(server.port(), "/").body;
+    CHECK(contains(html, "<div class=\"result\">{&quot;status&quot;:&quot;COMPLETE&quot;,&quot;&lt;b&gt;&quot;:1}</div>"));
+    CHECK_FALSE(contains(html, "<th>Notified</th>"));  // off
+  }
+  sources.notifications = [] {
+    return std::map<std::string, relinkd::NotificationSummary>{
+        {"gamma", {kNow - 1000, 0}}, {"beta", {std::nullopt, 1}}, {"delta", {std::nullopt, 0}}};
+  };
+  StatusServer server("127.0.0.1:0", sources);
+  const std::string html = fetch(server.port(), "/").body;
+  CHECK(contains(html, "<th>Notified</th>"));
+  CHECK(contains(html, "<td>sent " + relinkd::formatTime(kNow - 1000) + "</td></tr>"));
+  CHECK(contains(html, "<td>owed</td></tr>"));
+  CHECK(contains(html, "<td>not sent (given up)</td></tr>"));
+}
+
 TEST_CASE("StatusServer: /metrics escapes label values") {
   FakeDaemon daemon;
   daemon.metrics.record("we\"ird\\", "line\nbreak", 0.5);

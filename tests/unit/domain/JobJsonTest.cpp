@@ -128,7 +128,7 @@ TEST_CASE("JobJson: the detail adds the spec and the history") {
   };
   const auto object = reparse(jobDetailToJson(job, history, kNow));
   auto keys = kJobKeys;
-  keys.insert({"spec", "history"});
+  keys.insert({"spec", "result", "history"});
   CHECK(keysOf(object) == keys);
 
   const auto spec = object->getObject("spec");

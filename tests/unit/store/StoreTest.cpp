@@ -244,16 +244,19 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
     REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
   }
   SUBCASE("schema 1: no revision, no file stamp") {
-    rawExec(path, "DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
+    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
                   "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 1");
   }
   SUBCASE("schema 2: a revision, no file stamp") {
-    rawExec(path, "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
+    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 2");
   }
   SUBCASE("schema 3: a file stamp, no plan") {
-    rawExec(path, "ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
+    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
+  }
+  SUBCASE("schema 4: a plan, no notifications, no result") {
+    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
   }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
@@ -263,6 +266,8 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
   REQUIRE(upgraded.save(stamped, std::nullopt));
   CHECK(upgraded.find("old")->fileStamp == "1:2:3:4.5:6.7");
   CHECK(upgraded.find("old")->plan.empty());
+  CHECK_FALSE(upgraded.find("old")->result);
+  CHECK(upgraded.notificationsOf("old").empty());
   SqliteJobStore other(path);
   upgraded.changedElsewhere();
   Job changed = *other.find("old");
@@ -290,6 +295,44 @@ TEST_CASE("JobStore: a job's plan is stored, and remove deletes a row with its h
   CHECK_FALSE(store.find("acme"));
   CHECK(store.history("acme").empty());
   CHECK(store.history("acme.eu.us").size() == 1);
+}
+
+TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, and go with their job") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job a = minimalJob("a");
+  Job b = minimalJob("b");
+  REQUIRE(store.save(a, std::nullopt));
+  REQUIRE(store.save(b, std::nullopt));
+  store.addNotification(Notification{0, "a", kEventFinal, "succeeded", std::nullopt, 10, 0, 30, std::nullopt, false,
+                                     std::nullopt});
+  store.addNotification(Notification{0, "b", kEventDeadlineNear, "running", 5000, 11, 0, 20, std::nullopt, false,
+                                     std::nullopt});
+  auto next = store.nextOwedNotification();
+  REQUIRE(next);
+  CHECK(next->job == "b");  // due first
+  CHECK(next->deadline == 5000);
+  next->attempts = 1;
+  next->sentAt = 21;
+  store.updateNotification(*next);
+  CHECK(store.nextOwedNotification()->job == "a");
+  Notification gaveUp = *store.nextOwedNotification();
+  gaveUp.givenUp = true;
+  gaveUp.lastError = "exited with status 1";
+  store.updateNotification(gaveUp);
+  CHECK_FALSE(store.nextOwedNotification());
+  CHECK(store.notificationsOf("a").at(0).lastError == "exited with status 1");
+  CHECK(store.deadlineWarnings() == std::map<std::string, TimeMs>{{"b", 5000}});
+  const auto summaries = store.notificationSummaries();
+  CHECK(summaries.at("b").lastSentAt == 21);
+  CHECK(summaries.at("b").owed == 0);
+  CHECK_FALSE(summaries.at("a").lastSentAt);
+
+  store.addNotification(Notification{0, "a", kEventFinal, "failed", std::nullopt, 12, 0, 12, std::nullopt, false,
+                                     std::nullopt});
+  CHECK(store.notificationSummaries().at("a").owed == 1);
+  REQUIRE(store.remove(a));
+  CHECK(store.notificationsOf("a").empty());  // with its job
 }
 
 TEST_CASE("JobStore: a transaction is rolled back unless committed") {
@@ -378,10 +421,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 5");
+  rawExec(path, "PRAGMA user_version = 6");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 5)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 6)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }

@@ -28,7 +28,8 @@ inline const std::vector<std::string> kAllKeys = {
     "relinkd.api.timeout",       "relinkd.api.proxy",         "relinkd.api.concurrency",
     "relinkd.retry.initialDelay", "relinkd.retry.maxDelay",   "relinkd.retry.multiplier",
     "relinkd.retry.maxAttempts", "relinkd.poll.interval",     "relinkd.window",
-    "relinkd.http.listen",       "relinkd.log.level"};
+    "relinkd.http.listen",       "relinkd.log.level",         "relinkd.notify.command",
+    "relinkd.notify.timeout"};
 
 
 }  // namespace configtest

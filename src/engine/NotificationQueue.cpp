@@ -1,0 +1,117 @@
+#include "relinkd/NotificationQueue.h"
+
+#include <Poco/Logger.h>
+
+#include "EngineLog.h"
+#include "relinkd/Duration.h"
+#include "relinkd/JobJson.h"
+
+namespace relinkd {
+
+namespace {
+
+// What the command may see of the world: enough to find programs, and text
+// in UTF-8. Nothing is inherited from relinkd's own environment.
+const char* const kBaseEnvironment[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LC_ALL=C.UTF-8",
+};
+
+std::string describe(const CommandResult& result, std::int64_t timeoutMs) {
+  if (!result.started) return "could not be run: " + result.error;
+  if (result.timedOut) return "was still running after " + formatDuration(timeoutMs) + " (relinkd.notify.timeout) and was killed";
+  std::string what = result.signal != 0 ? "was ended by signal " + std::to_string(result.signal)
+                                        : "exited with status " + std::to_string(result.exitStatus);
+  return result.error.empty() ? what : what + ": " + result.error;
+}
+
+}  // namespace
+
+NotificationQueue::NotificationQueue(JobStore& store, const Clock& clock, CommandRunner& runner,
+                                     NotifySettings settings)
+    : store_(store), clock_(clock), runner_(runner), settings_(std::move(settings)) {
+  summaries_ = store_.notificationSummaries();
+}
+
+void NotificationQueue::setSettings(NotifySettings settings) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  settings_ = std::move(settings);
+}
+
+std::map<std::string, NotificationSummary> NotificationQueue::summaries() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return summaries_;
+}
+
+std::optional<TimeMs> NotificationQueue::deliverDue(const std::function<bool()>& stopping) {
+  std::optional<TimeMs> next;
+  for (;;) {
+    std::optional<Notification> owed = store_.nextOwedNotification();
+    if (!owed || owed->nextAttemptAt > clock_.wallNow() || stopping()) {
+      next = owed ? std::optional<TimeMs>(owed->nextAttemptAt) : std::nullopt;
+      break;
+    }
+    // What was not run (or was killed because relinkd stops) stays owed:
+    // delivered after the next start.
+    if (!deliver(std::move(*owed)) || stopping()) break;
+  }
+  std::map<std::string, NotificationSummary> summaries = store_.notificationSummaries();
+  std::lock_guard<std::mutex> lock(mutex_);
+  summaries_ = std::move(summaries);
+  return next;
+}
+
+std::vector<std::string> NotificationQueue::environment(const Notification& n) const {
+  std::vector<std::string> env(std::begin(kBaseEnvironment), std::end(kBaseEnvironment));
+  env.push_back("RELINKD_JOB=" + n.job);
+  env.push_back("RELINKD_STATE=" + n.state);
+  env.push_back("RELINKD_EVENT=" + n.event);
+  return env;
+}
+
+bool NotificationQueue::deliver(Notification n) {
+  NotifySettings settings;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    settings = settings_;
+  }
+  const std::string what = "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
+  const std::optional<Job> job = store_.find(n.job);
+  if (!job) {  // gone with its job (a plan's stand-in removed): nothing to say
+    n.givenUp = true;
+    n.lastError = "the job no longer exists";
+    store_.updateNotification(n);
+    return true;
+  }
+  const TimeMs now = clock_.wallNow();
+  Poco::JSON::Object::Ptr object = jobDetailToJson(*job, store_.history(n.job), now);
+  addNotifications(*object, store_.notificationsOf(n.job));
+  const CommandResult result = runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
+  if (result.aborted) return false;  // relinkd is stopping: still owed
+  const TimeMs done = clock_.wallNow();
+  n.attempts += 1;
+  if (result.ok()) {
+    n.sentAt = done;
+    n.lastError.reset();
+    store_.updateNotification(n);
+    engineLog().information(what + " sent by " + settings.command.front());
+    return true;
+  }
+  const std::string why = settings.command.front() + " " + describe(result, settings.timeoutMs);
+  n.lastError = why;
+  if (n.attempts > kMaxRetries) {
+    n.givenUp = true;
+    store_.updateNotification(n);
+    engineLog().error(what + " not sent: " + why + "; gave up after " + std::to_string(n.attempts) +
+                      " runs (relinkctl show " + n.job + " has the job)");
+    return true;
+  }
+  const std::int64_t delay = settings.firstRetryMs << (n.attempts - 1);
+  n.nextAttemptAt = done + delay;
+  store_.updateNotification(n);
+  engineLog().warning(what + " not sent: " + why + "; trying again in " + formatDuration(delay) + " (" +
+                      std::to_string(kMaxRetries - n.attempts + 1) + " more tries)");
+  return true;
+}
+
+}  // namespace relinkd

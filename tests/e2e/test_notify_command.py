@@ -1,0 +1,166 @@
+"""relinkd.notify.command through the real daemon: final states and
+deadline-near owed once each, the command's input and environment, a
+hanging command killed and retried while the scheduler goes on, a kill -9
+before delivery, and a clean restart that repeats nothing."""
+
+import datetime
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import RELINKD, clean_env, now_utc, rfc3339, write_job
+
+RECORDER = """#!/bin/sh
+# Records what relinkd passed: standard input and the environment.
+out={out}
+touch "$out/started.$$"
+if [ -e "$out/hang" ]; then sleep 60; exit 1; fi
+n=$(date +%s%N)-$$
+cat > "$out/$n.tmp"
+env > "$out/$n.env"
+mv "$out/$n.tmp" "$out/$n.json"
+"""
+
+
+class Recorder:
+    def __init__(self, directory):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.command = self.dir / "notify"
+        self.command.write_text(RECORDER.format(out=self.dir))
+        self.command.chmod(0o755)
+
+    def hang(self, on):
+        flag = self.dir / "hang"
+        if on:
+            flag.touch()
+        elif flag.exists():
+            flag.unlink()
+
+    def runs(self):
+        return len(list(self.dir.glob("started.*")))
+
+    def received(self):
+        """[(job JSON, environment dict)], oldest first."""
+        out = []
+        for path in sorted(self.dir.glob("*.json")):
+            env = dict(line.split("=", 1) for line in path.with_suffix(".env").read_text().splitlines()
+                       if "=" in line)
+            out.append((json.loads(path.read_text()), env, path))
+        return out
+
+
+def notify_daemon(daemon, recorder, **settings):
+    overrides = {"relinkd.notify.command": str(recorder.command), "relinkd.notify.timeout": "5s"}
+    overrides.update(settings)
+    return daemon(overrides=overrides)
+
+
+def test_a_success_and_a_permanent_failure_make_exactly_two_notifications(fake, daemon, tmp_path, secrets):
+    recorder = Recorder(tmp_path / "notified")
+    fake.faults([{"method": "POST", "pathContains": "/site-b/", "times": -1, "action": "status", "status": 400,
+                  "body": '{"status":400,"errorMessage":"Validation failed"}'}])
+    d = notify_daemon(daemon, recorder)
+    write_job(d.jobs_dir, "good", siteId="site-a")
+    write_job(d.jobs_dir, "bad", siteId="site-b")
+    d.wait_state("good", "succeeded")
+    d.wait_state("bad", "failed")
+    d.wait_for(lambda: len(recorder.received()) == 2, what="two notifications")
+    time.sleep(1)  # and no third
+    received = recorder.received()
+    assert len(received) == 2
+    by_job = {env["RELINKD_JOB"]: (job, env, path) for job, env, path in received}
+    assert set(by_job) == {"good", "bad"}
+    for name, state in (("good", "succeeded"), ("bad", "failed")):
+        job, env, path = by_job[name]
+        assert env["RELINKD_STATE"] == state and env["RELINKD_EVENT"] == "final"
+        assert env["PATH"] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        assert set(env) <= {"PATH", "LC_ALL", "RELINKD_JOB", "RELINKD_STATE", "RELINKD_EVENT", "PWD", "SHLVL", "_"}, env
+        assert job["name"] == name and job["state"] == state
+        assert job["history"] and job["spec"]["productURL"]
+        secrets.assert_absent(path.read_bytes(), f"the notification input of {name}")
+        secrets.assert_absent(path.with_suffix(".env").read_bytes(), f"the notification environment of {name}")
+    assert by_job["good"][0]["result"] == {"status": "COMPLETE"}
+    assert "Validation failed" in by_job["bad"][0]["lastError"]
+
+    shown = d.show("good")
+    assert shown["result"] == {"status": "COMPLETE"}
+    assert shown["notificationOwed"] is False and shown["lastNotifiedAt"]
+    assert [n["event"] for n in shown["notifications"]] == ["final"]
+    code, text, _ = d.ctl("show", "good")
+    assert code == 0 and "notifications:" in text and "result:" in text
+
+    d.stop()
+    d.start()
+    time.sleep(3)
+    assert len(recorder.received()) == 2, "a clean restart delivered again"
+
+
+def test_a_job_near_its_deadline_notifies_once(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    fake.config({"siteScripts": {"site-slow": [["Pending"]]}})
+    d = notify_daemon(daemon, recorder)
+    deadline = rfc3339(now_utc() + datetime.timedelta(hours=2))
+    write_job(d.jobs_dir, "slow", siteId="site-slow", deadline=deadline)
+    d.wait_for(lambda: len(recorder.received()) == 1, what="the deadline-near notification")
+    job, env, _ = recorder.received()[0]
+    assert env["RELINKD_EVENT"] == "deadline-near" and env["RELINKD_JOB"] == "slow"
+    assert job["deadlineNear"] is True
+    assert "window closes" in d.log()
+    d.restart()
+    time.sleep(3)
+    assert len(recorder.received()) == 1
+    assert d.job("slow")["state"] == "running"
+
+
+def test_a_hanging_command_is_killed_and_retried_while_polling_goes_on(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    recorder.hang(True)
+    fake.config({"siteScripts": {"site-slow": [["Pending"]]}})
+    d = notify_daemon(daemon, recorder, **{"relinkd.notify.timeout": "1s"})
+    running = write_job(d.jobs_dir, "slow", siteId="site-slow")
+    slow = d.wait_state("slow", "running")
+    write_job(d.jobs_dir, "quick", siteId="site-a")
+    d.wait_state("quick", "succeeded")
+    polls_before = len(fake.status_gets("site-slow", slow["remoteJobId"]))
+    d.wait_for(lambda: d.show("quick")["notifications"][0]["attempts"] >= 1, what="the first run killed")
+    first = d.show("quick")["notifications"][0]
+    assert "relinkd.notify.timeout" in first["lastError"]
+    assert "killed" in d.log()
+    d.wait_for(lambda: d.show("quick")["notifications"][0]["attempts"] >= 2, timeout=30,
+               what="a second run after the backoff")
+    polls_after = len(fake.status_gets("site-slow", slow["remoteJobId"]))
+    assert polls_after > polls_before + 10, "the scheduler stopped polling while the command hung"
+    assert recorder.received() == []
+    assert running["siteId"] == "site-slow"
+
+
+def test_a_notification_owed_at_kill_9_is_delivered_after_the_restart(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    recorder.hang(True)
+    d = notify_daemon(daemon, recorder, **{"relinkd.notify.timeout": "30s"})
+    write_job(d.jobs_dir, "done", siteId="site-a")
+    d.wait_state("done", "succeeded")
+    d.wait_for(lambda: recorder.runs() == 1, what="the command running")
+    d.kill()
+    recorder.hang(False)
+    assert d.show("done")["notificationOwed"] is True
+    d.start()
+    d.wait_for(lambda: len(recorder.received()) == 1, what="the owed notification after the restart")
+    time.sleep(1)
+    assert len(recorder.received()) == 1
+    assert recorder.received()[0][1]["RELINKD_STATE"] == "succeeded"
+    assert d.show("done")["notificationOwed"] is False
+
+
+def test_a_notify_command_that_cannot_run_is_a_configuration_error(daemon, tmp_path):
+    d = daemon(fake=False, start=False)
+    script = tmp_path / "not-executable"
+    script.write_text("#!/bin/sh\n")
+    for command, words in ((str(script), "is not an executable file"), ("notify-send", "not an absolute path")):
+        d.configure({"relinkd.notify.command": command})
+        result = subprocess.run([str(RELINKD), "-c", str(d.config_path), "--check-config"],
+                                capture_output=True, env=clean_env(), timeout=30)
+        assert result.returncode == 78, result.stderr
+        assert b"relinkd.notify.command" in result.stderr and words.encode() in result.stderr
