@@ -46,6 +46,7 @@ class NotificationQueue {
 
  private:
   bool deliver(Notification notification);  // false: stopped, try no more now
+  void record(const Notification& notification);
   std::vector<std::string> environment(const Notification& notification) const;
 
   JobStore& store_;
@@ -54,6 +55,7 @@ class NotificationQueue {
   NotifySettings settings_;
   mutable std::mutex mutex_;  // guards settings_ and summaries_
   std::map<std::string, NotificationSummary> summaries_;
+  std::optional<Notification> unrecorded_;  // a run's outcome the store refused
 };
 
 }  // namespace relinkd

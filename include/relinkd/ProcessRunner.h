@@ -17,7 +17,8 @@ class ProcessRunner final : public CommandRunner {
  public:
   CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                     const std::string& input, std::int64_t timeoutMs) override;
-  // Kills the command running now (and any later one): relinkd is stopping.
+  // relinkd is stopping: the command running now gets a second to finish,
+  // then is killed (reported aborted); a later one does not start.
   void abort() { aborting_ = true; }
 
  private:

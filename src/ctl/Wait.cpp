@@ -58,7 +58,8 @@ struct Jobs {
 // file's stamp or, failing that, its content hash (read only then).
 class Directory {
  public:
-  Directory(const Config& config, const Clock& clock) : dir_(config.jobsDir), clock_(clock) {}
+  Directory(const Config& config, const Clock& clock)
+      : dir_(config.jobsDir), windowMs_(config.windowMs), clock_(clock) {}
 
   void list() {
     try {
@@ -77,11 +78,16 @@ class Directory {
     if (isPlanFileName(file.fileName)) {
       const std::string plan = planNameOf(file.fileName);
       auto ofPlan = jobs.declaredByPlan.find(plan);
-      if (ofPlan == jobs.declaredByPlan.end()) return false;
       auto standIn = jobs.byName.find(plan);
-      if (standIn != jobs.byName.end() && standIn->second->plan == plan && standIn->second->fileHash)
-        return sameFile(file, *standIn->second);
-      return std::all_of(ofPlan->second.begin(), ofPlan->second.end(), [&](const Job* j) { return sameFile(file, *j); });
+      if (standIn != jobs.byName.end() && standIn->second->plan == plan && standIn->second->fileHash &&
+          sameFile(file, *standIn->second))
+        return true;
+      if (ofPlan != jobs.declaredByPlan.end() &&
+          std::all_of(ofPlan->second.begin(), ofPlan->second.end(), [&](const Job* j) { return sameFile(file, *j); }))
+        return true;
+      // An invalid plan gives the daemon nothing to do (and it may have no
+      // job to show that in, when a job file holds the plan's name).
+      return !validPlan(file);
     }
     auto job = jobs.byName.find(jobNameOf(file.fileName));
     if (job == jobs.byName.end() || !job->second->fileHash) return false;
@@ -89,6 +95,11 @@ class Directory {
   }
 
  private:
+  bool validPlan(const ListedFile& file) {
+    const ScannedFile scanned = scanJobFile(dir_, file.fileName);
+    return scanned.read.ok && parsePlan(scanned.read.bytes, planNameOf(file.fileName), windowMs_).ok();
+  }
+
   bool sameFile(const ListedFile& file, const Job& job) {
     if (!file.stamp.empty() && job.fileStamp == file.stamp) return true;
     std::string& hash = hashes_[file.fileName + "\n" + file.stamp];
@@ -97,6 +108,7 @@ class Directory {
   }
 
   std::string dir_;
+  std::int64_t windowMs_;
   const Clock& clock_;
   std::map<std::string, ListedFile> files_;
   std::map<std::string, std::string> hashes_;  // file name and stamp -> content hash

@@ -219,6 +219,8 @@ void Daemon::deliveryLoop() {
     } catch (const StoreError& error) {
       log().error(std::string("notifications: cannot use the state database ") + databasePath_ + ": " +
                   error.what() + "; retrying in a few seconds");
+    } catch (const std::exception& error) {
+      log().error(std::string("notifications: ") + error.what() + "; retrying in a few seconds");
     }
     std::int64_t waitMs = kDeliveryLookMs;
     if (next) waitMs = std::clamp<std::int64_t>(*next - clock_.wallNow(), 0, kDeliveryLookMs);
@@ -273,7 +275,9 @@ void Daemon::reload(Config config, std::string token) {
     config_ = std::move(config);
     token_ = std::move(token);
     tokenStamp_ = fileStamp(config_.tokenFile);
-    engine_->reload(engineSettings(config_), Credentials{config_.email, token_});
+    EngineSettings settings = engineSettings(config_);
+    settings.notify = deliveries_ != nullptr;  // as the delivery thread is, until a restart
+    engine_->reload(settings, Credentials{config_.email, token_});
   }
   if ((deliveries_ != nullptr) != !config_.notifyCommand.empty())
     log().warning("relinkd.notify.command was switched on or off; that takes effect when relinkd restarts");

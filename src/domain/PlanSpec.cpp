@@ -137,7 +137,17 @@ void readProductJira(FieldReader& reader) {
 // the caller's file name rules first.
 void checkDerivedNames(FieldReader& reader, const std::string& planName, const PlanSpec& plan) {
   if (plan.sites.empty()) return;
-  for (const std::string& label : siteLabels(plan.sites)) {
+  const std::vector<std::string> labels = siteLabels(plan.sites);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (labels[i] == labels[j]) {
+        reader.add("sites[" + std::to_string(i) + "]", "would be named " + labels[i] + " in job names, as sites[" +
+                                                          std::to_string(j) + "] is; hosts must differ in more than '.' and '_'");
+        return;
+      }
+    }
+  }
+  for (const std::string& label : labels) {
     const std::string longest = planName + "." + label + "." + label;
     if (longest.size() > kMaxJobNameLength) {
       reader.add("sites", "the job names derived from this plan, like " + safeFieldName(longest) +

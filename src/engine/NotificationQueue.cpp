@@ -44,6 +44,12 @@ std::map<std::string, NotificationSummary> NotificationQueue::summaries() const 
 }
 
 std::optional<TimeMs> NotificationQueue::deliverDue(const std::function<bool()>& stopping) {
+  // An outcome the store did not take last time goes first: a command that
+  // ran must not run again because its success was not written down.
+  if (unrecorded_) {
+    store_.updateNotification(*unrecorded_);
+    unrecorded_.reset();
+  }
   std::optional<TimeMs> next;
   for (;;) {
     std::optional<Notification> owed = store_.nextOwedNotification();
@@ -59,6 +65,15 @@ std::optional<TimeMs> NotificationQueue::deliverDue(const std::function<bool()>&
   std::lock_guard<std::mutex> lock(mutex_);
   summaries_ = std::move(summaries);
   return next;
+}
+
+void NotificationQueue::record(const Notification& n) {
+  try {
+    store_.updateNotification(n);
+  } catch (const StoreError&) {
+    unrecorded_ = n;  // written first at the next deliverDue
+    throw;
+  }
 }
 
 std::vector<std::string> NotificationQueue::environment(const Notification& n) const {
@@ -84,16 +99,23 @@ bool NotificationQueue::deliver(Notification n) {
     return true;
   }
   const TimeMs now = clock_.wallNow();
-  Poco::JSON::Object::Ptr object = jobDetailToJson(*job, store_.history(n.job), now);
-  addNotifications(*object, store_.notificationsOf(n.job));
-  const CommandResult result = runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
+  CommandResult result;
+  try {
+    Poco::JSON::Object::Ptr object = jobDetailToJson(*job, store_.history(n.job), now);
+    addNotifications(*object, store_.notificationsOf(n.job));
+    result = runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
+  } catch (const StoreError&) {
+    throw;
+  } catch (const std::exception& error) {  // counted as a failed run: it cannot become a crash loop
+    result.error = std::string("the input could not be made: ") + error.what();
+  }
   if (result.aborted) return false;  // relinkd is stopping: still owed
   const TimeMs done = clock_.wallNow();
   n.attempts += 1;
   if (result.ok()) {
     n.sentAt = done;
     n.lastError.reset();
-    store_.updateNotification(n);
+    record(n);
     engineLog().information(what + " sent by " + settings.command.front());
     return true;
   }
@@ -101,14 +123,14 @@ bool NotificationQueue::deliver(Notification n) {
   n.lastError = why;
   if (n.attempts > kMaxRetries) {
     n.givenUp = true;
-    store_.updateNotification(n);
+    record(n);
     engineLog().error(what + " not sent: " + why + "; gave up after " + std::to_string(n.attempts) +
                       " runs (relinkctl show " + n.job + " has the job)");
     return true;
   }
   const std::int64_t delay = settings.firstRetryMs << (n.attempts - 1);
   n.nextAttemptAt = done + delay;
-  store_.updateNotification(n);
+  record(n);
   engineLog().warning(what + " not sent: " + why + "; trying again in " + formatDuration(delay) + " (" +
                       std::to_string(kMaxRetries - n.attempts + 1) + " more tries)");
   return true;

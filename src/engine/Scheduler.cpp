@@ -116,20 +116,22 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
   writing();
   const Job* old = table_.find(job.name);
   const std::optional<JobState> before = old ? std::optional<JobState>(old->state) : std::nullopt;
-  JobStore::Transaction transaction(store_);  // the save and the notification it owes, together
+  const bool owes = settings_.notify && before != job.state && isFinal(job.state);
+  std::optional<JobStore::Transaction> transaction;  // the save and the notification it owes, together
+  if (owes) transaction.emplace(store_);
   if (!store_.save(job, entry)) {
     // relinkctl changed the job meanwhile: its change wins.
     engineLog().debug("job " + job.name + ": changed by relinkctl meanwhile; reloading");
     if (auto fresh = store_.find(job.name)) table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
     return false;
   }
-  if (settings_.notify && before != job.state && isFinal(job.state)) {
+  if (owes) {
     const TimeMs now = clock_.wallNow();
     store_.addNotification(Notification{0, job.name, kEventFinal, stateName(job.state), std::nullopt, now, 0, now,
                                         std::nullopt, false, std::nullopt});
+    transaction->commit();
     notificationsOwed_ = true;
   }
-  transaction.commit();
   const std::string name = job.name;
   table_.put(std::move(job), clock_.wallNow(), clock_.monoNow());
   logTransition(*table_.find(name), before, entry);
@@ -177,7 +179,7 @@ void Scheduler::undoStep() {
       table_.setInFlight(request.jobName, false);
       --inFlight_;
     }
-    if (request.kind == RequestKind::kDiscover) discoveryDone(request.jobName);
+    if (request.kind == RequestKind::kDiscover) discoveryDone(request.jobName, false);
   }
   deferred_.clear();
 }
@@ -206,7 +208,6 @@ void Scheduler::applyInbox(Inbox& inbox) {
   if (inbox.settings) {
     settings_ = *inbox.settings;
     inbox.settings.reset();
-    undiscoverable_.clear();  // a reload asks again (the site may have been set up since)
   }
   if (inbox.credentials) {
     applyCredentials(*inbox.credentials);  // may throw: then retried as a change

@@ -99,13 +99,14 @@ class Scheduler {
   void dispatchDue();
   void dispatch(Job job);  // a copy: committing replaces the table's snapshot
   void discover(Job job, const std::string& url, Dispatch request);
-  void discoveryDone(const std::string& name);
+  void discoveryDone(const std::string& name, bool applied);
   void send(Dispatch request);
   std::optional<MonoMs> siteGate(const std::string& siteId) const;
   MonoMs nextWakeup() const;
   // SchedulerAnswers.cpp
   void handle(const Completion& completion);
-  void applyAnswer(const Completion& completion, const Job& job);
+  // True when the answer was applied to the job (not dropped as stale).
+  bool applyAnswer(const Completion& completion, const Job& job);
   void apply(Change change, const Outcome& outcome);
   void limitSite(const std::string& siteId, TimeMs notBefore);
   void pauseAll(const Outcome& outcome);
@@ -131,7 +132,6 @@ class Scheduler {
   };
   std::map<std::string, SiteDiscovery> discovering_;     // productURL -> its discovery
   std::map<std::string, std::string> discoveredSites_;   // productURL -> site id, found this run
-  std::map<std::string, std::string> undiscoverable_;    // productURL -> why not (permanent), this run
   int inFlight_ = 0;
   bool credentialsRejected_ = false;
   std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_

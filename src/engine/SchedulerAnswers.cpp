@@ -31,24 +31,24 @@ void Scheduler::handle(const Completion& completion) {
   const std::string& name = completion.dispatch.jobName;
   const Job* job = table_.find(name);
   if (!job) {
-    discoveryDone(name);
+    discoveryDone(name, false);
     return;
   }
-  applyAnswer(completion, *job);
+  const bool applied = applyAnswer(completion, *job);
   if (table_.runtime(name).inFlight) {
     table_.setInFlight(name, false);
     --inFlight_;
   }
-  if (completion.dispatch.kind == RequestKind::kDiscover) discoveryDone(name);
+  if (completion.dispatch.kind == RequestKind::kDiscover) discoveryDone(name, applied);
   catchUpPlan(name);
   // pauseAll passed it by while its request was out: pause it now.
   if (credentialsRejected_ && wantsRequests(table_.find(name)->state)) pause(*table_.find(name));
 }
 
-void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
+bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   const Dispatch& sent = completion.dispatch;
   const HttpResult& result = completion.result;
-  if (result.error == TransportError::kAborted) return;  // shutting down: the store says what to do next
+  if (result.error == TransportError::kAborted) return false;  // shutting down: the store says what to do next
   if (current.version != sent.jobVersion) {
     const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
                          result.response.status / 100 == 2;
@@ -56,7 +56,7 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
                              " answer dropped: the job changed while the request was in flight";
     if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
     else engineLog().debug(line);
-    return;
+    return false;
   }
   const Job job = current;  // a copy: applying the answer replaces the table's snapshot
   Runtime& runtime = table_.runtime(job.name);
@@ -67,7 +67,8 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
       unsent.submitting = false;
       unsent.attempts = std::max(0, unsent.attempts - 1);
     }
-    return apply(noTimeLeft(std::move(unsent), result.errorMessage, context), {});
+    apply(noTimeLeft(std::move(unsent), result.errorMessage, context), {});
+    return false;
   }
   auto read = [&](ApiAnswer answer) {
     answer.outcome.message = redactCredentials(answer.outcome.message, credentials_);
@@ -81,20 +82,24 @@ void Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   }
   if (answer.outcome.kind == OutcomeKind::kCredentials && sent.kind != RequestKind::kDiscover &&
       sent.credentialsGeneration != credentialsGeneration_) {
-    return apply(afterStaleCredentials(job, sent.kind, context), answer.outcome);
+    apply(afterStaleCredentials(job, sent.kind, context), answer.outcome);
+    return false;
   }
   switch (sent.kind) {
-    case RequestKind::kSubmit: return apply(afterSubmit(job, runtime, answer, context), answer.outcome);
+    case RequestKind::kSubmit: apply(afterSubmit(job, runtime, answer, context), answer.outcome); break;
     case RequestKind::kPoll: {
       Change change = afterPoll(job, runtime, answer, context);
       // The remote job's last word, kept for the operator (and the notification).
       if (answer.remoteStatus == RemoteStatus::kComplete || answer.outcome.kind == OutcomeKind::kRemoteError)
         change.job.result = finalResult(redactCredentials(result.response.body, credentials_));
-      return apply(std::move(change), answer.outcome);
+      apply(std::move(change), answer.outcome);
+      break;
     }
     case RequestKind::kDiscover:
-      return apply(afterDiscover(job, runtime, answer, sent.request.url, context), answer.outcome);
+      apply(afterDiscover(job, runtime, answer, sent.request.url, context), answer.outcome);
+      break;
   }
+  return true;
 }
 
 void Scheduler::apply(Change change, const Outcome& outcome) {

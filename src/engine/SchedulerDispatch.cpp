@@ -130,15 +130,6 @@ void Scheduler::discover(Job job, const std::string& url, Dispatch request) {
                                         "siteId " + known->second + " of " + url + ", read for another job"});
     return;  // due again at once: submitted by this step or the next
   }
-  if (auto unknown = undiscoverable_.find(url); unknown != undiscoverable_.end()) {
-    job.state = JobState::kFailed;
-    job.nextAttemptAt.reset();
-    job.lastError = unknown->second;
-    job.updatedAt = now;
-    commit(std::move(job), HistoryEntry{now, "discover", std::nullopt, stateOutcome(JobState::kFailed),
-                                        unknown->second + " (found for another job of the same site)"});
-    return;
-  }
   auto asking = discovering_.find(url);
   if (asking != discovering_.end()) {
     asking->second.waiting.insert(job.name);
@@ -151,28 +142,43 @@ void Scheduler::discover(Job job, const std::string& url, Dispatch request) {
   send(std::move(request));
 }
 
-// The discovery that job asked for is over, whatever its outcome: the jobs
-// that waited for it are due when the asker is (at once if it found the id
-// or cannot), so that one of them asks next.
-void Scheduler::discoveryDone(const std::string& name) {
+// The discovery that job asked for is over, whatever its outcome. When its
+// answer was applied (the job did not change meanwhile), its verdict is the
+// site's: the id found is shared, and a permanent failure fails the jobs
+// that waited for it, with the same reason and without a request of their
+// own. Otherwise the waiters are due when the asker is (at once if it is
+// not asking again), so that one of them asks next.
+void Scheduler::discoveryDone(const std::string& name, bool applied) {
   for (auto it = discovering_.begin(); it != discovering_.end(); ++it) {
     if (it->second.by != name) continue;
     const std::string url = it->first;
     const std::set<std::string> waiting = std::move(it->second.waiting);
     discovering_.erase(it);
-    const Job* asker = table_.find(name);
+    const Job* asker = applied ? table_.find(name) : nullptr;
     MonoMs due = clock_.monoNow();
+    std::optional<std::string> failed;
     if (asker && !asker->siteId.empty()) {
       discoveredSites_[url] = asker->siteId;
     } else if (asker && asker->state == JobState::kFailed && asker->lastError) {
-      undiscoverable_[url] = *asker->lastError;
+      failed = *asker->lastError;
     } else if (asker && asker->nextAttemptAt && wantsRequests(asker->state)) {
       due += std::max<std::int64_t>(0, *asker->nextAttemptAt - clock_.wallNow());
     }
     for (const std::string& waiter : waiting) {
       const Job* job = table_.find(waiter);
-      if (job && wantsRequests(job->state) && job->siteId.empty() && !table_.runtime(waiter).inFlight)
+      if (!job || !wantsRequests(job->state) || !job->siteId.empty() || table_.runtime(waiter).inFlight) continue;
+      if (!failed) {
         table_.setDue(waiter, due);
+        continue;
+      }
+      Job fail = *job;
+      const TimeMs now = clock_.wallNow();
+      fail.state = JobState::kFailed;
+      fail.nextAttemptAt.reset();
+      fail.lastError = *failed;
+      fail.updatedAt = now;
+      commit(std::move(fail), HistoryEntry{now, "discover", std::nullopt, stateOutcome(JobState::kFailed),
+                                           *failed + " (found for " + name + ", of the same site)"});
     }
     return;
   }

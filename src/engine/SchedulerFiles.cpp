@@ -66,17 +66,18 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
     const std::string& fileName = file.fileName;
     if (!inBatch([&] { reconcile(name, source_.scanOne(fileName)); })) return false;
   }
-  for (const auto& [plan, file] : plans) {
-    if (planUnchanged(plan, *file)) continue;
-    const std::string& fileName = file->fileName;
-    if (!inBatch([&] { reconcilePlan(plan, source_.scanOne(fileName)); })) return false;
-  }
+  // Removed job files next: their names are free for a plan that now derives them.
   std::vector<std::string> gone;
   table_.forEach([&](const Job& job) {
     if (job.plan.empty() && job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
   });
   for (const std::string& name : gone)
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
+  for (const auto& [plan, file] : plans) {
+    if (planUnchanged(plan, *file)) continue;
+    const std::string& fileName = file->fileName;
+    if (!inBatch([&] { reconcilePlan(plan, source_.scanOne(fileName)); })) return false;
+  }
   std::vector<std::string> plansGone;
   for (const auto& [plan, record] : planFiles_)
     if (!plans.count(plan)) plansGone.push_back(plan);

@@ -114,10 +114,10 @@ std::string Scheduler::planConflict(const std::string& plan, const std::vector<D
 
 void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
   const Job* standIn = table_.find(plan);
-  if (standIn && !isStandIn(*standIn) && standIn->fileHash) {
+  if (standIn && !isStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
     if (rememberReadError(planFileName(plan), problem)) {
       engineLog().error("plan " + plan + ": " + file.path + " is invalid: " + problem + "; its jobs stay as they were (" +
-                        standIn->file + " holds the job name " + plan + ", so the problem shows only here)");
+                        "the job " + plan + " of " + standIn->file + " has the plan's name, so the problem shows only here)");
     }
     return;
   }
@@ -140,6 +140,7 @@ void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, co
 
 void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived) {
   const TimeMs now = clock_.wallNow();
+  bool applied = true;  // false: relinkctl changed a job meanwhile; the plan is read again at the next scan
   const std::optional<std::string> stamp =
       file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
   std::set<std::string> names;
@@ -159,7 +160,7 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
         job.fileHash = file.hash;
         job.fileStamp = stamp;
         job.specJson = specJson;
-        commit(std::move(job), std::nullopt);
+        applied = commit(std::move(job), std::nullopt) && applied;
       }
       continue;
     }
@@ -181,6 +182,7 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
                                    : "derived from plan " + plan + " (" + file.path + "): " + pair;
     const std::string state = stateOutcome(job.state);
     if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(next.name);
+    else applied = false;
   }
   const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
   for (const std::string& name : current) {
@@ -189,6 +191,7 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
     fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
   }
   removeStandIn(plan);
+  if (!applied) planFiles_[plan].hash.clear();
 }
 
 // After an answer: a job of a plan that changed while its request was out,
@@ -207,7 +210,7 @@ void Scheduler::catchUpPlan(const std::string& name) {
   caughtUp.fileHash = file->second.hash;
   caughtUp.fileStamp = file->second.stamp.empty() ? std::nullopt : std::optional<std::string>(file->second.stamp);
   caughtUp.specJson = specJson;
-  commit(std::move(caughtUp), std::nullopt);
+  if (!commit(std::move(caughtUp), std::nullopt)) file->second.hash.clear();  // read the plan again
 }
 
 void Scheduler::planRemoved(const std::string& plan) {

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace relinkd {
 
@@ -17,6 +18,8 @@ namespace {
 
 constexpr std::size_t kMaxOutput = 2048;
 constexpr int kPollMs = 50;
+// When relinkd stops, a running command gets this long to finish by itself.
+constexpr std::int64_t kAbortGraceMs = 1000;
 
 std::int64_t monotonicMs() {
   timespec ts{};
@@ -109,14 +112,21 @@ CommandResult ProcessRunner::run(const std::vector<std::string>& argv, const std
   if (input.empty()) Pipe::close(in.write);
   std::string output;
   const std::int64_t deadline = monotonicMs() + timeoutMs;
+  std::optional<std::int64_t> abortDeadline;
   int status = 0;
   for (;;) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    if (aborting_ || monotonicMs() >= deadline) {
-      ::kill(-pid, SIGKILL);  // the group: what it started goes too (the leader is not reaped yet)
+    if (aborting_ && !abortDeadline) abortDeadline = monotonicMs() + kAbortGraceMs;
+    const bool abortNow = abortDeadline && monotonicMs() >= *abortDeadline;
+    if (abortNow || monotonicMs() >= deadline) {
+      // The group: what it started goes too (the leader, not reaped yet,
+      // keeps the group's id); and the leader itself, should it have left it.
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      (aborting_ ? result.aborted : result.timedOut) = true;
+      const bool finished = WIFEXITED(status);  // it exited by itself just before the kill
+      if (!finished) (abortNow ? result.aborted : result.timedOut) = true;
       break;
     }
     pollfd fds[2] = {{out.read, POLLIN, 0}, {in.write, POLLOUT, 0}};
@@ -135,6 +145,15 @@ CommandResult ProcessRunner::run(const std::vector<std::string>& argv, const std
       if (n < 0 && errno != EAGAIN && errno != EINTR) Pipe::close(in.write);  // it does not read: fine
       if (written == input.size()) Pipe::close(in.write);
     }
+  }
+  // What it wrote just before it ended is still in the pipe (without
+  // waiting for anything it left running that holds the pipe open).
+  if (out.read >= 0) {
+    ::fcntl(out.read, F_SETFL, O_NONBLOCK);
+    char buffer[4096];
+    ssize_t n;
+    while (output.size() < kMaxOutput && (n = ::read(out.read, buffer, sizeof buffer)) > 0)
+      output.append(buffer, std::min<std::size_t>(n, kMaxOutput - output.size()));
   }
   if (!result.timedOut && !result.aborted) {
     if (WIFEXITED(status)) result.exitStatus = WEXITSTATUS(status);

@@ -79,6 +79,8 @@ std::vector<BadCase> badCases() {
       {"two sites on one host", plan({{"sites", R"(["https://a.example/x", "https://a.example/y"])"}}), "sites[1]",
        "same host as sites[0]"},
       {"derived names too long", plan(), "sites", "longer than 128 characters", std::string(110, 'p')},
+      {"two hosts with one name", plan({{"sites", R"(["https://a.b_c.example", "https://a.b.c_example"])"}}),
+       "sites[1]", "would be named a_b_c_example in job names, as sites[0] is"},
       // siteIds
       {"siteIds an array", plan({{"siteIds", R"(["x"])"}}), "siteIds", "must be an object"},
       {"siteIds for a site not in sites", plan({{"siteIds", R"({"https://other.example": "id-1"})"}}),
