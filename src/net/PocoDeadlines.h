@@ -95,7 +95,10 @@ class DeadlineReaper {
       if (byTime_.empty()) {
         changed_.wait(lock);
       } else if (std::chrono::steady_clock::now() < byTime_.begin()->first) {
-        changed_.wait_until(lock, byTime_.begin()->first);
+        // A copy: wait_until reads the time again after waking, when
+        // remove() may have freed the entry it came from.
+        const SteadyTime until = byTime_.begin()->first;
+        changed_.wait_until(lock, until);
       } else {
         byTime_.begin()->second->expire();  // under our lock: remove() waits for it
         byTime_.erase(byTime_.begin());
