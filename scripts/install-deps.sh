@@ -11,6 +11,9 @@ packages=(
   python3 python3-pytest
   systemd
 )
+# Extra packages for one script's needs (scripts/fuzz.sh, scripts/sanitize.sh).
+read -r -a extra <<<"${RELINKD_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds, then runs every test (unit and end-to-end) through ctest.
+# Builds, then runs every test (unit and end-to-end) through ctest, then the
+# sanitizer builds (scripts/sanitize.sh).
 # Exits non-zero when a test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/build.sh
 # -V shows each runner's own summary (doctest's counts, pytest's passed/skipped).
 ctest --test-dir build --output-on-failure -V
+# Then the unit tests and the fuzz corpora under ASan+UBSan, and the
+# threaded unit tests under TSan (builds of their own, with clang).
+scripts/sanitize.sh

@@ -63,8 +63,9 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
       continue;
     }
     if (unchanged(name, file)) continue;
+    const std::string& jobName = name;  // a structured binding cannot be captured (C++17)
     const std::string& fileName = file.fileName;
-    if (!inBatch([&] { reconcile(name, source_.scanOne(fileName)); })) return false;
+    if (!inBatch([&] { reconcile(jobName, source_.scanOne(fileName)); })) return false;
   }
   // Removed job files next: their names are free for a plan that now derives them.
   std::vector<std::string> gone;
@@ -75,8 +76,9 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
   for (const auto& [plan, file] : plans) {
     if (planUnchanged(plan, *file)) continue;
+    const std::string& planName = plan;
     const std::string& fileName = file->fileName;
-    if (!inBatch([&] { reconcilePlan(plan, source_.scanOne(fileName)); })) return false;
+    if (!inBatch([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
   }
   std::vector<std::string> plansGone;
   for (const auto& [plan, record] : planFiles_)

@@ -159,7 +159,8 @@ TEST_CASE("readToken: the first line, surrounding whitespace removed") {
       {kToken + "\r\nsecond line\n", kToken},
       {kToken + "\n\n\n", kToken},
   };
-  for (const auto& [content, expected] : cases) {
+  for (const auto& [contentBound, expected] : cases) {
+    const auto& content = contentBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(content);
     CHECK(readToken(dir.write("token", content)) == expected);
   }
@@ -182,7 +183,8 @@ TEST_CASE("readToken: refuses files that cannot hold a token, without showing it
       {dir.write("big", kToken + "\n" + std::string(65536, 'x')), "larger than 64 KiB"},
       {dir.write("control", kToken + std::string("\x01", 1) + kToken), "control characters"},
   };
-  for (const auto& [path, fragment] : cases) {
+  for (const auto& [pathBound, fragment] : cases) {
+    const auto& path = pathBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(path);
     std::string message;
     CHECK(tokenError(path, &message) == "relinkd.api.tokenFile");
@@ -207,9 +209,11 @@ TEST_CASE("requireDaemonSettings: an e-mail and a readable token") {
   CHECK_THROWS_WITH_AS(relinkd::requireDaemonSettings(noEmail),
                        doctest::Contains("relinkd.api.email: is required"), ConfigError);
 
-  for (const auto& [command, problem] : {std::pair{dir.file("no-such-notify"), "No such file or directory"},
-                                        std::pair{dir.write("not-executable", "#!/bin/sh\n"), "is not an executable file"},
-                                        std::pair{dir.path(), "is not an executable file"}}) {
+  for (const auto& [commandBound, problem] :
+       {std::pair{dir.file("no-such-notify"), "No such file or directory"},
+        std::pair{dir.write("not-executable", "#!/bin/sh\n"), "is not an executable file"},
+        std::pair{dir.path(), "is not an executable file"}}) {
+    const std::string& command = commandBound;  // CAPTURE cannot take a structured binding (C++17)
     Config notify = config;
     notify.notifyCommand = {command, "--flag"};
     CAPTURE(command);

@@ -91,7 +91,8 @@ TEST_CASE("Config: every key has its interface.md default") {
       {"relinkd.notify.timeout", "30000"},
   };
   REQUIRE(defaults.size() == configtest::kAllKeys.size());
-  for (const auto& [key, value] : defaults) {
+  for (const auto& [keyBound, value] : defaults) {
+    const auto& key = keyBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(key);
     CHECK(field(c, key) == value);
   }
@@ -350,7 +351,8 @@ TEST_CASE("isLoopbackUrl: only localhost, 127.0.0.0/8 and ::1") {
       {"localhost", false},
       {"http://[::1", false},
   };
-  for (const auto& [url, expected] : cases) {
+  for (const auto& [urlBound, expected] : cases) {
+    const auto& url = urlBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(url);
     CHECK(relinkd::isLoopbackUrl(url) == expected);
   }

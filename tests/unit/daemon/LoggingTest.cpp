@@ -80,7 +80,8 @@ TEST_CASE("syslogPriority: Poco priorities map to syslog's") {
       {Poco::Message::PRIO_NOTICE, 5},  {Poco::Message::PRIO_INFORMATION, 6},
       {Poco::Message::PRIO_DEBUG, 7},   {Poco::Message::PRIO_TRACE, 7},
   };
-  for (const auto& [poco, syslog] : cases) {
+  for (const auto& [pocoBound, syslog] : cases) {
+    const auto& poco = pocoBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(poco);
     CHECK(relinkd::syslogPriority(poco) == syslog);
   }

@@ -138,7 +138,8 @@ TEST_CASE("Plans: each change to a plan touches exactly the jobs it alters") {
   SUBCASE("a removed site cancels the jobs that name it, and no other") {
     writePlan(h, "acme", planJson({kEu, kUs}));
     CHECK(h.executor.sent.empty());
-    for (const auto& [name, job] : planJobs(h, "acme")) {
+    for (const auto& [jobName, job] : planJobs(h, "acme")) {
+      const std::string& name = jobName;  // CAPTURE cannot take a structured binding (C++17)
       CAPTURE(name);
       const bool namesApac = name.find("apac") != std::string::npos;
       CHECK(job.state == (namesApac ? JobState::kCancelled : JobState::kRunning));
@@ -172,7 +173,8 @@ TEST_CASE("Plans: each change to a plan touches exactly the jobs it alters") {
     h.executor.sent.clear();
     h.answer(poll, 200, R"({"status":"COMPLETE"})");
     removePlan(h, "acme");
-    for (const auto& [name, job] : planJobs(h, "acme")) {
+    for (const auto& [jobName, job] : planJobs(h, "acme")) {
+      const std::string& name = jobName;  // CAPTURE cannot take a structured binding (C++17)
       CAPTURE(name);
       CHECK(job.state == (name == "acme.acme-eu.acme-us" ? JobState::kSucceeded : JobState::kCancelled));
     }

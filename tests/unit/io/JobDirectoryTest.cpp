@@ -69,7 +69,8 @@ TEST_CASE("JobDirectory: a scan reads job files, skips ignored names and reports
       {"link", "is a symbolic link; only regular files are read"},
       {"big", "is larger than 64 KiB (65537 bytes)"},
   };
-  for (const auto& [name, error] : hostile) {
+  for (const auto& [nameBound, error] : hostile) {
+    const auto& name = nameBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(name);
     const ScannedFile& file = files.at(name);
     CHECK_FALSE(file.read.ok);
@@ -284,7 +285,8 @@ TEST_CASE("JobDirectory: the example job files in etc/jobs.d are valid") {
   CAPTURE(examples);
   const std::map<std::string, ScannedFile> files = scanJobDirectory(examples);
   REQUIRE(files.size() == 4);
-  for (const auto& [name, file] : files) {
+  for (const auto& [nameBound, file] : files) {
+    const auto& name = nameBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(name);
     REQUIRE(file.read.ok);
     if (name == "globex.plan") {  // the plan of a three-site split
