@@ -19,7 +19,8 @@ namespace relinkd {
 
 struct Credentials {
   std::string email;
-  std::string token;
+  std::string token;    // empty: there is none (missing says why); nothing is sent
+  std::string missing = "";  // why there is no token, for operators ("the token file ... is missing")
 };
 
 // The remote job's status, normalised: case and '-', '_', ' ' ignored.

@@ -233,19 +233,23 @@ void Daemon::deliveryLoop() {
 // A changed token file resumes paused jobs without a SIGHUP. Runs on the
 // scheduler thread; reload() on the main thread changes the same members,
 // so both hold tokenMutex_.
+// A token file that is removed or holds no usable token pauses every job
+// (nothing is sent without credentials) until it holds a token again.
 void Daemon::watchToken() {
   std::lock_guard<std::mutex> lock(tokenMutex_);
   std::string stamp = fileStamp(config_.tokenFile);
-  if (stamp == tokenStamp_ || stamp.empty()) return;
+  if (stamp == tokenStamp_) return;
   tokenStamp_ = stamp;
   try {
     std::string token = readToken(config_.tokenFile);
     if (token == token_) return;
     token_ = token;
     log().notice("the token file " + config_.tokenFile + " changed; using the new token");
-    engine_->credentialsChanged(Credentials{config_.email, token_});
+    engine_->credentialsChanged(Credentials{config_.email, token_, ""});
   } catch (const ConfigError& error) {
-    log().warning(std::string("the token file changed but cannot be used: ") + error.what());
+    if (token_.empty()) return;  // said already
+    token_.clear();
+    engine_->credentialsChanged(Credentials{config_.email, "", error.what()});
   }
 }
 

@@ -235,9 +235,19 @@ void Scheduler::applyInbox(Inbox& inbox) {
 
 // A new token or e-mail: requests from now on carry a new generation, so a
 // 401 to one sent with the old token is not taken as a verdict on the new.
+// No token at all (the file removed or emptied): every job that would send
+// pauses with that reason, until a token is back.
 void Scheduler::applyCredentials(const Credentials& credentials) {
   const bool changed = credentials.token != credentials_.token || credentials.email != credentials_.email;
   if (!changed) return;
+  if (credentials.token.empty()) {
+    credentials_ = credentials;
+    ++credentialsGeneration_;
+    pauseStatus_.reset();
+    pauseWithout(credentials.missing + "; nothing is sent without credentials, and relinkd resumes when the "
+                                       "token file holds a token again");
+    return;
+  }
   resumeAll("the API token or e-mail changed");
   credentials_ = credentials;
   ++credentialsGeneration_;

@@ -110,6 +110,7 @@ class Scheduler {
   void apply(Change change, const Outcome& outcome);
   void limitSite(const std::string& siteId, TimeMs notBefore);
   void pauseAll(const Outcome& outcome);
+  void pauseWithout(const std::string& why);  // every job that would send pauses, with why
   void pause(Job job);  // a copy: committing replaces the table's snapshot
   void resumeAll(const std::string& why);
 

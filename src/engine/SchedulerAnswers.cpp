@@ -125,11 +125,16 @@ void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
 // changing them now would drop its answer (and a submission's remote job)
 // as stale; each pauses once its answer is in (handle).
 void Scheduler::pauseAll(const Outcome& outcome) {
-  pauseWhy_ = "the API rejected the credentials (" + outcome.message +
-              "); check relinkd.api.email and the token file, relinkd resumes when the "
-              "token file changes or on SIGHUP";
   pauseStatus_ = outcome.httpStatus;
-  if (!credentialsRejected_) engineLog().error(pauseWhy_);
+  pauseWithout("the API rejected the credentials (" + outcome.message +
+               "); check relinkd.api.email and the token file, relinkd resumes when the "
+               "token file changes or on SIGHUP");
+}
+
+void Scheduler::pauseWithout(const std::string& why) {
+  const bool logged = credentialsRejected_ && pauseWhy_ == why;
+  pauseWhy_ = why;
+  if (!logged) engineLog().error(pauseWhy_);
   credentialsRejected_ = true;
   std::vector<Job> working;
   table_.forEach([&](const Job& job) {

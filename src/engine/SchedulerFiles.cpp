@@ -235,7 +235,7 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
     job.lastError = "the window closed at " + formatTime(*job.deadline) + "; no request was sent";
   } else if (credentialsRejected_) {
     job.state = JobState::kPaused;
-    job.lastError = "waiting: the API rejected the credentials; fix the token file";
+    job.lastError = "waiting: " + pauseWhy_;
   } else {
     job.state = JobState::kQueued;
     job.nextAttemptAt = now;

@@ -209,3 +209,27 @@ def test_stop_is_prompt_with_many_running_jobs(fake, daemon):
     started = time.monotonic()
     d.stop()
     assert time.monotonic() - started < 5
+
+
+def test_a_token_file_removed_or_emptied_pauses_every_job_until_it_holds_a_token(fake, daemon, secrets):
+    fake.config({"siteScripts": {"site-slow": [["Pending"]]}})
+    d = daemon()
+    write_job(d.jobs_dir, "slow", siteId="site-slow")
+    d.wait_state("slow", "running")
+    for damage in ("remove", "empty"):
+        if damage == "remove":
+            secrets.token_file.unlink()
+        else:
+            secrets.token_file.write_text("\n")
+        job = d.wait_state("slow", "paused")
+        assert "nothing is sent without credentials" in job["lastError"], job["lastError"]
+        assert str(secrets.token_file) in job["lastError"]
+        requests = len(fake.requests())
+        write_job(d.jobs_dir, f"new-{damage}", siteId="site-a")
+        d.wait_state(f"new-{damage}", "paused")
+        time.sleep(1.5)
+        assert len(fake.requests()) == requests, "a request went out without a token"
+        secrets.write_token(secrets.token)
+        d.wait_state("slow", "running")
+        d.wait_state(f"new-{damage}", "succeeded")
+    assert "nothing is sent without credentials" in d.log()

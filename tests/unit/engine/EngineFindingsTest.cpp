@@ -160,3 +160,27 @@ TEST_CASE("Engine: a first scan asked to stop keeps what it stored, and the next
   h.restart();
   CHECK(h.store->all().size() == 300);
 }
+
+TEST_CASE("Engine: without a token every job pauses, saying why, and resumes when a token is back") {
+  Harness h;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  h.submitOk("u-a");  // running
+  h.engine->credentialsChanged(Credentials{"ops@acme.example", "", "the token file /etc/relinkd/api-token is missing"});
+  h.engine->step();
+  const Job paused = h.job("a");
+  CHECK(paused.state == JobState::kPaused);
+  CHECK(paused.lastError->find("the token file /etc/relinkd/api-token is missing; nothing is sent without credentials") !=
+        std::string::npos);
+  h.writeJob("b", jobJson("site-b"));
+  CHECK(h.job("b").state == JobState::kPaused);
+  CHECK(h.job("b").lastError->find("is missing") != std::string::npos);
+  h.advance(3600 * kSecond);
+  CHECK(h.executor.sent.empty());
+  // The same token as before it went: a change all the same.
+  h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-1"});
+  h.engine->step();
+  CHECK(h.job("a").state == JobState::kRunning);
+  CHECK(h.job("b").state == JobState::kQueued);
+  CHECK(h.executor.sent.size() == 2);  // a polled, b submitted
+}
