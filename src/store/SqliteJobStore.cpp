@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <string>
+#include <vector>
+
 #include "Sqlite.h"
 
 namespace relinkd {
@@ -11,7 +14,27 @@ namespace {
 
 constexpr std::int64_t kSchemaVersion = 5;
 
-constexpr const char* kSchema = R"sql(
+// Schema 5's notifications, in a new database and by the 4 -> 5 upgrade.
+constexpr const char* kNotifications = R"sql(
+CREATE TABLE notifications (
+  id              INTEGER PRIMARY KEY,
+  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
+  state           TEXT NOT NULL,
+  deadline        INTEGER,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  given_up        INTEGER NOT NULL,
+  last_error      TEXT
+);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+)sql";
+
+// A new database: kTables, then kNotifications.
+constexpr const char* kTables = R"sql(
 CREATE TABLE jobs (
   name            TEXT PRIMARY KEY NOT NULL,
   file            TEXT NOT NULL,
@@ -51,30 +74,15 @@ CREATE TABLE site_limits (
   site_id    TEXT PRIMARY KEY NOT NULL,
   not_before INTEGER NOT NULL
 );
-CREATE TABLE notifications (
-  id              INTEGER PRIMARY KEY,
-  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
-  state           TEXT NOT NULL,
-  deadline        INTEGER,
-  created_at      INTEGER NOT NULL,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  sent_at         INTEGER,
-  given_up        INTEGER NOT NULL,
-  last_error      TEXT
-);
-CREATE INDEX notifications_by_job ON notifications(job, id);
-CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
-PRAGMA user_version = 5;
 )sql";
 
-// The upgrades, one per schema version: kUpgrades[v - 1] takes schema v to
+// The upgrades, one per schema version: upgrades()[v - 1] takes schema v to
 // v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
 // 2 -> 3: the file stamp that lets a rescan skip unchanged files; 3 -> 4:
 // the plan a job is derived from; 4 -> 5: notifications, and the final
 // answer of a job's remote job.
-constexpr const char* kUpgrades[] = {
+const std::vector<std::string>& upgrades() {
+  static const std::vector<std::string> all = {
     R"sql(
 ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX jobs_by_revision ON jobs(revision);
@@ -88,26 +96,10 @@ PRAGMA user_version = 3;
 ALTER TABLE jobs ADD COLUMN plan TEXT;
 PRAGMA user_version = 4;
 )sql",
-    R"sql(
-ALTER TABLE jobs ADD COLUMN result TEXT;
-CREATE TABLE notifications (
-  id              INTEGER PRIMARY KEY,
-  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
-  state           TEXT NOT NULL,
-  deadline        INTEGER,
-  created_at      INTEGER NOT NULL,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  sent_at         INTEGER,
-  given_up        INTEGER NOT NULL,
-  last_error      TEXT
-);
-CREATE INDEX notifications_by_job ON notifications(job, id);
-CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
-PRAGMA user_version = 5;
-)sql",
-};
+    std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications + "PRAGMA user_version = 5;",
+  };
+  return all;
+}
 
 // The columns of Job, in the order readJob and bindFields use.
 constexpr const char* kJobColumns =
@@ -198,7 +190,7 @@ struct SqliteJobStore::Impl {
       sqlite::Transaction txn(db);
       version = db.queryInt("PRAGMA user_version");  // another process may have won
       if (version == 0) {
-        db.exec(kSchema);
+        db.exec(std::string(kTables) + kNotifications + "PRAGMA user_version = 5;");
         version = kSchemaVersion;
       }
       txn.commit();
@@ -206,7 +198,7 @@ struct SqliteJobStore::Impl {
     if (version >= 1 && version < kSchemaVersion && !readOnly) {
       sqlite::Transaction txn(db);
       version = db.queryInt("PRAGMA user_version");  // another process may have upgraded it
-      for (; version >= 1 && version < kSchemaVersion; ++version) db.exec(kUpgrades[version - 1]);
+      for (; version >= 1 && version < kSchemaVersion; ++version) db.exec(upgrades()[version - 1]);
       txn.commit();
     }
     if (version >= 1 && version < kSchemaVersion) {
