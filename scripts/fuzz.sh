@@ -17,7 +17,7 @@ seconds=${1:-60}
 shift || true
 targets=(fuzz_job_file fuzz_plan_file fuzz_api_answer fuzz_durations fuzz_config fuzz_status_request fuzz_http_response)
 [[ $# -gt 0 ]] && targets=("$@")
-[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [SECONDS] [TARGET...]" >&2; exit 2; }
+[[ "$seconds" =~ ^[0-9]+$ && "$seconds" -gt 0 ]] || { echo "usage: scripts/fuzz.sh [SECONDS>0] [TARGET...]" >&2; exit 2; }
 
 RELINKD_EXTRA_PACKAGES="clang libclang-rt-14-dev" scripts/install-deps.sh
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
@@ -27,7 +27,8 @@ cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 failed=()
 for target in "${targets[@]}"; do
   work=build-fuzz/corpus/$target crashes=build-fuzz/crashes/$target
-  mkdir -p "$work" "$crashes"
+  mkdir -p "$work"
+  rm -rf "$crashes" && mkdir -p "$crashes"  # this run's only
   echo "== $target: ${seconds}s"
   # 70,000 bytes: past the 64 KiB limit of job and plan files.
   if ! ASAN_OPTIONS=detect_leaks=0 "build-fuzz/tests/$target" -max_total_time="$seconds" -max_len=70000 \
@@ -36,7 +37,7 @@ for target in "${targets[@]}"; do
     failed+=("$target")
     echo "   CRASH: $(ls "$crashes" | head -3 | tr '\n' ' ') (log: build-fuzz/$target.log)"
   else
-    grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "build-fuzz/$target.log" | tail -1 | sed 's/^/   /'
+    { grep -E "^stat::number_of_executed_units" "build-fuzz/$target.log" || true; } | tail -1 | sed 's/^/   /'
   fi
 done
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -242,11 +242,28 @@ void Daemon::watchToken() {
   tokenStamp_ = stamp;
   try {
     std::string token = readToken(config_.tokenFile);
+    tokenEmptySeen_ = false;
     if (token == token_) return;
     token_ = token;
     log().notice("the token file " + config_.tokenFile + " changed; using the new token");
     engine_->credentialsChanged(Credentials{config_.email, token_, ""});
   } catch (const ConfigError& error) {
+    // Gone or empty (twice in a row: not a rewrite caught half-way) means no
+    // token; any other trouble keeps the one in use, with a warning.
+    struct stat st {};
+    const bool gone = ::stat(config_.tokenFile.c_str(), &st) != 0 && errno == ENOENT;
+    const bool empty = !gone && st.st_size <= 2;
+    if (!gone && !empty) {
+      log().warning(std::string("the token file changed but cannot be used: ") + error.what() +
+                    "; relinkd keeps using the token it has");
+      return;
+    }
+    if (!gone && !tokenEmptySeen_) {
+      tokenEmptySeen_ = true;
+      tokenStamp_.clear();  // look again at the next check
+      return;
+    }
+    tokenEmptySeen_ = false;
     if (token_.empty()) return;  // said already
     token_.clear();
     engine_->credentialsChanged(Credentials{config_.email, "", error.what()});

@@ -76,6 +76,7 @@ class Daemon {
   std::atomic<bool> storeHealthy_{true};
   std::mutex tokenMutex_;      // guards config_, token_, tokenStamp_ after start()
   std::string tokenStamp_;     // what the token file looked like when last read
+  bool tokenEmptySeen_ = false;  // the token file was empty at the last check
   std::string jobsDir_;        // fixed for the daemon's life
   std::string databasePath_;   // fixed for the daemon's life
   int lockFd_ = -1;

@@ -178,9 +178,17 @@ bool readZone(Cursor& c, Fields& f) {
   return true;
 }
 
+// Years kMinYear to kMaxYear in UTC too, so that what is accepted formats
+// back to something accepted: an offset or a leap second must not carry a
+// valid local time outside them.
+constexpr TimeMs kFirstTime = 0;               // 1970-01-01T00:00:00Z
+constexpr TimeMs kLastTime = 253402300799999;  // 9999-12-31T23:59:59.999Z
+
 std::optional<TimeMs> finish(const Cursor& c, const Fields& f) {
   if (!c.atEnd() || !f.valid()) return std::nullopt;
-  return f.toTime();
+  const TimeMs t = f.toTime();
+  if (t < kFirstTime || t > kLastTime) return std::nullopt;
+  return t;
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT"

@@ -144,6 +144,9 @@ MonoMs Scheduler::step(Inbox& inbox) {
   const std::int64_t generation = credentialsGeneration_;
   const std::map<std::string, MonoMs> fileRetries = fileRetries_;
   const MonoMs nextRescan = nextRescan_;
+  const bool rejected = credentialsRejected_;
+  const std::string pauseWhy = pauseWhy_;
+  const std::optional<int> pauseStatus = pauseStatus_;
   inStep_ = true;
   try {
     runStep(inbox);
@@ -155,6 +158,9 @@ MonoMs Scheduler::step(Inbox& inbox) {
     credentialsGeneration_ = generation;
     fileRetries_ = fileRetries;
     nextRescan_ = nextRescan;
+    credentialsRejected_ = rejected;
+    pauseWhy_ = pauseWhy;
+    pauseStatus_ = pauseStatus;
     throw;
   }
   stepWrites_.reset();
@@ -214,7 +220,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
     inbox.credentials.reset();
   }
   if (inbox.resume) {
-    resumeAll("the configuration was reloaded (SIGHUP)");
+    if (!credentials_.token.empty()) resumeAll("the configuration was reloaded (SIGHUP)");
     inbox.resume = false;
   }
   const MonoMs mono = clock_.monoNow();

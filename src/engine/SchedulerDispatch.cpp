@@ -89,6 +89,10 @@ void Scheduler::dispatchDue() {
 
 void Scheduler::dispatch(Job stored) {
   const TimeMs now = clock_.wallNow();
+  if (credentials_.token.empty() && credentialsRejected_) {  // no token (relinkctl retry, a SIGHUP): nothing is sent
+    pause(std::move(stored));
+    return;
+  }
   Dispatch request;
   request.jobName = stored.name;
   request.deadline = stored.deadline.value_or(std::numeric_limits<TimeMs>::max());

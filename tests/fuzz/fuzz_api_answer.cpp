@@ -22,7 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       result.response.status = std::atoi(line.c_str()) % 1000;
       first = false;
     } else if (const std::size_t colon = line.find(':'); colon != std::string::npos) {
-      result.response.headers.emplace_back(line.substr(0, colon), line.substr(colon + 1));
+      const std::size_t value = line.find_first_not_of(' ', colon + 1);  // as Poco hands them over
+      result.response.headers.emplace_back(line.substr(0, colon),
+                                           value == std::string::npos ? "" : line.substr(value));
     }
     start = end + 1;
   }
@@ -31,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)relinkd::readStatusAnswer(result, now);
   (void)relinkd::readTenantInfoAnswer(result, now);
   (void)relinkd::errorMessageOf(result.response.body);
-  (void)relinkd::parseRetryAfter(head, now);
+  (void)relinkd::parseRetryAfter(result.response.header("Retry-After"), now);
   (void)relinkd::redactCredentials(result.response.body, relinkd::Credentials{"ops@example.com", "tok"});
   return 0;
 }

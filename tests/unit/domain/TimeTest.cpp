@@ -244,3 +244,12 @@ TEST_CASE("SystemClock: CLOCK_REALTIME and CLOCK_MONOTONIC in milliseconds") {
   CHECK(monoBefore <= mono);
   CHECK(mono <= monoAfter);
 }
+
+TEST_CASE("parseTime: an offset or a leap second cannot carry the instant out of 1970-9999 (found by fuzzing)") {
+  for (const char* text : {"1970-01-01T00:00:00+00:01", "9999-12-31T23:00:00-01:00", "9999-12-31T23:59:60Z"}) {
+    CAPTURE(text);
+    CHECK_FALSE(relinkd::parseTime(text, false));
+  }
+  CHECK(relinkd::parseTime("1970-01-01T00:01:00+00:01", false) == 0);
+  CHECK(relinkd::parseTime("9999-12-31T23:59:59.999Z", false) == 253402300799999);
+}

@@ -177,6 +177,12 @@ TEST_CASE("Engine: without a token every job pauses, saying why, and resumes whe
   CHECK(h.job("b").lastError->find("is missing") != std::string::npos);
   h.advance(3600 * kSecond);
   CHECK(h.executor.sent.empty());
+  // relinkctl retry re-arms it, but without a token nothing goes out.
+  CHECK(h.byOperator("a", applyRetry).allowed);
+  h.advance(1 * kSecond);
+  CHECK(h.executor.sent.empty());
+  CHECK(h.job("a").state == JobState::kPaused);
+  CHECK(h.job("a").lastError->find("is missing") != std::string::npos);
   // The same token as before it went: a change all the same.
   h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-1"});
   h.engine->step();
