@@ -166,13 +166,6 @@ std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan
   return jobs;
 }
 
-std::vector<Job> declaredJobsOfPlan(const std::vector<Job>& all, const std::string& plan) {
-  std::vector<Job> jobs;
-  for (const Job& job : all)
-    if (job.plan == plan && job.fileHash) jobs.push_back(job);
-  return jobs;
-}
-
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now) {
   PlanView view = viewOf(plan, jobs);
   orderSites(view.sites, fileOrder(plan, view.file, windowMs));

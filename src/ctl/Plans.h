@@ -13,10 +13,6 @@ namespace relinkd::ctl {
 // Every job whose plan is plan: its derived jobs, those it no longer
 // derives, and the job named plan that stands for it while it is invalid.
 std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);
-// The same, without the jobs the plan no longer declares (a removed site's,
-// or all of them once the plan file is gone).
-std::vector<Job> declaredJobsOfPlan(const std::vector<Job>& all, const std::string& plan);
-
 // The plan's file, its problem if invalid, its sites with their ids, the
 // matrix of its jobs' states, and the jobs it no longer derives. JSON:
 // {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],

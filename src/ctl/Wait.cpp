@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "Commands.h"
-#include "Plans.h"
 #include "relinkd/Duration.h"
 #include "relinkd/JobDirectory.h"
 #include "relinkd/PlanSpec.h"
@@ -134,15 +133,19 @@ Selection selectJobs(const Jobs& jobs, const std::vector<std::string>& names, Di
     return selection;
   }
   for (const auto& name : names) {
-    const std::vector<Job> ofPlan = declaredJobsOfPlan(all, name);
-    const auto job = std::find_if(all.begin(), all.end(), [&](const Job& j) { return j.name == name; });
+    // The indexes built once per read of the database, not a scan per name.
+    static const std::vector<const Job*> kNone;
+    const auto plan = jobs.declaredByPlan.find(name);
+    const std::vector<const Job*>& ofPlan = plan == jobs.declaredByPlan.end() ? kNone : plan->second;
+    const auto found = jobs.byName.find(name);
+    const Job* job = found == jobs.byName.end() ? nullptr : found->second;
     const ListedFile* planFile = directory.find(name + ".plan");
     const ListedFile* jobFile = directory.find(name);
-    if (!ofPlan.empty() || (planFile && (job == all.end() || !job->plan.empty()))) {
-      for (const Job& j : ofPlan) add(j);
+    if (!ofPlan.empty() || (planFile && (!job || !job->plan.empty()))) {
+      for (const Job* j : ofPlan) add(*j);
       pendingFile(planFile);
-    } else if (job != all.end() || jobFile) {
-      if (job != all.end()) add(*job);
+    } else if (job || jobFile) {
+      if (job) add(*job);
       pendingFile(jobFile);
     } else {
       selection.unknown = name;
