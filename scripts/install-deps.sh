@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libpoco-dev libsqlite3-dev doctest-dev libsystemd-dev
+  libpoco-dev libsqlite3-dev doctest-dev
   openssl ca-certificates sqlite3 file procps
   python3 python3-pytest
   systemd

@@ -1,7 +1,6 @@
 #include "Notifier.h"
 
 #include <Poco/Logger.h>
-#include <systemd/sd-daemon.h>
 
 #include <unistd.h>
 
@@ -10,7 +9,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 namespace relinkd {
@@ -21,13 +22,6 @@ Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
-}
-
-// Half of WATCHDOG_USEC, when it is meant for this process (WATCHDOG_PID).
-std::int64_t watchdogFromEnvironment() {
-  std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) return static_cast<std::int64_t>(usec / 2000);
-  return 0;
 }
 
 // NOTIFY_SOCKET as sd_notify reads it: an absolute path, or "@name" for
@@ -43,10 +37,32 @@ bool parseAddress(const std::string& text, sockaddr_un& address, socklen_t& leng
   return true;
 }
 
+// A decimal number without sign, space or overflow.
+std::optional<std::uint64_t> parseUnsigned(const char* text) {
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char* c = text; *c != '\0'; ++c) {
+    if (*c < '0' || *c > '9') return std::nullopt;
+    const auto digit = static_cast<std::uint64_t>(*c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 }  // namespace
 
+std::int64_t watchdogInterval(const char* usec, const char* pid, pid_t self) {
+  const std::optional<std::uint64_t> timeout = parseUnsigned(usec);
+  if (!timeout || *timeout == 0) return 0;
+  if (pid != nullptr && *pid != '\0' && parseUnsigned(pid) != static_cast<std::uint64_t>(self)) return 0;
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::min<std::uint64_t>(*timeout / 2000, INT64_MAX)));
+}
+
 Notifier::Notifier(const Clock& clock)
-    : Notifier(environment("NOTIFY_SOCKET"), watchdogFromEnvironment(), clock, Options{}) {}
+    : Notifier(environment("NOTIFY_SOCKET"),
+               watchdogInterval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid()), clock,
+               Options{}) {}
 
 Notifier::Notifier(const std::string& address, std::int64_t watchdogIntervalMs, const Clock& clock,
                    Options options)

@@ -24,12 +24,19 @@
 #include <string>
 
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "relinkd/Clock.h"
 #include "relinkd/Job.h"
 
 namespace relinkd {
+
+// How often WATCHDOG=1 is due, in ms: half of WATCHDOG_USEC (usec), when
+// the watchdog is meant for this process (WATCHDOG_PID, pid, unset or self);
+// 0 when it is off or either value is not a plain number. sd_watchdog_enabled
+// without libsystemd, whose dependencies cost the process 1 MiB of memory.
+std::int64_t watchdogInterval(const char* usec, const char* pid, pid_t self);
 
 class Notifier {
  public:

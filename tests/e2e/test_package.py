@@ -50,7 +50,7 @@ SHIPPED.update({f"{EXAMPLES_DIR}/{path.name}": f"etc/jobs.d/{path.name}"
                 for path in (SOURCE_DIR / "etc" / "jobs.d").iterdir()})
 PROGRAMS = ("/usr/bin/relinkd", "/usr/bin/relinkctl")
 RUNTIME_LIBRARIES = ("libpocofoundation", "libpoconet", "libpoconetssl", "libpocojson",
-                     "libpocoutil", "libsqlite3-0", "libsystemd0")
+                     "libpocoutil", "libsqlite3-0")
 
 pytestmark = pytest.mark.skipif(
     shutil.which("cpack") is None or shutil.which("dpkg-deb") is None,

@@ -22,6 +22,7 @@
 using relinkd::JobState;
 using relinkd::ManualClock;
 using relinkd::Notifier;
+using relinkd::watchdogInterval;
 using testsupport::TempDir;
 
 namespace {
@@ -249,4 +250,19 @@ TEST_CASE("statusLine: the total, then each state that has jobs, in the order of
                             false) == "STATUS=5 jobs: 2 running, 3 succeeded");
   CHECK(relinkd::statusLine({{JobState::kPaused, 1}}, true) ==
         "STATUS=1 job: 1 paused; PAUSED: the API rejected the credentials");
+}
+
+TEST_CASE("Notifier: the watchdog interval is half of WATCHDOG_USEC, for this process only") {
+  CHECK(watchdogInterval("30000000", nullptr, 42) == 15000);
+  CHECK(watchdogInterval("30000000", "", 42) == 15000);
+  CHECK(watchdogInterval("30000000", "42", 42) == 15000);
+  CHECK(watchdogInterval("30000000", "43", 42) == 0);     // meant for another process
+  CHECK(watchdogInterval("30000000", "4x", 42) == 0);
+  CHECK(watchdogInterval("1000", nullptr, 42) == 1);      // under 2 ms: as often as can be
+  CHECK(watchdogInterval(nullptr, nullptr, 42) == 0);
+  CHECK(watchdogInterval("", nullptr, 42) == 0);
+  CHECK(watchdogInterval("0", nullptr, 42) == 0);
+  CHECK(watchdogInterval("-5", nullptr, 42) == 0);
+  CHECK(watchdogInterval(" 5000", nullptr, 42) == 0);
+  CHECK(watchdogInterval("99999999999999999999", nullptr, 42) == 0);  // overflows 64 bits
 }
