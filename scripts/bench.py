@@ -604,10 +604,22 @@ def run_ready(bench, total):
 
 def file_stamp(path):
     """The stamp relinkd keeps for a job file (src/io/JobFile.cpp fileStamp):
-    device, inode, size, mtime and ctime."""
+    device, inode, size, mtime and ctime hashed to 64 bits, in base 32."""
+    mask = (1 << 64) - 1
+
+    def mix(x):
+        x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & mask
+        x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & mask
+        return x ^ (x >> 31)
+
     st = path.lstat()
-    return (f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns // 10**9}.{st.st_mtime_ns % 10**9}:"
-            f"{st.st_ctime_ns // 10**9}.{st.st_ctime_ns % 10**9}")
+    fields = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9,
+              st.st_ctime_ns // 10**9, st.st_ctime_ns % 10**9)
+    value = 0
+    for field in fields:
+        value = (mix(value ^ (field & mask)) + 0x9e3779b97f4a7c15) & mask
+    digits = "0123456789abcdefghijklmnopqrstuv"
+    return "".join(digits[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
 def fill_database(db_path, jobs_dir, total, migrated_at):

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <cstddef>
 #include <string>
 
 #include "relinkd/JobSource.h"
@@ -18,7 +19,11 @@ namespace relinkd {
 // link is not. A successful read carries the stamp of what was read.
 FileRead readJobFile(const std::string& path);
 
-// The stamp of a file (ListedFile): device, inode, size, mtime, ctime.
+// The stamp of a file (ListedFile): its device, inode, size, mtime and
+// ctime (to the nanosecond) hashed to 64 bits, in 13 base-32 digits. Short
+// enough to live inside a std::string without a heap allocation: every job
+// keeps one, and so does each entry of a directory listing.
+inline constexpr std::size_t kStampLength = 13;
 std::string fileStamp(const struct stat& st);
 
 }  // namespace relinkd

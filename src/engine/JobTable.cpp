@@ -1,6 +1,7 @@
 #include "JobTable.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace relinkd {
 
@@ -11,11 +12,11 @@ bool wantsRequests(JobState state) {
 bool canExpire(JobState state) { return wantsRequests(state) || state == JobState::kPaused; }
 
 void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
-  const std::string name = job.name;
-  auto [it, added] = entries_.try_emplace(name);
+  auto [it, added] = entries_.try_emplace(job.name);
+  const std::string& name = it->first;
   Entry& entry = it->second;
   if (!added) {
-    unindex(name, entry);
+    unindex(*it);
     --counts_[static_cast<std::size_t>(entry.job->state)];
     if (entry.job->plan != job.plan) forgetPlan(entry.job->plan, name);
   }
@@ -31,8 +32,8 @@ void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
   }
   ++counts_[static_cast<std::size_t>(job.state)];
   entry.job = std::make_shared<const Job>(std::move(job));
-  index(name, entry);
-  touch(name, entry);
+  index(*it);
+  touch(*it);
 }
 
 const Job* JobTable::find(const std::string& name) const {
@@ -45,43 +46,47 @@ JobTable::JobPtr JobTable::snapshot(const std::string& name) const {
   return it == entries_.end() ? nullptr : it->second.job;
 }
 
-Runtime& JobTable::runtime(const std::string& name) { return entries_.at(name).runtime; }
+Runtime& JobTable::runtime(const std::string& name) { return slot(name)->second.runtime; }
 
 void JobTable::setInFlight(const std::string& name, bool inFlight) {
-  Entry& entry = entries_.at(name);
-  unindex(name, entry);
+  auto it = slot(name);
+  Entry& entry = it->second;
+  unindex(*it);
   entry.runtime.inFlight = inFlight;
-  index(name, entry);
+  index(*it);
 }
 
 void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
-  Entry& entry = entries_.at(name);
-  unindex(name, entry);
+  auto it = slot(name);
+  Entry& entry = it->second;
+  unindex(*it);
   entry.dueAt = due;
-  index(name, entry);
+  index(*it);
 }
 
 void JobTable::markWarned(const std::string& name, bool warned) {
-  Entry& entry = entries_.at(name);
-  unindex(name, entry);
+  auto it = slot(name);
+  Entry& entry = it->second;
+  unindex(*it);
   entry.runtime.warnedNearDeadline = warned;
   entry.warnAt.reset();
   if (!warned && entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
-  index(name, entry);
+  index(*it);
 }
 
 void JobTable::resetRuntime(const std::string& name) {
-  Entry& entry = entries_.at(name);
-  unindex(name, entry);
+  auto it = slot(name);
+  Entry& entry = it->second;
+  unindex(*it);
   entry.runtime = Runtime{entry.runtime.inFlight};
   if (entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
-  index(name, entry);
+  index(*it);
 }
 
 void JobTable::erase(const std::string& name) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
-  unindex(name, it->second);
+  unindex(*it);
   --counts_[static_cast<std::size_t>(it->second.job->state)];
   forgetPlan(it->second.job->plan, name);
   const bool listed = it->second.changed;
@@ -119,19 +124,28 @@ void JobTable::forgetPlan(const std::string& plan, const std::string& name) {
   if (it->second.empty()) byPlan_.erase(it);
 }
 
-void JobTable::unindex(const std::string& name, Entry& entry) {
-  if (entry.dueAt) due_.erase({*entry.dueAt, name});
-  if (entry.deadline) deadlines_.erase({*entry.deadline, name});
-  if (entry.warnAt) warnings_.erase({*entry.warnAt, name});
+JobTable::Entries::iterator JobTable::slot(const std::string& name) {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw std::out_of_range("the scheduler has no job " + name);
+  return it;
 }
 
-void JobTable::index(const std::string& name, Entry& entry) {
-  if (entry.dueAt && !entry.runtime.inFlight) due_.emplace(*entry.dueAt, name);
-  if (entry.deadline) deadlines_.emplace(*entry.deadline, name);
-  if (entry.warnAt) warnings_.emplace(*entry.warnAt, name);
+void JobTable::unindex(const Entries::value_type& slot) {
+  const auto& [name, entry] = slot;
+  if (entry.dueAt) due_.erase({*entry.dueAt, &name});
+  if (entry.deadline) deadlines_.erase({*entry.deadline, &name});
+  if (entry.warnAt) warnings_.erase({*entry.warnAt, &name});
 }
 
-void JobTable::touch(const std::string& name, Entry& entry) {
+void JobTable::index(const Entries::value_type& slot) {
+  const auto& [name, entry] = slot;
+  if (entry.dueAt && !entry.runtime.inFlight) due_.emplace(*entry.dueAt, &name);
+  if (entry.deadline) deadlines_.emplace(*entry.deadline, &name);
+  if (entry.warnAt) warnings_.emplace(*entry.warnAt, &name);
+}
+
+void JobTable::touch(Entries::value_type& slot) {
+  auto& [name, entry] = slot;
   if (entry.changed) return;
   entry.changed = true;
   changed_.push_back(name);

@@ -43,8 +43,17 @@ struct Runtime {
 class JobTable {
  public:
   using JobPtr = std::shared_ptr<const Job>;
+  // Ordered by key, then name. An entry points at the table's own copy of
+  // the name (a key of entries_, which stays put until the job is erased),
+  // so an index costs no string per job.
+  struct ByKeyThenName {
+    template <typename Key>
+    bool operator()(const std::pair<Key, const std::string*>& a, const std::pair<Key, const std::string*>& b) const {
+      return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+    }
+  };
   template <typename Key>
-  using Index = std::set<std::pair<Key, std::string>>;
+  using Index = std::set<std::pair<Key, const std::string*>, ByKeyThenName>;
 
   // Adds or replaces a job (its runtime is kept) and indexes it: due at
   // monoNow + (nextAttemptAt − wallNow) when it wants a request.
@@ -88,12 +97,15 @@ class JobTable {
     std::optional<TimeMs> warnAt;    // indexed in warnings_
     bool changed = false;
   };
-  void unindex(const std::string& name, Entry& entry);
-  void index(const std::string& name, Entry& entry);
-  void touch(const std::string& name, Entry& entry);
+  using Entries = std::unordered_map<std::string, Entry>;
+  // REQUIRES: the job is in the table.
+  Entries::iterator slot(const std::string& name);
+  void unindex(const Entries::value_type& slot);
+  void index(const Entries::value_type& slot);
+  void touch(Entries::value_type& slot);
   void forgetPlan(const std::string& plan, const std::string& name);
 
-  std::unordered_map<std::string, Entry> entries_;
+  Entries entries_;
   Index<MonoMs> due_;
   Index<TimeMs> deadlines_;
   Index<TimeMs> warnings_;

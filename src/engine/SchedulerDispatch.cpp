@@ -26,7 +26,7 @@ void Scheduler::expireDue() {
   const TimeMs now = clock_.wallNow();
   const TransitionContext context = this->context();
   while (!table_.deadlines().empty() && table_.deadlines().begin()->first <= now) {
-    const std::string name = table_.deadlines().begin()->second;
+    const std::string name = *table_.deadlines().begin()->second;
     Change change = expire(*table_.find(name), context);
     commit(std::move(change.job), change.entry);  // leaves the index: expired cannot expire
   }
@@ -35,7 +35,7 @@ void Scheduler::expireDue() {
 void Scheduler::warnDue() {
   const TimeMs now = clock_.wallNow();
   while (!table_.warnings().empty() && table_.warnings().begin()->first <= now) {
-    const std::string name = table_.warnings().begin()->second;
+    const std::string name = *table_.warnings().begin()->second;
     const Job& job = *table_.find(name);
     engineLog().warning("job " + name + ": not done and its window closes in " +
                         formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
@@ -64,7 +64,7 @@ void Scheduler::dispatchDue() {
   const MonoMs mono = clock_.monoNow();
   for (int n = 0; n < kMaxDuePerStep && inFlight_ < settings_.concurrency; ++n) {
     if (table_.due().empty() || table_.due().begin()->first > mono) return;
-    const std::string name = table_.due().begin()->second;
+    const std::string name = *table_.due().begin()->second;
     const Job& job = *table_.find(name);
     if (auto gate = siteGate(job.siteId); gate && !job.siteId.empty()) {
       table_.setDue(name, *gate);

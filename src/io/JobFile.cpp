@@ -3,6 +3,7 @@
 #include "relinkd/JobSpec.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -88,10 +89,23 @@ struct FdCloser {
 }  // namespace
 
 std::string fileStamp(const struct stat& st) {
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
-         std::to_string(st.st_ctim.tv_nsec);
+  // splitmix64's finaliser: each input bit moves about half of the output's.
+  auto mix = [](std::uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  const std::uint64_t fields[] = {
+      static_cast<std::uint64_t>(st.st_dev),          static_cast<std::uint64_t>(st.st_ino),
+      static_cast<std::uint64_t>(st.st_size),         static_cast<std::uint64_t>(st.st_mtim.tv_sec),
+      static_cast<std::uint64_t>(st.st_mtim.tv_nsec), static_cast<std::uint64_t>(st.st_ctim.tv_sec),
+      static_cast<std::uint64_t>(st.st_ctim.tv_nsec)};
+  std::uint64_t hash = 0;
+  for (std::uint64_t field : fields) hash = mix(hash ^ field) + 0x9e3779b97f4a7c15ULL;
+  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
+  std::string stamp(kStampLength, '0');
+  for (std::size_t i = kStampLength; i-- > 0; hash >>= 5) stamp[i] = kDigits[hash & 31];
+  return stamp;
 }
 
 FileRead readJobFile(const std::string& path) {

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <openssl/ssl.h>
+
 #include <Poco/File.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPSClientSession.h>
@@ -48,7 +50,7 @@ inline void initializeNetworkingOnce() {
 }
 
 // Peer verification on (VERIFY_RELAXED verifies the server), depth 9, TLS 1.2
-// or newer, default ciphers; trusts the system store, or only caFile when set.
+// or newer, default ciphers, idle connections without buffers; trusts the system store, or only caFile when set.
 // Throws std::runtime_error naming caFile when it is missing or does not load.
 inline Poco::Net::Context::Ptr makeClientContext(const std::string& caFile) {
   using Poco::Net::Context;
@@ -68,6 +70,9 @@ inline Poco::Net::Context::Ptr makeClientContext(const std::string& caFile) {
     throw std::runtime_error("cannot load the CA file " + caFile + ": " + e.displayText());
   }
   context->requireMinimumProtocol(Context::PROTO_TLSV1_2);
+  // A kept-alive connection waiting for its next request gives back its
+  // read and write buffers (about 34 KiB each): with 32 connections, 1 MiB.
+  SSL_CTX_set_mode(context->sslContext(), SSL_MODE_RELEASE_BUFFERS);
   context->enableExtendedCertificateVerification(true);
   Context::InvalidCertificateHandlerPtr reject(new RecordingRejectHandler);
   context->setInvalidCertificateHandler(reject);

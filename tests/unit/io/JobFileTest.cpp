@@ -103,3 +103,33 @@ TEST_CASE("JobFile: 64 KiB is read, one byte more is refused") {
 
 }  // namespace
 }  // namespace relinkd
+
+namespace relinkd {
+
+// scripts/bench.py computes the same stamp in Python; the expected values
+// here are its output.
+TEST_CASE("JobFile: a stamp is 13 base-32 digits of every field stat gives, and moves with each") {
+  struct stat st {};
+  st.st_dev = 2049;
+  st.st_ino = 77;
+  st.st_size = 120;
+  st.st_mtim = {1780000000, 500000000};
+  st.st_ctim = {1780000000, 500000000};
+  const std::string stamp = fileStamp(st);
+  CHECK(stamp == "avcdfs85r3733");
+  CHECK(stamp.size() == kStampLength);
+  CHECK(stamp.capacity() < 16);  // lives in the string itself, no heap allocation
+
+  struct stat bigger = st;
+  bigger.st_size = 121;
+  CHECK(fileStamp(bigger) == "6d4448kha2ogl");
+  for (auto change : {+[](struct stat& s) { s.st_dev = 2050; }, +[](struct stat& s) { s.st_ino = 78; },
+                      +[](struct stat& s) { s.st_mtim.tv_sec += 1; }, +[](struct stat& s) { s.st_mtim.tv_nsec += 1; },
+                      +[](struct stat& s) { s.st_ctim.tv_sec += 1; }, +[](struct stat& s) { s.st_ctim.tv_nsec += 1; }}) {
+    struct stat changed = st;
+    change(changed);
+    CHECK(fileStamp(changed) != stamp);
+  }
+}
+
+}  // namespace relinkd
