@@ -38,6 +38,10 @@
 
 namespace relinkd {
 
+// Job and plan files read in one step, at most, once started: the rest wait
+// for the next step, which comes at once.
+inline constexpr int kFilesPerStep = 64;
+
 struct EngineSettings {
   std::string baseUrl;
   std::int64_t windowMs = 14LL * 24 * 3600 * 1000;

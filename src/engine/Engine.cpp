@@ -52,6 +52,10 @@ MonoMs Engine::step() {
     publish();
     throw;
   }
+  if (!inbox.files.empty()) {  // files left for the next step: take them up at once
+    restoreInbox(inbox);
+    next = clock_.monoNow();
+  }
   publish();
   return next;
 }

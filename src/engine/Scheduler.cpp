@@ -206,6 +206,10 @@ void Scheduler::runStep(Inbox& inbox) {
 }
 
 // Item by item: when the store fails midway, what is left stays in inbox.
+// At most kFilesPerStep files are read in one step; the rest stay in inbox
+// for the next (Engine::step puts them back and steps again at once), so a
+// directory that fills with thousands of files at once does not hold up
+// answers, polls and expiry while they are taken up.
 void Scheduler::applyInbox(Inbox& inbox) {
   while (!inbox.completions.empty()) {
     handle(inbox.completions.front());
@@ -226,15 +230,23 @@ void Scheduler::applyInbox(Inbox& inbox) {
   const MonoMs mono = clock_.monoNow();
   if (inbox.rescan || mono >= nextRescan_) {
     nextRescan_ = mono + settings_.rescanIntervalMs;  // sooner if the directory is missing
-    scanAll();
+    scanAll({}, &inbox);
     inbox.rescan = false;
-    inbox.files.clear();
   }
-  while (!inbox.files.empty()) {
-    const std::string file = *inbox.files.begin();
-    fileRetries_.erase(file);
-    reconcileFile(file);
-    inbox.files.erase(inbox.files.begin());
+  // Job files before plan files: a name both claim is the job file's.
+  int budget = kFilesPerStep;
+  for (const bool plans : {false, true}) {
+    for (auto it = inbox.files.begin(); it != inbox.files.end() && budget > 0;) {
+      if (isPlanFileName(*it) != plans) {
+        ++it;
+        continue;
+      }
+      const std::string file = *it;
+      fileRetries_.erase(file);
+      reconcileFile(file);
+      it = inbox.files.erase(it);
+      --budget;
+    }
   }
   retryFileReads();
 }

@@ -65,7 +65,11 @@ class Scheduler {
   void applyCredentials(const Credentials& credentials);
   TransitionContext context() const;
   // SchedulerFiles.cpp
-  bool scanAll(const std::function<bool()>& stopRequested = {});
+  // Every file whose stamp moved, and every job and plan whose file is gone.
+  // At start (later == nullptr) changed files are read at once, in groups
+  // of one transaction each; afterwards their names go to later->files, to
+  // be read a few per step (applyInbox).
+  bool scanAll(const std::function<bool()>& stopRequested = {}, Inbox* later = nullptr);
   bool unchanged(const std::string& name, const ListedFile& listed) const;
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);

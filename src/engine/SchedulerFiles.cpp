@@ -26,7 +26,7 @@ constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
 // start with thousands of files costs thousands of commits less.
 constexpr int kChangesPerTransaction = 256;
 
-bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
+bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later) {
   std::map<std::string, ListedFile> listed;
   try {
     listed = source_.list();
@@ -63,6 +63,10 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
       continue;
     }
     if (unchanged(name, file)) continue;
+    if (later) {
+      later->files.insert(file.fileName);
+      continue;
+    }
     const std::string& jobName = name;  // a structured binding cannot be captured (C++17)
     const std::string& fileName = file.fileName;
     if (!inBatch([&] { reconcile(jobName, source_.scanOne(fileName)); })) return false;
@@ -76,6 +80,10 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested) {
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
   for (const auto& [plan, file] : plans) {
     if (planUnchanged(plan, *file)) continue;
+    if (later) {
+      later->files.insert(file->fileName);
+      continue;
+    }
     const std::string& planName = plan;
     const std::string& fileName = file->fileName;
     if (!inBatch([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;

@@ -1,0 +1,81 @@
+// A job directory that fills with many files at once: they are taken up a
+// few per step (kFilesPerStep), and answers, polls and expiry go on between.
+#include <fstream>
+
+#include "EngineHarness.h"
+
+using namespace enginetest;
+
+namespace {
+
+constexpr int kBurst = 3 * kFilesPerStep + 10;
+
+std::string burstName(int i) { return "burst-" + std::to_string(1000 + i); }
+
+void writeBurst(Harness& h, bool withEvents) {
+  for (int i = 0; i < kBurst; ++i) {
+    std::ofstream(h.jobsDir + "/" + burstName(i) + ".json", std::ios::binary) << jobJson("site-b");
+    if (withEvents) h.engine->fileChanged(burstName(i) + ".json");
+  }
+}
+
+std::size_t stored(Harness& h) { return h.store->all().size(); }
+
+// a is running and its poll is out.
+Dispatch runningWithPollOut(Harness& h) {
+  h.writeJob("a", jobJson("site-a"));
+  h.submitOk("uuid-a");
+  h.advance(h.settings.pollIntervalMs);
+  Dispatch poll = h.executor.take();
+  REQUIRE(poll.kind == RequestKind::kPoll);
+  return poll;
+}
+
+}  // namespace
+
+TEST_CASE("Engine: files that arrive by the hundred are read a step's share at a time, answers first") {
+  Harness h;
+  h.start();
+  Dispatch poll = runningWithPollOut(h);
+  writeBurst(h, true);
+
+  // The answer that came in with the burst is handled in the first step.
+  HttpResult result;
+  result.response.status = 200;
+  result.response.body = R"({"status":"COMPLETE"})";
+  h.engine->complete(Completion{poll, result});
+  const MonoMs next = h.engine->step();
+  CHECK(h.job("a").state == JobState::kSucceeded);
+  CHECK(stored(h) == 1 + kFilesPerStep);
+  CHECK(next == h.clock.monoNow());  // more to read: the next step comes at once
+  // The jobs taken up are submitted in that step already.
+  CHECK(h.executor.sent.size() == static_cast<std::size_t>(h.settings.concurrency));
+
+  h.engine->step();
+  CHECK(stored(h) == 1 + 2 * kFilesPerStep);
+  h.engine->step();
+  h.engine->step();
+  CHECK(stored(h) == 1 + kBurst);
+  CHECK(h.engine->step() > h.clock.monoNow());  // nothing left: the loop may wait
+  for (int i = 0; i < kBurst; ++i) CHECK(h.job(burstName(i)).state == JobState::kQueued);
+}
+
+TEST_CASE("Engine: a rescan that finds hundreds of new files reads them a step's share at a time") {
+  Harness h;
+  h.settings.rescanIntervalMs = 10 * kSecond;
+  h.start();
+  writeBurst(h, false);  // no events: only the rescan finds them
+  h.advance(10 * kSecond);
+  CHECK(stored(h) == kFilesPerStep);
+  int steps = 1;
+  while (stored(h) < static_cast<std::size_t>(kBurst)) {
+    REQUIRE(steps < 10);
+    h.engine->step();
+    ++steps;
+  }
+  CHECK(steps == (kBurst + kFilesPerStep - 1) / kFilesPerStep);
+  const int reads = h.source->reads[burstName(0) + ".json"];
+  h.advance(10 * kSecond);  // the next rescan: nothing new to read
+  CHECK(h.source->reads[burstName(0) + ".json"] <= reads + 1);
+  CHECK(stored(h) == static_cast<std::size_t>(kBurst));
+}
