@@ -95,6 +95,8 @@ class Engine {
   // reported and scanned again later; nothing is cancelled because of it).
   // A long first scan asks stopRequested() now and then; when it says yes,
   // start() stops early and returns false (what was scanned is stored).
+  // Throws StoreError when the store can be read but not written; the jobs
+  // are loaded then, and the first step that can write does the rest.
   bool start(const std::function<bool()>& stopRequested = {});
   // Scheduler thread: handles the inbox, expires, dispatches; returns the
   // monotonic time by which step() wants to run again. When the store

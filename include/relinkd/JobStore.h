@@ -21,9 +21,23 @@
 
 namespace relinkd {
 
+// The store failed. cause() says what an operator can do about it; the
+// message already says it in words.
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class Cause {
+    kOther,
+    kFull,      // the file system is full
+    kReadOnly,  // the file or its file system cannot be written
+    kLocked,    // another process held a lock for longer than the busy timeout
+    kCorrupt,   // the file is damaged or not a database: restarting does not help
+  };
+  explicit StoreError(const std::string& what, Cause cause = Cause::kOther)
+      : std::runtime_error(what), cause_(cause) {}
+  Cause cause() const { return cause_; }
+
+ private:
+  Cause cause_;
 };
 
 class JobStore {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "relinkd/JobStore.h"
@@ -57,8 +58,14 @@ class SqliteJobStore final : public JobStore {
   void rollback() noexcept override;
 
  private:
+  // A connection SQLite opened read-only because the file could not be
+  // written then: opened again, so that a file made writable is written
+  // without a restart.
+  void reopenIfReadOnly();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::optional<int> busyTimeoutMs_;
 };
 
 }  // namespace relinkd

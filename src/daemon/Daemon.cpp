@@ -28,6 +28,7 @@ Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
 constexpr std::int64_t kTokenCheckMs = 1000;
 constexpr std::int64_t kHealthyStepMs = 30000;
 constexpr std::int64_t kStoreProbeMs = 10000;
+constexpr std::int64_t kStoreErrorLogMs = 60000;
 constexpr std::int64_t kDeliveryLookMs = 2000;
 constexpr int kDeliveryBusyMs = 5000;
 
@@ -127,7 +128,16 @@ bool Daemon::start() {
   watcher_ = std::make_unique<DirectoryWatcher>(
       config_.jobsDir, [this](const std::string& name) { engine_->fileChanged(name); },
       [this] { engine_->rescan(); });
-  if (!engine_->start(stopSignalPending)) {
+  bool scanned = true;
+  try {
+    scanned = engine_->start(stopSignalPending);
+  } catch (const StoreError& error) {
+    // Read, but not written (full, read-only, locked): the scheduler loop
+    // tries again every second, and nothing is sent before it succeeds.
+    storeHealthy_ = false;
+    storeFailed(error);
+  }
+  if (!scanned) {
     log().notice("asked to stop during the first scan of " + config_.jobsDir +
                  "; what was scanned is stored, and the next start goes on from there");
     return false;
@@ -159,6 +169,30 @@ bool Daemon::start() {
   return true;
 }
 
+// The first failure is logged at once; the same failure again at most once a
+// minute (a disk that stays full for an hour is not 3,600 lines).
+void Daemon::storeFailed(const StoreError& error) {
+  const MonoMs now = clock_.monoNow();
+  const std::string what = error.what();
+  if (!storeFailure_) storeFailure_ = StoreFailure{now, 0, "", 0};
+  StoreFailure& failure = *storeFailure_;
+  ++failure.count;
+  if (what == failure.lastMessage && now < failure.lastLoggedAt + kStoreErrorLogMs) return;
+  log().error("cannot update the state database " + databasePath_ + ": " + what +
+              "; nothing is lost, and relinkd tries again every second" +
+              (failure.count > 1 ? " (" + std::to_string(failure.count) + " failures so far)" : ""));
+  failure.lastMessage = what;
+  failure.lastLoggedAt = now;
+}
+
+void Daemon::storeRecovered() {
+  if (!storeFailure_) return;
+  const std::int64_t seconds = (clock_.monoNow() - storeFailure_->since) / 1000;
+  log().notice("the state database " + databasePath_ + " can be written again after " + std::to_string(seconds) +
+               " s and " + std::to_string(storeFailure_->count) + " failed attempts; nothing was lost");
+  storeFailure_.reset();
+}
+
 void Daemon::schedulerLoop() {
   const std::int64_t watchdogMs = notifier_.watchdogIntervalMs();
   MonoMs nextWatchdog = 0;
@@ -169,15 +203,15 @@ void Daemon::schedulerLoop() {
     try {
       next = engine_->step();
       if (engine_->takeNotificationsOwed()) wakeDeliveries();
-      if (clock_.monoNow() >= nextStoreProbe) {
+      if (clock_.monoNow() >= nextStoreProbe || storeFailure_) {
         storeHealthy_ = store_->writable();
         nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
       }
+      if (storeHealthy_) storeRecovered();
     } catch (const StoreError& error) {
       // Nothing is lost: every change is one transaction. Try again shortly.
       storeHealthy_ = false;
-      log().error(std::string("cannot update the state database ") + databasePath_ + ": " +
-                  error.what() + "; retrying in a second");
+      storeFailed(error);
     } catch (const std::exception& error) {
       log().error(std::string("the scheduler step failed: ") + error.what() + "; retrying in a second");
     }

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -74,6 +75,16 @@ class Daemon {
   bool deliveryWoken_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> storeHealthy_{true};
+  // Since when (and how often) the scheduler could not write the store.
+  struct StoreFailure {
+    MonoMs since = 0;
+    int count = 0;
+    std::string lastMessage;
+    MonoMs lastLoggedAt = 0;
+  };
+  std::optional<StoreFailure> storeFailure_;  // start(), then the scheduler thread only
+  void storeFailed(const StoreError& error);
+  void storeRecovered();
   std::mutex tokenMutex_;      // guards config_, token_, tokenStamp_ after start()
   std::string tokenStamp_;     // what the token file looked like when last read
   bool tokenEmptySeen_ = false;  // the token file was empty at the last check

@@ -119,6 +119,11 @@ class RelinkdApp : public Poco::Util::ServerApplication {
         log.notice("stopped");
         return EXIT_OK;
       }
+    } catch (const StoreError& error) {
+      log.fatal(std::string("cannot start: ") + error.what());
+      // A damaged database is not mended by starting again (and the unit's
+      // RestartPreventExitStatus keeps systemd from trying).
+      return error.cause() == StoreError::Cause::kCorrupt ? EXIT_DATAERR : EXIT_SOFTWARE;
     } catch (const std::exception& error) {
       log.fatal(std::string("cannot start: ") + error.what());
       return EXIT_SOFTWARE;

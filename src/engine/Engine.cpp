@@ -36,7 +36,13 @@ Engine::Engine(EngineSettings settings, JobStore& store, JobSource& source, cons
 Engine::~Engine() = default;
 
 bool Engine::start(const std::function<bool()>& stopRequested) {
-  const bool started = scheduler_->start(stopRequested);
+  bool started = false;
+  try {
+    started = scheduler_->start(stopRequested);
+  } catch (const StoreError&) {
+    publish();  // the jobs as read; step() writes the rest
+    throw;
+  }
   publish();
   return started;
 }

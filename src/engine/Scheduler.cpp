@@ -26,11 +26,18 @@ TransitionContext Scheduler::context() const { return TransitionContext{settings
 bool Scheduler::start(const std::function<bool()>& stopRequested) {
   loadAll();
   loadSiteGates();
-  recover();
-  const bool scanned = scanAll(stopRequested);
   nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
   nextStoreCheck_ = clock_.monoNow() + settings_.storeCheckIntervalMs;
-  return scanned;
+  try {
+    recover();
+    return scanAll(stopRequested);
+  } catch (const StoreError&) {
+    // The store can be read but not written (full, read-only, locked): the
+    // steps do the rest, once it can be written; nothing is sent before.
+    startPending_ = true;
+    reloadNeeded_ = true;
+    throw;
+  }
 }
 
 // Every job, from the store: at start, and after a failed step (a rolled-
@@ -197,6 +204,11 @@ void Scheduler::runStep(Inbox& inbox) {
     reloadNeeded_ = false;
   } else if (mono >= nextStoreCheck_) {
     applyChangedElsewhere();
+  }
+  if (startPending_) {  // what start() could not write
+    recover();
+    scanAll();
+    startPending_ = false;
   }
   if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
   applyInbox(inbox);

@@ -142,6 +142,7 @@ class Scheduler {
   std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_
   std::optional<int> pauseStatus_;
   bool reloadNeeded_ = false;
+  bool startPending_ = false;  // recover() and the first scan are still to be written
   bool notificationsOwed_ = false;
   bool directoryMissing_ = false;
   bool inStep_ = false;

@@ -354,7 +354,20 @@ SqliteJobStore::SqliteJobStore(const std::string& path, bool readOnly)
 
 SqliteJobStore::~SqliteJobStore() = default;
 
-void SqliteJobStore::setBusyTimeout(int ms) { sqlite3_busy_timeout(impl_->db.handle(), ms); }
+void SqliteJobStore::setBusyTimeout(int ms) {
+  busyTimeoutMs_ = ms;
+  sqlite3_busy_timeout(impl_->db.handle(), ms);
+}
+
+void SqliteJobStore::reopenIfReadOnly() {
+  if (impl_->readOnly || impl_->db.transactionDepth() > 0 || sqlite3_db_readonly(impl_->db.handle(), "main") != 1)
+    return;
+  auto fresh = std::make_unique<Impl>(impl_->db.path(), false);
+  fresh->lastDataVersion = impl_->lastDataVersion;
+  fresh->seenRevision = impl_->seenRevision;
+  impl_ = std::move(fresh);
+  if (busyTimeoutMs_) sqlite3_busy_timeout(impl_->db.handle(), *busyTimeoutMs_);
+}
 
 std::vector<Job> SqliteJobStore::all() const {
   std::vector<Job> jobs;
@@ -443,6 +456,7 @@ bool SqliteJobStore::remove(const Job& job) {
 
 void SqliteJobStore::begin() {
   impl_->requireWritable();
+  reopenIfReadOnly();
   impl_->db.beginTransaction();
 }
 
@@ -492,6 +506,7 @@ bool SqliteJobStore::writable() {
   if (impl_->readOnly) return false;
   if (impl_->db.transactionDepth() > 0) return true;  // we hold the write lock already
   try {
+    reopenIfReadOnly();
     sqlite::Transaction probe(impl_->db);  // BEGIN IMMEDIATE takes the write lock
     return true;                           // and the destructor rolls it back
   } catch (const StoreError&) {
