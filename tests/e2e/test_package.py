@@ -45,6 +45,7 @@ SHIPPED = {
     "/usr/lib/tmpfiles.d/relinkd.conf": "systemd/relinkd.tmpfiles",
     CONFIG: "etc/relinkd.properties",
     "/usr/share/doc/relinkd/README.md": "README.md",
+    "/usr/share/doc/relinkd/copyright": "packaging/debian/copyright",
 }
 SHIPPED.update({f"{EXAMPLES_DIR}/{path.name}": f"etc/jobs.d/{path.name}"
                 for path in (SOURCE_DIR / "etc" / "jobs.d").iterdir()})
