@@ -50,6 +50,9 @@ SHIPPED = {
 SHIPPED.update({f"{EXAMPLES_DIR}/{path.name}": f"etc/jobs.d/{path.name}"
                 for path in (SOURCE_DIR / "etc" / "jobs.d").iterdir()})
 PROGRAMS = ("/usr/bin/relinkd", "/usr/bin/relinkctl")
+MAN_PAGES = {"relinkd": "/usr/share/man/man8/relinkd.8.gz",
+             "relinkctl": "/usr/share/man/man8/relinkctl.8.gz",
+             "relinkd.properties": "/usr/share/man/man5/relinkd.properties.5.gz"}
 RUNTIME_LIBRARIES = ("libpocofoundation", "libpoconet", "libpoconetssl", "libpocojson",
                      "libpocoutil", "libsqlite3-0")
 
@@ -116,6 +119,15 @@ def test_package_is_relinkd_for_this_architecture(deb):
     assert field(deb, "Package") == "relinkd"
     architecture = run("dpkg", "--print-architecture").stdout.strip()
     assert field(deb, "Architecture") == architecture
+
+
+def test_man_pages_render_without_warnings(entries, unpacked):
+    for path in MAN_PAGES.values():
+        assert path in entries, f"the package lacks {path}"
+        result = run("man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z",
+                     str(unpacked / path.lstrip("/")),
+                     env=dict(os.environ, LC_ALL="C.UTF-8", MANROFFSEQ="", MANWIDTH="80"))
+        assert result.stderr == "", f"man -l {path} warns:\n{result.stderr}"
 
 
 def test_package_holds_both_programs_executable(entries):
@@ -236,6 +248,12 @@ def test_install_puts_the_programs_on_the_path(deb, installed):
     for program in PROGRAMS:
         result = run(program, "--version")
         assert result.stdout.strip() == f"{Path(program).name} {version}"
+
+
+def test_install_makes_man_find_every_page(installed):
+    for name, path in MAN_PAGES.items():
+        assert run("man", "-w", name).stdout.strip() == path
+        assert name in run("man", "-P", "cat", name, env=dict(os.environ, MANWIDTH="80")).stdout
 
 
 def test_install_puts_the_unit_and_the_configuration_in_place(installed):
