@@ -46,6 +46,7 @@ SHIPPED = {
     CONFIG: "etc/relinkd.properties",
     "/usr/share/doc/relinkd/README.md": "README.md",
     "/usr/share/doc/relinkd/copyright": "packaging/debian/copyright",
+    "/usr/share/bash-completion/completions/relinkctl": "packaging/bash-completion/relinkctl",
 }
 SHIPPED.update({f"{EXAMPLES_DIR}/{path.name}": f"etc/jobs.d/{path.name}"
                 for path in (SOURCE_DIR / "etc" / "jobs.d").iterdir()})
