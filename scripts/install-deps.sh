@@ -10,6 +10,7 @@ packages=(
   openssl ca-certificates sqlite3 file procps
   python3 python3-pytest
   systemd
+  lintian man-db groff-base
 )
 # Extra packages for one script's needs (scripts/fuzz.sh, scripts/sanitize.sh).
 read -r -a extra <<<"${RELINKD_EXTRA_PACKAGES:-}"

@@ -7,6 +7,10 @@ cpack reads the build directory's CPackConfig.cmake and writes the package
 directory as it was. It first builds the `all` target, a no-op after a full
 build.
 
+It also has lintian (scripts/install-deps.sh installs it) check the
+package, which must find nothing, not even a warning; and man check each
+manual page.
+
 The install tests change the real system: they install relinkd with
 `dpkg -i`, then remove and purge it. The group relinkd-jobs stays, as
 system groups do. They do not run when relinkd is already installed, nor
@@ -15,6 +19,7 @@ install from source): neither is theirs to replace.
 """
 
 import grp
+import gzip
 import os
 import re
 import secrets
@@ -45,10 +50,17 @@ SHIPPED = {
     "/usr/lib/tmpfiles.d/relinkd.conf": "systemd/relinkd.tmpfiles",
     CONFIG: "etc/relinkd.properties",
     "/usr/share/doc/relinkd/README.md": "README.md",
+    "/usr/share/doc/relinkd/copyright": "packaging/debian/copyright",
+    "/usr/share/bash-completion/completions/relinkctl": "packaging/bash-completion/relinkctl",
+    "/usr/share/lintian/overrides/relinkd": "packaging/debian/lintian-overrides",
 }
 SHIPPED.update({f"{EXAMPLES_DIR}/{path.name}": f"etc/jobs.d/{path.name}"
                 for path in (SOURCE_DIR / "etc" / "jobs.d").iterdir()})
 PROGRAMS = ("/usr/bin/relinkd", "/usr/bin/relinkctl")
+MAN_PAGES = {"relinkd": "/usr/share/man/man8/relinkd.8.gz",
+             "relinkctl": "/usr/share/man/man8/relinkctl.8.gz",
+             "relinkd.properties": "/usr/share/man/man5/relinkd.properties.5.gz"}
+CHANGELOG = "/usr/share/doc/relinkd/changelog.Debian.gz"
 RUNTIME_LIBRARIES = ("libpocofoundation", "libpoconet", "libpoconetssl", "libpocojson",
                      "libpocoutil", "libsqlite3-0")
 
@@ -115,6 +127,44 @@ def test_package_is_relinkd_for_this_architecture(deb):
     assert field(deb, "Package") == "relinkd"
     architecture = run("dpkg", "--print-architecture").stdout.strip()
     assert field(deb, "Architecture") == architecture
+
+
+def upstream_version(deb):
+    """The package's version without its Debian revision: 0.1.0 of 0.1.0-1."""
+    return field(deb, "Version").rsplit("-", 1)[0]
+
+
+def test_lintian_finds_nothing(deb):
+    lintian = shutil.which("lintian")
+    assert lintian, "lintian is missing: scripts/install-deps.sh installs it"
+    result = run(lintian, "--fail-on", "error,warning", str(deb), check=False)
+    # As root (CI), lintian says so on stderr; that is about the test, not the package.
+    stderr = result.stderr.replace("running with root privileges is not recommended!\n", "")
+    assert (result.returncode, result.stdout + stderr) == (0, ""), (
+        f"lintian {deb.name} exited {result.returncode}:\n{result.stdout}{result.stderr}")
+
+
+def test_package_name_and_programs_carry_the_projects_version(deb):
+    version = upstream_version(deb)
+    assert deb.name.startswith(f"relinkd_{field(deb, 'Version')}_"), deb.name
+    for program in ("relinkd", "relinkctl"):
+        assert run(BIN_DIR / program, "--version").stdout == f"{program} {version}\n"
+
+
+def test_changelog_is_an_entry_for_this_version_by_the_maintainer(deb, unpacked):
+    text = gzip.decompress((unpacked / CHANGELOG.lstrip("/")).read_bytes()).decode()
+    first, trailer = text.splitlines()[0], text.splitlines()[-1]
+    assert first == f"relinkd ({field(deb, 'Version')}) unstable; urgency=medium", first
+    assert trailer.startswith(f" -- {field(deb, 'Maintainer')}  "), trailer
+
+
+def test_man_pages_render_without_warnings(entries, unpacked):
+    for path in MAN_PAGES.values():
+        assert path in entries, f"the package lacks {path}"
+        result = run("man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z",
+                     str(unpacked / path.lstrip("/")),
+                     env=dict(os.environ, LC_ALL="C.UTF-8", MANROFFSEQ="", MANWIDTH="80"))
+        assert result.stderr == "", f"man -l {path} warns:\n{result.stderr}"
 
 
 def test_package_holds_both_programs_executable(entries):
@@ -231,10 +281,16 @@ def assert_state_untouched(installed):
 
 
 def test_install_puts_the_programs_on_the_path(deb, installed):
-    version = field(deb, "Version")
+    version = upstream_version(deb)
     for program in PROGRAMS:
         result = run(program, "--version")
         assert result.stdout.strip() == f"{Path(program).name} {version}"
+
+
+def test_install_makes_man_find_every_page(installed):
+    for name, path in MAN_PAGES.items():
+        assert run("man", "-w", name).stdout.strip() == path
+        assert name in run("man", "-P", "cat", name, env=dict(os.environ, MANWIDTH="80")).stdout
 
 
 def test_install_puts_the_unit_and_the_configuration_in_place(installed):
