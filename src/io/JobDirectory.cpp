@@ -154,6 +154,8 @@ struct DirectoryWatcher::Impl {
 
   void dispatch(const inotify_event& event) {
     if (event.mask & IN_Q_OVERFLOW) {
+      Poco::Logger::get("relinkd").warning("more changes in " + dir +
+                                           " at once than inotify could queue; rescanning the directory");
       deliver(onRescan);
       return;
     }
