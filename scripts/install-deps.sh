@@ -11,6 +11,7 @@ packages=(
   python3 python3-pytest
   systemd
   lintian man-db groff-base
+  faketime
 )
 # Extra packages for one script's needs (scripts/fuzz.sh, scripts/sanitize.sh).
 read -r -a extra <<<"${RELINKD_EXTRA_PACKAGES:-}"

@@ -84,35 +84,36 @@ def wait_until(predicate, timeout, describe):
 # Certificates
 
 
-def _openssl(*args, cwd):
-    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+def _openssl(*args, cwd, wrap=()):
+    result = subprocess.run([*wrap, "openssl", *args], cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"openssl {' '.join(args)} failed: {result.stderr}")
 
 
-def _make_ca(directory, name):
+def _make_ca(directory, name, days=2, wrap=()):
+    """wrap: a command the openssl runs under (faketime, to start validity earlier)."""
     _openssl("req", "-x509", "-new", "-nodes", "-newkey", "ec",
              "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+             "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", str(days),
              "-subj", f"/CN=relinkd e2e {name}",
              "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory, wrap=wrap)
     return directory / f"{name}.pem", directory / f"{name}.key"
 
 
-def _make_server_cert(directory, ca_name, name, san):
+def _make_server_cert(directory, ca_name, name, san, days=2, wrap=()):
     _openssl("req", "-new", "-nodes", "-newkey", "ec",
              "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", "/CN=relinkd e2e server",
-             cwd=directory)
+             cwd=directory, wrap=wrap)
     (directory / f"{name}.ext").write_text(
         "basicConstraints=CA:FALSE\n"
         "keyUsage=critical,digitalSignature,keyEncipherment\n"
         "extendedKeyUsage=serverAuth\n"
         f"subjectAltName={san}\n")
     _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca_name}.pem",
-             "-CAkey", f"{ca_name}.key", "-CAcreateserial", "-days", "2",
-             "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=directory)
+             "-CAkey", f"{ca_name}.key", "-CAcreateserial", "-days", str(days),
+             "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=directory, wrap=wrap)
     return directory / f"{name}.pem", directory / f"{name}.key"
 
 
@@ -425,6 +426,7 @@ class Daemon:
         self.secrets = secrets
         self.ctl_outputs = []
         self.proc = None
+        self.env = {}  # more environment for relinkd (LD_PRELOAD=libfaketime, ...)
         self.expect_running = False
         self.notify = NotifySocket()
         self.settings = {
@@ -460,7 +462,7 @@ class Daemon:
         with open(self.stderr_path, "ab") as err, open(self.stdout_path, "ab") as out:
             self.proc = subprocess.Popen(
                 [str(RELINKD), "-c", str(self.config_path)], stdout=out, stderr=err,
-                env=clean_env(NOTIFY_SOCKET=self.notify.path))
+                env=clean_env(NOTIFY_SOCKET=self.notify.path, **self.env))
         self.expect_running = True
         if wait_ready:
             self.wait_ready()
