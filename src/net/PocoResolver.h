@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,12 +55,11 @@ inline ResolvedHost resolveByGetaddrinfo(const std::string& host) {
 
 namespace resolver_detail {
 
-// What the sender and the helper share.
+// What the sends waiting for a lookup and its helper thread share.
 struct Lookup {
   std::mutex mutex;
   std::condition_variable changed;
   bool done = false;
-  bool stopped = false;  // the send was stopped: stop waiting
   ResolvedHost result;
 };
 
@@ -92,26 +92,53 @@ inline std::optional<Poco::Net::IPAddress> pick(const ResolvedHost& resolved) {
 
 }  // namespace resolver_detail
 
+// The lookups still running, by host name. A send joins the one running for
+// its host instead of starting another, so a DNS server that never answers
+// costs one helper thread per host, not one per request (each would live
+// until the resolver gives up, which can take minutes). Nothing is cached:
+// once a lookup is done, the next send starts a new one.
+class Lookups {
+ public:
+  explicit Lookups(Resolver resolver) : resolver_(std::move(resolver)) {}
+
+  std::shared_ptr<resolver_detail::Lookup> join(const std::string& host) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto running = running_[host].lock()) {
+      std::lock_guard<std::mutex> lookupLock(running->mutex);
+      if (!running->done) return running;
+    }
+    auto lookup = std::make_shared<resolver_detail::Lookup>();
+    running_[host] = lookup;
+    resolver_detail::startHelper(lookup, resolver_, host);
+    return lookup;
+  }
+
+ private:
+  const Resolver resolver_;
+  std::mutex mutex_;
+  std::map<std::string, std::weak_ptr<resolver_detail::Lookup>> running_;
+};
+
 // host's address (itself when it is numeric). Throws SendFailure: kDns when
 // it does not resolve, kTimeout at the deadline, kAborted when stopped (the
 // caller reports what the handle says).
-inline Poco::Net::IPAddress resolveHost(const Resolver& resolver, const std::string& host,
-                                        AbortHandle& handle, const Budget& budget) {
+inline Poco::Net::IPAddress resolveHost(Lookups& lookups, const std::string& host, AbortHandle& handle,
+                                        const Budget& budget) {
   Poco::Net::IPAddress numeric;
   if (Poco::Net::IPAddress::tryParse(host, numeric)) return numeric;
-  using resolver_detail::Lookup;
-  auto lookup = std::make_shared<Lookup>();
-  resolver_detail::startHelper(lookup, resolver, host);
-  handle.onStop([lookup] {
+  auto lookup = lookups.join(host);
+  // This send's own stop: other sends may be waiting for the same lookup.
+  auto stopped = std::make_shared<bool>(false);  // guarded by lookup->mutex
+  handle.onStop([lookup, stopped] {
     std::lock_guard<std::mutex> lock(lookup->mutex);
-    lookup->stopped = true;
+    *stopped = true;
     lookup->changed.notify_all();
   });
   ResolvedHost result;
   bool done = false;
   {
     std::unique_lock<std::mutex> lock(lookup->mutex);
-    lookup->changed.wait_until(lock, budget.deadline, [&] { return lookup->done || lookup->stopped; });
+    lookup->changed.wait_until(lock, budget.deadline, [&] { return lookup->done || *stopped; });
     done = lookup->done;
     if (done) result = lookup->result;
   }

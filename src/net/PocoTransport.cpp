@@ -59,7 +59,7 @@ class PocoTransport final : public Transport {
         context_(makeClientContext(options.caFile)),
         userAgent_(options.userAgent),
         proxy_(parseProxy(options.proxy)),
-        resolver_(options.resolver ? options.resolver : Resolver(resolveByGetaddrinfo)),
+        lookups_(options.resolver ? options.resolver : Resolver(resolveByGetaddrinfo)),
         pool_(kMaxIdlePerKey, kMaxIdleAge) {}
 
   HttpResult send(const HttpRequest& request, std::int64_t budgetMs) override {
@@ -215,7 +215,7 @@ class PocoTransport final : public Transport {
   }
 
   StreamSocket openDirect(const Target& target, Call& call) const {
-    const SocketAddress address(resolveHost(resolver_, target.host, call.handle, call.budget),
+    const SocketAddress address(resolveHost(lookups_, target.host, call.handle, call.budget),
                                 target.port);
     if (!target.secure && !address.host().isLoopback()) {
       throw SendFailure{TransportError::kOther, "plain http is only allowed for loopback hosts (" +
@@ -243,7 +243,7 @@ class PocoTransport final : public Transport {
     const std::string failed =
         "cannot open a tunnel to " + target.where + " through the proxy " + proxy_->where + ": ";
     try {
-      const SocketAddress address(resolveHost(resolver_, proxy_->host, call.handle, call.budget),
+      const SocketAddress address(resolveHost(lookups_, proxy_->host, call.handle, call.budget),
                                   proxy_->port);
       StreamSocket socket = openTcp(address, call);
       HTTPClientSession session(socket);
@@ -291,7 +291,7 @@ class PocoTransport final : public Transport {
   Context::Ptr context_;
   std::string userAgent_;
   std::optional<ProxyAddress> proxy_;
-  Resolver resolver_;
+  mutable Lookups lookups_;  // thread-safe; shared by the sends of this transport
   ConnectionPool pool_;
   DeadlineReaper reaper_;
 };

@@ -427,6 +427,7 @@ class Daemon:
         self.ctl_outputs = []
         self.proc = None
         self.env = {}  # more environment for relinkd (LD_PRELOAD=libfaketime, ...)
+        self.wrap = []  # a command relinkd is exec'd by, keeping its PID (unshare ...)
         self.expect_running = False
         self.notify = NotifySocket()
         self.settings = {
@@ -461,7 +462,7 @@ class Daemon:
         self._ready_seen = len(self._ready_indexes())
         with open(self.stderr_path, "ab") as err, open(self.stdout_path, "ab") as out:
             self.proc = subprocess.Popen(
-                [str(RELINKD), "-c", str(self.config_path)], stdout=out, stderr=err,
+                [*self.wrap, str(RELINKD), "-c", str(self.config_path)], stdout=out, stderr=err,
                 env=clean_env(NOTIFY_SOCKET=self.notify.path, **self.env))
         self.expect_running = True
         if wait_ready:

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <Poco/Net/StreamSocket.h>
 
@@ -36,6 +37,10 @@ class Gate {
       gate->changed_.wait(lock, [&] { return gate->open_; });
       return ResolvedHost{{"127.0.0.1"}, ""};
     };
+  }
+  int entered() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entered_;
   }
   bool waitEntered() {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -132,6 +137,23 @@ TEST_CASE("PocoTransport: a name that resolves too slowly is cut at the budget")
   CHECK(result.errorMessage.find("slow.relinkd.test:8443") != std::string::npos);
   CHECK(result.seconds >= 0.9);
   CHECK(result.seconds < 3.0);
+}
+
+TEST_CASE("PocoTransport: sends to a host whose lookup hangs wait for one lookup, not one each") {
+  auto gate = std::make_shared<Gate>();
+  auto http = resolvingTransport(Gate::blockingResolver(gate));
+  std::vector<std::thread> senders;
+  std::vector<HttpResult> results(4);
+  for (HttpResult& result : results)
+    senders.emplace_back([&http, &result] { result = http->send(get("https://hung.relinkd.test/"), 800); });
+  for (std::thread& sender : senders) sender.join();
+  for (const HttpResult& result : results) CHECK_MESSAGE(result.error == TransportError::kTimeout, result.errorMessage);
+  CHECK(gate->entered() == 1);
+  gate->open();
+  http->send(get("https://hung.relinkd.test:9/"), kAmpleMs);  // joins the lookup or starts one
+  const int lookups = gate->entered();
+  http->send(get("https://hung.relinkd.test:9/"), kAmpleMs);  // the lookups are done: nothing is cached
+  CHECK(gate->entered() == lookups + 1);
 }
 
 TEST_CASE("PocoTransport: a name that does not resolve is a DNS error naming it") {
