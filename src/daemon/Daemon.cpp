@@ -132,8 +132,9 @@ bool Daemon::start() {
   try {
     scanned = engine_->start(stopSignalPending);
   } catch (const StoreError& error) {
-    // Read, but not written (full, read-only, locked): the scheduler loop
-    // tries again every second, and nothing is sent before it succeeds.
+    // Full, read-only or locked: the scheduler loop tries again every
+    // second, and nothing is sent before it succeeds. Damage is not waited out.
+    if (error.cause() == StoreError::Cause::kCorrupt) throw;
     storeHealthy_ = false;
     storeFailed(error);
   }

@@ -24,16 +24,16 @@ Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source
 TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
 
 bool Scheduler::start(const std::function<bool()>& stopRequested) {
-  loadAll();
-  loadSiteGates();
   nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
   nextStoreCheck_ = clock_.monoNow() + settings_.storeCheckIntervalMs;
   try {
+    loadAll();
+    loadSiteGates();
     recover();
     return scanAll(stopRequested);
   } catch (const StoreError&) {
-    // The store can be read but not written (full, read-only, locked): the
-    // steps do the rest, once it can be written; nothing is sent before.
+    // The store cannot be read or written now (full, read-only, locked):
+    // the first step that can do it all does it, and nothing is sent before.
     startPending_ = true;
     reloadNeeded_ = true;
     throw;
@@ -146,7 +146,14 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
 }
 
 MonoMs Scheduler::step(Inbox& inbox) {
+  // What a failed step must give back. Not the files waiting: only those it
+  // took (takenFiles_) go back, so a long queue is not copied every step.
+  std::set<std::string> waiting = std::move(inbox.files);
+  inbox.files.clear();
   const Inbox before = inbox;
+  inbox.files = std::move(waiting);
+  takenFiles_.clear();
+  const bool startPending = startPending_;
   const Credentials credentials = credentials_;
   const std::int64_t generation = credentialsGeneration_;
   const std::map<std::string, MonoMs> fileRetries = fileRetries_;
@@ -160,7 +167,11 @@ MonoMs Scheduler::step(Inbox& inbox) {
     if (stepWrites_) stepWrites_->commit();
   } catch (...) {
     undoStep();
+    std::set<std::string> left = std::move(inbox.files);
     inbox = before;
+    inbox.files = std::move(left);
+    inbox.files.insert(takenFiles_.begin(), takenFiles_.end());
+    startPending_ = startPending;
     credentials_ = credentials;
     credentialsGeneration_ = generation;
     fileRetries_ = fileRetries;
@@ -205,9 +216,10 @@ void Scheduler::runStep(Inbox& inbox) {
   } else if (mono >= nextStoreCheck_) {
     applyChangedElsewhere();
   }
-  if (startPending_) {  // what start() could not write
+  if (startPending_) {  // what start() could not do
+    loadSiteGates();
     recover();
-    scanAll();
+    scanAll({}, &inbox);  // the files it finds are read a step's share at a time
     startPending_ = false;
   }
   if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
@@ -256,6 +268,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
       const std::string file = *it;
       fileRetries_.erase(file);
       reconcileFile(file);
+      takenFiles_.push_back(file);
       it = inbox.files.erase(it);
       --budget;
     }

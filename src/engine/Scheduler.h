@@ -142,7 +142,8 @@ class Scheduler {
   std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_
   std::optional<int> pauseStatus_;
   bool reloadNeeded_ = false;
-  bool startPending_ = false;  // recover() and the first scan are still to be written
+  bool startPending_ = false;  // start() could not load, recover and scan: the next step does
+  std::vector<std::string> takenFiles_;  // the files the current step took from its inbox
   bool notificationsOwed_ = false;
   bool directoryMissing_ = false;
   bool inStep_ = false;

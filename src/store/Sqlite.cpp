@@ -38,25 +38,28 @@ namespace {
 
 // systemErrno: the errno of the system call that failed, if one did.
 StoreError::Cause causeOf(int rc, int systemErrno) {
+  if (rc == SQLITE_READONLY_DBMOVED) return StoreError::Cause::kOther;  // its own advice
   switch (rc & 0xFF) {
     case SQLITE_FULL: return StoreError::Cause::kFull;
     case SQLITE_READONLY: return StoreError::Cause::kReadOnly;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return StoreError::Cause::kLocked;
+    case SQLITE_BUSY: return StoreError::Cause::kLocked;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB: return StoreError::Cause::kCorrupt;
+    case SQLITE_IOERR:
+      // A full or read-only file system shows as a failed write, fsync,
+      // truncate or -shm resize.
+      if (systemErrno == EROFS) return StoreError::Cause::kReadOnly;
+      if (systemErrno == ENOSPC || systemErrno == EDQUOT) return StoreError::Cause::kFull;
+      break;
     default: break;
-  }
-  // A read-only remount shows as a failed write or fsync of the WAL.
-  if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_SHMOPEN) {
-    if (systemErrno == EROFS) return StoreError::Cause::kReadOnly;
-    if (systemErrno == ENOSPC) return StoreError::Cause::kFull;
   }
   return StoreError::Cause::kOther;
 }
 
 // What the operator can do, after SQLite's own words.
-std::string advice(StoreError::Cause cause, const std::string& path) {
+std::string advice(int rc, StoreError::Cause cause, const std::string& path) {
+  if (rc == SQLITE_READONLY_DBMOVED)
+    return " (the database file was moved or replaced while relinkd ran: restart relinkd)";
   switch (cause) {
     case StoreError::Cause::kFull:
       return " (the file system holding it is full: free some space there; relinkd goes on by itself)";
@@ -64,13 +67,15 @@ std::string advice(StoreError::Cause cause, const std::string& path) {
       return " (it cannot be written: the file or its file system is read-only; make it writable for "
              "relinkd and it goes on by itself)";
     case StoreError::Cause::kLocked:
-      return " (another process has held a lock on it for more than " + std::to_string(kBusyTimeoutMs / 1000) +
-             " s, such as a sqlite3 shell or a backup tool: end it; relinkd goes on by itself)";
+      return " (another process has held a lock on it for longer than relinkd waits, such as a sqlite3 "
+             "shell or a backup tool: end it; relinkd goes on by itself)";
     case StoreError::Cause::kCorrupt:
-      return " (the database is damaged. To recover: stop relinkd, move " + path + " and any " + path +
-             "-wal and " + path + "-shm aside, and start relinkd: it creates every job again from its job "
-             "file or plan. Lost with the old database: each job's history, remote job id and attempts, "
-             "and jobs that had already finished are submitted again)";
+      return " (the database is damaged. To recover: stop relinkd; `sqlite3 " + path +
+             " .recover` may save what is left. Then move " + path + " and any " + path + "-wal and " +
+             path + "-shm aside, and start relinkd: it creates every job again from its job file or "
+             "plan. Lost with the old database: each job's history, remote job id and attempts; jobs that "
+             "had already finished are submitted again, and a job without migratedAt starts its window "
+             "again)";
     case StoreError::Cause::kOther: break;
   }
   return "";
@@ -82,7 +87,7 @@ void Connection::fail(int rc, const std::string& what) const {
   std::string message = sqlite3_errmsg(db_);
   if (message.empty() || message == "not an error") message = sqlite3_errstr(rc);
   const StoreError::Cause cause = causeOf(rc, sqlite3_system_errno(db_));
-  throw StoreError(path_ + ": " + what + ": " + message + advice(cause, path_), cause);
+  throw StoreError(path_ + ": " + what + ": " + message + advice(rc, cause, path_), cause);
 }
 
 void Connection::exec(const std::string& sql) {

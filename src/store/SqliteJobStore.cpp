@@ -341,6 +341,7 @@ struct SqliteJobStore::Impl {
   sqlite::Connection db;
   std::optional<std::int64_t> lastDataVersion;
   std::int64_t seenRevision = 0;  // changedElsewhere has returned every row up to this
+  bool readAllChanged = false;    // a reopened connection: read past seenRevision once
   // Declared after db so that they are finalised before it closes.
   std::optional<sqlite::Statement> selectAll, selectOne, selectHistory, selectLimits;
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
@@ -363,7 +364,11 @@ void SqliteJobStore::reopenIfReadOnly() {
   if (impl_->readOnly || impl_->db.transactionDepth() > 0 || sqlite3_db_readonly(impl_->db.handle(), "main") != 1)
     return;
   auto fresh = std::make_unique<Impl>(impl_->db.path(), false);
+  // data_version is per connection: the new one's says nothing about what
+  // others wrote meanwhile, so its first changedElsewhere() reads every row
+  // past seenRevision.
   fresh->lastDataVersion = impl_->lastDataVersion;
+  fresh->readAllChanged = true;
   fresh->seenRevision = impl_->seenRevision;
   impl_ = std::move(fresh);
   if (busyTimeoutMs_) sqlite3_busy_timeout(impl_->db.handle(), *busyTimeoutMs_);
@@ -400,6 +405,7 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   impl_->requireWritable();
+  reopenIfReadOnly();
   sqlite::Transaction txn(impl_->db);
   if (!impl_->writeJob(job)) return false;  // nothing was written; txn rolls back
   if (entry) impl_->appendHistory(job.name, *entry);
@@ -410,12 +416,14 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
 
 void SqliteJobStore::addNotification(const Notification& n) {
   impl_->requireWritable();
+  reopenIfReadOnly();
   impl_->insertNotification->use()(n.job)(n.event)(n.state)(n.deadline)(n.createdAt)(n.attempts)(n.nextAttemptAt)(
       n.sentAt)(n.givenUp)(n.lastError).exec();
 }
 
 void SqliteJobStore::updateNotification(const Notification& n) {
   impl_->requireWritable();
+  reopenIfReadOnly();
   impl_->updateNotification->use()(n.id)(n.attempts)(n.nextAttemptAt)(n.sentAt)(n.givenUp)(n.lastError).exec();
 }
 
@@ -472,8 +480,9 @@ std::vector<Job> SqliteJobStore::changedElsewhere() {
   const std::int64_t newest = impl_->db.queryInt("SELECT COALESCE(MAX(revision), 0) FROM jobs");
   const std::int64_t dataVersion = impl_->db.queryInt("PRAGMA data_version");
   const bool first = !impl_->lastDataVersion;
-  const bool changed = !first && *impl_->lastDataVersion != dataVersion;
+  const bool changed = impl_->readAllChanged || (!first && *impl_->lastDataVersion != dataVersion);
   impl_->lastDataVersion = dataVersion;
+  impl_->readAllChanged = false;
   std::vector<Job> jobs;
   if (!changed) {
     impl_->seenRevision = newest;
@@ -497,6 +506,7 @@ std::map<std::string, TimeMs> SqliteJobStore::siteLimits() const {
 
 void SqliteJobStore::setSiteLimit(const std::string& siteId, TimeMs notBefore) {
   impl_->requireWritable();
+  reopenIfReadOnly();
   sqlite::Transaction txn(impl_->db);
   impl_->upsertLimit->use()(siteId)(notBefore).exec();
   txn.commit();

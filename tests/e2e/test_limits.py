@@ -37,7 +37,7 @@ def stored_count(d, where="1"):
 
 
 def test_ten_thousand_files_at_once_are_taken_up_while_the_running_job_is_polled(fake, daemon):
-    d = daemon()
+    d = daemon(overrides={"relinkd.api.concurrency": "8"})
     slow = slow_running(fake, d)
     body = json.dumps(job_spec(siteId="site-b")).encode()
     # Written while relinkd is stopped: they all arrive at once, more events

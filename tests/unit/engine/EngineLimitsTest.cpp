@@ -2,6 +2,8 @@
 // few per step (kFilesPerStep), and answers, polls and expiry go on between.
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "EngineHarness.h"
 
 using namespace enginetest;
@@ -78,4 +80,68 @@ TEST_CASE("Engine: a rescan that finds hundreds of new files reads them a step's
   h.advance(10 * kSecond);  // the next rescan: nothing new to read
   CHECK(h.source->reads[burstName(0) + ".json"] <= reads + 1);
   CHECK(stored(h) == static_cast<std::size_t>(kBurst));
+}
+
+namespace {
+
+// Another process's write lock on the database, as a sqlite3 shell in a
+// transaction holds it.
+class ForeignLock {
+ public:
+  explicit ForeignLock(const std::string& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  ~ForeignLock() { release(); }
+  void release() {
+    if (!db_) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("Engine: a start that cannot write recovers an interrupted submission at the first step that can") {
+  Harness h;
+  h.start();
+  h.writeJob("a", jobJson("site-a"));
+  REQUIRE(h.executor.take().kind == RequestKind::kSubmit);  // sent; relinkd dies before the answer
+  REQUIRE(h.job("a").submitting);
+  REQUIRE(h.job("a").attempts == 1);
+  h.engine.reset();
+  h.store.reset();
+  std::ofstream(h.jobsDir + "/b.json", std::ios::binary) << jobJson("site-b");  // written while it was down
+
+  h.store = std::make_unique<SqliteJobStore>(h.dir.file("relinkd.db"));
+  h.store->setBusyTimeout(10);
+  h.source = std::make_unique<FlakySource>(h.jobsDir, h.fileClock);
+  h.engine = std::make_unique<Engine>(h.settings, *h.store, *h.source, h.clock, h.executor, h.random,
+                                      Credentials{"ops@acme.example", "token-1"});
+  ForeignLock lock(h.dir.file("relinkd.db"));
+  CHECK_THROWS_AS(h.engine->start(), StoreError);
+  for (int i = 0; i < 3; ++i) {
+    CHECK_THROWS_AS(h.engine->step(), StoreError);
+    h.clock.advance(kSecond);
+  }
+  CHECK(h.executor.sent.empty());  // nothing before the recovery is written
+
+  lock.release();
+  h.engine->step();
+  h.engine->step();  // b, found by the scan, is read a step later
+  const Job a = h.job("a");
+  CHECK(a.attempts == 1);  // the interrupted submission is sent again, and counted once
+  CHECK(a.submitting);
+  CHECK(h.store->lastHistory("a")->action == "submit");
+  int recovered = 0;
+  for (const HistoryEntry& entry : h.store->history("a")) recovered += entry.action == "recover";
+  CHECK(recovered == 1);
+  CHECK(h.job("b").state != JobState::kInvalid);
+  int submits = 0;
+  for (const Dispatch& sent : h.executor.sent) submits += sent.kind == RequestKind::kSubmit;
+  CHECK(submits == 2);
 }
