@@ -4,9 +4,9 @@
 #                unit test, and every fuzz target over its corpus
 #                (tests/fuzz/corpus, crashes found once included);
 #   build-tsan/  clang, ThreadSanitizer: the unit tests of the layers that
-#                run threads (engine inputs, request pool and deadline
-#                reaper, directory watcher and process runner, status
-#                server and notifier).
+#                run threads (engine inputs, request pool, deadline reaper
+#                and the transport over TLS, directory watcher and process
+#                runner, status server and notifier).
 # The end-to-end tests run on the normal build only. Exits non-zero when a
 # sanitizer reports anything.
 set -euo pipefail
@@ -29,10 +29,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/t
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DRELINKD_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$jobs" --target unit_engine unit_net unit_io unit_daemon
-ctest --test-dir build-tsan --output-on-failure -R '^unit_(engine|io|daemon)$'
-# Of the net layer, the request pool and the deadline reaper. The
-# transport's tests with TLS servers are left out: TSan reports a close() in
-# one of Poco's server worker threads racing a write on the same (reused)
-# descriptor, inside the test servers and uninstrumented Poco; open, in
-# the notes of issue 10.
-build-tsan/tests/unit_net --source-file='*RequestPoolTest.cpp,*PocoDeadlineTest.cpp'
+ctest --test-dir build-tsan --output-on-failure -R '^unit_(engine|io|daemon|net)$'

@@ -73,7 +73,16 @@ class EchoServer {
       : port_(socket.address().port()), server_(new EchoFactory, socket, new Poco::Net::HTTPServerParams) {
     server_.start();
   }
-  ~EchoServer() { server_.stopAll(true); }
+  // Connections whose client has gone end on their own threads first:
+  // aborting one (stopAll(true)) shuts its TLS session down from this thread
+  // while its own thread may be closing it (a race inside Poco that TSan
+  // reports). So tests close their clients before their servers.
+  ~EchoServer() {
+    server_.stop();
+    for (int i = 0; i < 500 && server_.currentConnections() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server_.stopAll(true);
+  }
   std::string url(const std::string& scheme, const std::string& path) const {
     return scheme + "://127.0.0.1:" + std::to_string(port_) + path;
   }
