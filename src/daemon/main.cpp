@@ -87,8 +87,9 @@ class RelinkdApp : public Poco::Util::ServerApplication {
         "relinkd fixes Jira and Confluence links after a Data Center to Cloud migration: it watches a "
         "directory of JSON job files and drives Atlassian's link-fixing API until every job is done "
         "or its migration window closes.");
-    help.setFooter("Configuration keys, job files and states: see README.md. Exit code 78 means a "
-                   "configuration error; the message names the key.");
+    help.setFooter("Configuration keys, job files and states: see relinkd.properties(5) and README.md. "
+                   "Exit code 78 means a configuration error (the message names the key), 65 a damaged "
+                   "state database (the message says how to recover).");
     help.format(std::cout);
     std::cout << "\n";
     stopOptionsProcessing();
