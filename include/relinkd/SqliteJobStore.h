@@ -58,10 +58,11 @@ class SqliteJobStore final : public JobStore {
   void rollback() noexcept override;
 
  private:
-  // A connection SQLite opened read-only because the file could not be
-  // written then: opened again, so that a file made writable is written
-  // without a restart.
-  void reopenIfReadOnly();
+  // Before every write: refused in read-only mode (StoreError); a
+  // connection SQLite opened read-only because the file could not be written
+  // then is opened again, so that a file made writable is written without a
+  // restart.
+  void beforeWrite();
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

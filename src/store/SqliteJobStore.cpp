@@ -360,9 +360,9 @@ void SqliteJobStore::setBusyTimeout(int ms) {
   sqlite3_busy_timeout(impl_->db.handle(), ms);
 }
 
-void SqliteJobStore::reopenIfReadOnly() {
-  if (impl_->readOnly || impl_->db.transactionDepth() > 0 || sqlite3_db_readonly(impl_->db.handle(), "main") != 1)
-    return;
+void SqliteJobStore::beforeWrite() {
+  impl_->requireWritable();
+  if (impl_->db.transactionDepth() > 0 || sqlite3_db_readonly(impl_->db.handle(), "main") != 1) return;
   auto fresh = std::make_unique<Impl>(impl_->db.path(), false);
   // data_version is per connection: the new one's says nothing about what
   // others wrote meanwhile, so its first changedElsewhere() reads every row
@@ -404,8 +404,7 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
 }
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
-  impl_->requireWritable();
-  reopenIfReadOnly();
+  beforeWrite();
   sqlite::Transaction txn(impl_->db);
   if (!impl_->writeJob(job)) return false;  // nothing was written; txn rolls back
   if (entry) impl_->appendHistory(job.name, *entry);
@@ -415,15 +414,13 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
 }
 
 void SqliteJobStore::addNotification(const Notification& n) {
-  impl_->requireWritable();
-  reopenIfReadOnly();
+  beforeWrite();
   impl_->insertNotification->use()(n.job)(n.event)(n.state)(n.deadline)(n.createdAt)(n.attempts)(n.nextAttemptAt)(
       n.sentAt)(n.givenUp)(n.lastError).exec();
 }
 
 void SqliteJobStore::updateNotification(const Notification& n) {
-  impl_->requireWritable();
-  reopenIfReadOnly();
+  beforeWrite();
   impl_->updateNotification->use()(n.id)(n.attempts)(n.nextAttemptAt)(n.sentAt)(n.givenUp)(n.lastError).exec();
 }
 
@@ -457,14 +454,13 @@ std::map<std::string, NotificationSummary> SqliteJobStore::notificationSummaries
 }
 
 bool SqliteJobStore::remove(const Job& job) {
-  impl_->requireWritable();
+  beforeWrite();
   impl_->deleteJob->use()(job.name)(job.version).exec();  // its history goes with it (ON DELETE CASCADE)
   return impl_->db.changes() == 1;
 }
 
 void SqliteJobStore::begin() {
-  impl_->requireWritable();
-  reopenIfReadOnly();
+  beforeWrite();
   impl_->db.beginTransaction();
 }
 
@@ -505,8 +501,7 @@ std::map<std::string, TimeMs> SqliteJobStore::siteLimits() const {
 }
 
 void SqliteJobStore::setSiteLimit(const std::string& siteId, TimeMs notBefore) {
-  impl_->requireWritable();
-  reopenIfReadOnly();
+  beforeWrite();
   sqlite::Transaction txn(impl_->db);
   impl_->upsertLimit->use()(siteId)(notBefore).exec();
   txn.commit();
@@ -516,7 +511,7 @@ bool SqliteJobStore::writable() {
   if (impl_->readOnly) return false;
   if (impl_->db.transactionDepth() > 0) return true;  // we hold the write lock already
   try {
-    reopenIfReadOnly();
+    beforeWrite();
     sqlite::Transaction probe(impl_->db);  // BEGIN IMMEDIATE takes the write lock
     return true;                           // and the destructor rolls it back
   } catch (const StoreError&) {
