@@ -48,39 +48,35 @@ JobTable::JobPtr JobTable::snapshot(const std::string& name) const {
 
 Runtime& JobTable::runtime(const std::string& name) { return slot(name)->second.runtime; }
 
-void JobTable::setInFlight(const std::string& name, bool inFlight) {
+template <typename Change>
+void JobTable::reindex(const std::string& name, Change&& change) {
   auto it = slot(name);
-  Entry& entry = it->second;
   unindex(*it);
-  entry.runtime.inFlight = inFlight;
+  change(it->second);
   index(*it);
+}
+
+void JobTable::setInFlight(const std::string& name, bool inFlight) {
+  reindex(name, [&](Entry& entry) { entry.runtime.inFlight = inFlight; });
 }
 
 void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
-  auto it = slot(name);
-  Entry& entry = it->second;
-  unindex(*it);
-  entry.dueAt = due;
-  index(*it);
+  reindex(name, [&](Entry& entry) { entry.dueAt = due; });
 }
 
 void JobTable::markWarned(const std::string& name, bool warned) {
-  auto it = slot(name);
-  Entry& entry = it->second;
-  unindex(*it);
-  entry.runtime.warnedNearDeadline = warned;
-  entry.warnAt.reset();
-  if (!warned && entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
-  index(*it);
+  reindex(name, [&](Entry& entry) {
+    entry.runtime.warnedNearDeadline = warned;
+    entry.warnAt.reset();
+    if (!warned && entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
+  });
 }
 
 void JobTable::resetRuntime(const std::string& name) {
-  auto it = slot(name);
-  Entry& entry = it->second;
-  unindex(*it);
-  entry.runtime = Runtime{entry.runtime.inFlight};
-  if (entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
-  index(*it);
+  reindex(name, [](Entry& entry) {
+    entry.runtime = Runtime{entry.runtime.inFlight};
+    if (entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
+  });
 }
 
 void JobTable::erase(const std::string& name) {

@@ -100,6 +100,9 @@ class JobTable {
   using Entries = std::unordered_map<std::string, Entry>;
   // REQUIRES: the job is in the table.
   Entries::iterator slot(const std::string& name);
+  // Takes the job out of the indexes, changes its entry, indexes it again.
+  template <typename Change>
+  void reindex(const std::string& name, Change&& change);
   void unindex(const Entries::value_type& slot);
   void index(const Entries::value_type& slot);
   void touch(Entries::value_type& slot);
