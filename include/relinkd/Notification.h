@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "relinkd/Clock.h"
+#include "relinkd/Job.h"
 
 namespace relinkd {
 
@@ -31,6 +32,20 @@ struct Notification {
   bool givenUp = false;            // every run failed
   std::optional<std::string> lastError;
 };
+
+// A notification owed from now: the job reached state (event kEventFinal),
+// or its window closes at deadline (kEventDeadlineNear). Due at once.
+inline Notification owedNotification(const std::string& job, const char* event, JobState state, TimeMs now,
+                                     std::optional<TimeMs> deadline = std::nullopt) {
+  Notification owed;
+  owed.job = job;
+  owed.event = event;
+  owed.state = stateName(state);
+  owed.deadline = deadline;
+  owed.createdAt = now;
+  owed.nextAttemptAt = now;
+  return owed;
+}
 
 // Per job, for relinkctl show and the status page.
 struct NotificationSummary {

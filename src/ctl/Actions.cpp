@@ -38,8 +38,7 @@ int applyAction(const Invocation& invocation, const Config& config, const Action
     JobStore::Transaction transaction(*store);
     if (store->save(*job, entry)) {
       if (!config.notifyCommand.empty() && before != job->state && isFinal(job->state)) {
-        store->addNotification(Notification{0, name, kEventFinal, stateName(job->state), std::nullopt, now, 0, now,
-                                            std::nullopt, false, std::nullopt});
+        store->addNotification(owedNotification(name, kEventFinal, job->state, now));
       }
       transaction.commit();
       std::cout << name << ": " << entry.detail << " (state " << stateName(job->state) << ")\n";

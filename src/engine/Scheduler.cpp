@@ -133,9 +133,7 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
     return false;
   }
   if (owes) {
-    const TimeMs now = clock_.wallNow();
-    store_.addNotification(Notification{0, job.name, kEventFinal, stateName(job.state), std::nullopt, now, 0, now,
-                                        std::nullopt, false, std::nullopt});
+    store_.addNotification(owedNotification(job.name, kEventFinal, job.state, clock_.wallNow()));
     transaction->commit();
     notificationsOwed_ = true;
   }

@@ -43,8 +43,7 @@ void Scheduler::warnDue() {
                         (job.lastError ? ", last error: " + *job.lastError : ""));
     if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
       writing();
-      store_.addNotification(Notification{0, name, kEventDeadlineNear, stateName(job.state), job.deadline, now, 0,
-                                          now, std::nullopt, false, std::nullopt});
+      store_.addNotification(owedNotification(name, kEventDeadlineNear, job.state, now, job.deadline));
       notificationsOwed_ = true;
     }
     table_.markWarned(name);
