@@ -60,6 +60,10 @@ struct Job {
   TimeMs updatedAt = 0;
   TimeMs acceptedAt = 0;                 // first acceptance: the window's start without migratedAt
   bool submitting = false;               // a submission was sent; its answer is not recorded yet
+  // The scheduler keeps specJson out of memory (it is most of a job's size
+  // and needed only to submit): specJson may then be unset, and save()
+  // keeps the stored spec whatever specJson holds. JobStore::specOf reads it.
+  bool specLeftOut = false;
   std::int64_t version = 0;              // bumped by every saved change (compare-and-set)
 };
 

@@ -46,6 +46,8 @@ class JobStore {
 
   virtual std::vector<Job> all() const = 0;  // ordered by name
   virtual std::optional<Job> find(const std::string& name) const = 0;
+  // The stored spec of a job (Job::specJson), without the rest of the row.
+  virtual std::optional<std::string> specOf(const std::string& name) const = 0;
   virtual std::vector<HistoryEntry> history(const std::string& name) const = 0;  // oldest first
   // The newest entry of a job's history, if any.
   virtual std::optional<HistoryEntry> lastHistory(const std::string& name) const = 0;
@@ -54,7 +56,9 @@ class JobStore {
   // succeeds only if the stored version equals job.version (a job not
   // stored yet must have version 0). On success job.version is incremented
   // and true returned; on a lost race nothing is written and false
-  // returned. Throws StoreError when the store cannot be written.
+  // returned. Throws StoreError when the store cannot be written. With
+  // job.specLeftOut the stored spec is kept (a job not stored yet must
+  // carry its spec: std::logic_error).
   virtual bool save(Job& job, const std::optional<HistoryEntry>& entry) = 0;
 
   // Deletes job and its history, compare-and-set like save; false when the

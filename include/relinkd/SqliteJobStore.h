@@ -31,6 +31,7 @@ class SqliteJobStore final : public JobStore {
 
   std::vector<Job> all() const override;
   std::optional<Job> find(const std::string& name) const override;
+  std::optional<std::string> specOf(const std::string& name) const override;
   std::vector<HistoryEntry> history(const std::string& name) const override;
   std::optional<HistoryEntry> lastHistory(const std::string& name) const override;
   bool save(Job& job, const std::optional<HistoryEntry>& entry) override;

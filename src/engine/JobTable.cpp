@@ -31,6 +31,10 @@ void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
     if (!entry.runtime.warnedNearDeadline) entry.warnAt = *job.deadline - kNearDeadlineMs;
   }
   ++counts_[static_cast<std::size_t>(job.state)];
+  if (job.specJson) {  // the store has it (Job::specLeftOut)
+    job.specJson.reset();
+    job.specLeftOut = true;
+  }
   entry.job = std::make_shared<const Job>(std::move(job));
   index(*it);
   touch(*it);

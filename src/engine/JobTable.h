@@ -56,7 +56,8 @@ class JobTable {
   using Index = std::set<std::pair<Key, const std::string*>, ByKeyThenName>;
 
   // Adds or replaces a job (its runtime is kept) and indexes it: due at
-  // monoNow + (nextAttemptAt − wallNow) when it wants a request.
+  // monoNow + (nextAttemptAt − wallNow) when it wants a request. The job's
+  // spec is left out (Job::specLeftOut): the job must be stored already.
   void put(Job job, TimeMs wallNow, MonoMs monoNow);
   const Job* find(const std::string& name) const;
   JobPtr snapshot(const std::string& name) const;

@@ -119,6 +119,12 @@ void Scheduler::applyChangedElsewhere() {
   }
 }
 
+Job Scheduler::withSpec(const Job& job) const {
+  Job loaded = job;
+  if (job.specLeftOut) loaded.specJson = store_.specOf(job.name);
+  return loaded;
+}
+
 bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
   writing();
   const Job* old = table_.find(job.name);

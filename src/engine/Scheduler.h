@@ -61,6 +61,8 @@ class Scheduler {
   void recover();
   void applyChangedElsewhere();
   bool commit(Job job, const std::optional<HistoryEntry>& entry);
+  // job with its spec read from the store when the table left it out.
+  Job withSpec(const Job& job) const;
   void applyInbox(Inbox& inbox);
   void applyCredentials(const Credentials& credentials);
   TransitionContext context() const;

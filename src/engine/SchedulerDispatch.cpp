@@ -27,7 +27,7 @@ void Scheduler::expireDue() {
   const TransitionContext context = this->context();
   while (!table_.deadlines().empty() && table_.deadlines().begin()->first <= now) {
     const std::string name = *table_.deadlines().begin()->second;
-    Change change = expire(*table_.find(name), context);
+    Change change = expire(withSpec(*table_.find(name)), context);
     commit(std::move(change.job), change.entry);  // leaves the index: expired cannot expire
   }
 }
@@ -101,7 +101,8 @@ void Scheduler::dispatch(Job stored) {
     request.request = statusRequest(settings_.baseUrl, stored.siteId, *stored.remoteJobId, credentials_);
     return send(std::move(request));
   }
-  auto spec = stored.specJson ? specFromJson(*stored.specJson) : std::nullopt;
+  const std::optional<std::string> specJson = withSpec(stored).specJson;
+  auto spec = specJson ? specFromJson(*specJson) : std::nullopt;
   if (!spec) {
     Change change = unreadableSpec(stored, context());
     commit(std::move(change.job), change.entry);

@@ -224,6 +224,7 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   job.nextAttemptAt.reset();
   job.deadline.reset();
   job.specJson.reset();
+  job.specLeftOut = false;
   job.siteId.clear();
   job.lastError.reset();
   job.result.reset();

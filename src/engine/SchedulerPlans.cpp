@@ -146,7 +146,8 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
   std::set<std::string> names;
   for (const DerivedJob& next : derived) {
     names.insert(next.name);
-    const Job* existing = table_.find(next.name);
+    const Job* inTable = table_.find(next.name);
+    const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
     const bool ours = existing && existing->plan == plan && existing->fileHash;
     const std::string specJson = specToJson(next.spec);
     if (ours && sameWork(*existing, next.spec, specJson)) {
@@ -160,6 +161,7 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
         job.fileHash = file.hash;
         job.fileStamp = stamp;
         job.specJson = specJson;
+        job.specLeftOut = false;
         applied = commit(std::move(job), std::nullopt) && applied;
       }
       continue;
@@ -210,6 +212,7 @@ void Scheduler::catchUpPlan(const std::string& name) {
   caughtUp.fileHash = file->second.hash;
   caughtUp.fileStamp = file->second.stamp.empty() ? std::nullopt : std::optional<std::string>(file->second.stamp);
   caughtUp.specJson = specJson;
+  caughtUp.specLeftOut = false;
   if (!commit(std::move(caughtUp), std::nullopt)) file->second.hash.clear();  // read the plan again
 }
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -116,7 +117,7 @@ constexpr const char* kInsertJob =
     "ON CONFLICT (name) DO NOTHING";
 
 constexpr const char* kUpdateJob =
-    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = ?4, site_id = ?5, state = ?6, "
+    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = IIF(?21, spec_json, ?4), site_id = ?5, state = ?6, "
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
     "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
@@ -138,6 +139,7 @@ struct SqliteJobStore::Impl {
     prepareSchema();
     selectAll.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY name");
     selectOne.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE name = ?");
+    selectSpec.emplace(db, "SELECT spec_json FROM jobs WHERE name = ?");
     selectChanged.emplace(db, std::string("SELECT ") + kJobColumns +
                                   " FROM jobs WHERE revision > ? ORDER BY revision");
     selectLastHistory.emplace(db,
@@ -319,13 +321,14 @@ struct SqliteJobStore::Impl {
   // The compare-and-set write; false when job.version is not the stored one.
   bool writeJob(const Job& job) {
     if (job.version == 0) {
+      if (job.specLeftOut) throw std::logic_error("job " + job.name + " cannot be stored for the first time without its spec");
       auto use = insertJob->use();
       bindFields(use, job);
       use.exec();
     } else {
       auto use = updateJob->use();
       bindFields(use, job);
-      use(job.version);
+      use(job.version)(job.specLeftOut);
       use.exec();
     }
     return db.changes() == 1;
@@ -343,7 +346,7 @@ struct SqliteJobStore::Impl {
   std::int64_t seenRevision = 0;  // changedElsewhere has returned every row up to this
   bool readAllChanged = false;    // a reopened connection: read past seenRevision once
   // Declared after db so that they are finalised before it closes.
-  std::optional<sqlite::Statement> selectAll, selectOne, selectHistory, selectLimits;
+  std::optional<sqlite::Statement> selectAll, selectOne, selectSpec, selectHistory, selectLimits;
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
   std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectSummaries;
   std::optional<sqlite::Statement> insertNotification, updateNotification;
@@ -386,6 +389,13 @@ std::optional<Job> SqliteJobStore::find(const std::string& name) const {
   use(name);
   if (!use.next()) return std::nullopt;
   return impl_->readJob(use);
+}
+
+std::optional<std::string> SqliteJobStore::specOf(const std::string& name) const {
+  auto use = impl_->selectSpec->use();
+  use(name);
+  if (!use.next()) return std::nullopt;
+  return use.getOptString(0);
 }
 
 std::vector<HistoryEntry> SqliteJobStore::history(const std::string& name) const {

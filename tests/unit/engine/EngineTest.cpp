@@ -418,3 +418,26 @@ TEST_CASE("Engine: without migratedAt the window counts from the first valid con
   h.writeJob("eu", R"({"siteId":"s","productURL":"https://a.atlassian.net","destinationURL":"https://b.atlassian.net","migratedFrom":"https://jira.example"})");
   CHECK(h.job("eu").deadline == h.clock.wallNow() + 14 * kDay);
 }
+
+TEST_CASE("Engine: specs stay in the store, not in memory, and every submission still sends one") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson());
+  const std::optional<std::string> spec = h.store->specOf("eu");
+  REQUIRE(spec);
+  const JobList views = h.engine->jobs();
+  REQUIRE(views.size() == 1);
+  CHECK_FALSE(views[0]->specJson);  // what the scheduler holds
+  CHECK(views[0]->specLeftOut);
+  const Dispatch first = h.executor.take();
+  CHECK(first.request.body.find("\"recreateAsRemote\":true") != std::string::npos);
+  h.answer(first, 200, R"({"uuid":"u-1"})");
+  h.advance(30 * kSecond);
+  h.answer(h.executor.take(), 200, R"({"status":"ERROR"})");
+  h.advance(30 * kSecond);
+  const Dispatch second = h.executor.take();  // from a job the store saved three times without it
+  CHECK(second.kind == RequestKind::kSubmit);
+  CHECK(second.request.body == first.request.body);
+  h.answer(second, 200, R"({"uuid":"u-2"})");
+  CHECK(h.store->specOf("eu") == spec);
+}

@@ -114,6 +114,47 @@ TEST_CASE("JobStore: every field survives save and find, nullopts included") {
   CHECK(jobs[1].name == "full");
 }
 
+TEST_CASE("JobStore: a job saved with its spec left out keeps the stored spec") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job job = fullJob();
+  REQUIRE(store.save(job, std::nullopt));
+  CHECK(store.specOf("full") == R"({"siteId":"s-1"})");
+  CHECK(store.specOf("nobody") == std::nullopt);
+
+  SUBCASE("left out: the spec stays, every other field is written") {
+    job.specJson.reset();
+    job.specLeftOut = true;
+    job.state = JobState::kSucceeded;
+    job.result = R"({"status":"Complete"})";
+    REQUIRE(store.save(job, std::nullopt));
+    const Job found = *store.find("full");
+    CHECK(found.specJson == R"({"siteId":"s-1"})");
+    CHECK(found.state == JobState::kSucceeded);
+    CHECK(found.result == R"({"status":"Complete"})");
+    CHECK_FALSE(found.specLeftOut);
+    CHECK(found.version == 2);
+  }
+  SUBCASE("left out, whatever specJson holds: a copy read for a request writes nothing new") {
+    job.specJson = R"({"siteId":"other"})";
+    job.specLeftOut = true;
+    REQUIRE(store.save(job, std::nullopt));
+    CHECK(store.specOf("full") == R"({"siteId":"s-1"})");
+  }
+  SUBCASE("not left out: an unset spec is written as unset (an invalid job)") {
+    job.specJson.reset();
+    REQUIRE(store.save(job, std::nullopt));
+    CHECK(store.specOf("full") == std::nullopt);
+    CHECK(store.find("full")->specJson == std::nullopt);
+  }
+  SUBCASE("a new job must carry its spec") {
+    Job fresh = minimalJob("fresh");
+    fresh.specLeftOut = true;
+    CHECK_THROWS_AS(store.save(fresh, std::nullopt), std::logic_error);
+    CHECK_FALSE(store.find("fresh"));
+  }
+}
+
 TEST_CASE("JobStore: every state name round-trips") {
   TempDir dir;
   SqliteJobStore store(dir.file("relinkd.db"));
