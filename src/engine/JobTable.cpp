@@ -24,18 +24,13 @@ void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
   entry.dueAt.reset();
   if (wantsRequests(job.state) && job.nextAttemptAt)
     entry.dueAt = monoNow + std::max<std::int64_t>(0, *job.nextAttemptAt - wallNow);
-  entry.deadline.reset();
-  entry.warnAt.reset();
-  if (canExpire(job.state) && job.deadline) {
-    entry.deadline = *job.deadline;
-    if (!entry.runtime.warnedNearDeadline) entry.warnAt = *job.deadline - kNearDeadlineMs;
-  }
   ++counts_[static_cast<std::size_t>(job.state)];
   if (job.specJson) {  // the store has it (Job::specLeftOut)
     job.specJson.reset();
     job.specLeftOut = true;
   }
   entry.job = std::make_shared<const Job>(std::move(job));
+  entry.deadlineKey = deadlineKeyOf(entry);
   index(*it);
   touch(*it);
 }
@@ -71,15 +66,14 @@ void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
 void JobTable::markWarned(const std::string& name, bool warned) {
   reindex(name, [&](Entry& entry) {
     entry.runtime.warnedNearDeadline = warned;
-    entry.warnAt.reset();
-    if (!warned && entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
+    entry.deadlineKey = deadlineKeyOf(entry);
   });
 }
 
 void JobTable::resetRuntime(const std::string& name) {
   reindex(name, [](Entry& entry) {
     entry.runtime = Runtime{entry.runtime.inFlight};
-    if (entry.deadline) entry.warnAt = *entry.deadline - kNearDeadlineMs;
+    entry.deadlineKey = deadlineKeyOf(entry);
   });
 }
 
@@ -130,18 +124,22 @@ JobTable::Entries::iterator JobTable::slot(const std::string& name) {
   return it;
 }
 
+std::optional<TimeMs> JobTable::deadlineKeyOf(const Entry& entry) {
+  const Job& job = *entry.job;
+  if (!canExpire(job.state) || !job.deadline) return std::nullopt;
+  return entry.runtime.warnedNearDeadline ? *job.deadline : *job.deadline - kNearDeadlineMs;
+}
+
 void JobTable::unindex(const Entries::value_type& slot) {
   const auto& [name, entry] = slot;
   if (entry.dueAt) due_.erase({*entry.dueAt, &name});
-  if (entry.deadline) deadlines_.erase({*entry.deadline, &name});
-  if (entry.warnAt) warnings_.erase({*entry.warnAt, &name});
+  if (entry.deadlineKey) deadlines_.erase({*entry.deadlineKey, &name});
 }
 
 void JobTable::index(const Entries::value_type& slot) {
   const auto& [name, entry] = slot;
   if (entry.dueAt && !entry.runtime.inFlight) due_.emplace(*entry.dueAt, &name);
-  if (entry.deadline) deadlines_.emplace(*entry.deadline, &name);
-  if (entry.warnAt) warnings_.emplace(*entry.warnAt, &name);
+  if (entry.deadlineKey) deadlines_.emplace(*entry.deadlineKey, &name);
 }
 
 void JobTable::touch(Entries::value_type& slot) {

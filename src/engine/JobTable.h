@@ -1,6 +1,7 @@
 // The scheduler's jobs in memory, indexed by when each next needs
-// attention: a request due (monotonic time), a deadline (wall clock) and a
-// near-deadline warning. A step asks for the first entries of an index and
+// attention: a request due (monotonic time), and its deadline (wall clock),
+// which is first the near-deadline warning's time and, once warned, the
+// deadline itself. A step asks for the first entries of an index and
 // so touches only jobs that are due; counts by state are kept as jobs
 // change, and the names changed since the last takeChanged() are recorded
 // for publishing.
@@ -66,15 +67,16 @@ class JobTable {
   void setInFlight(const std::string& name, bool inFlight);
   // Moves the job's due time (a rate-limited site), or drops it (nullopt).
   void setDue(const std::string& name, std::optional<MonoMs> due);
-  // Whether the near-deadline warning is done (true: out of warnings()).
+  // Whether the near-deadline warning is done (true: keyed by the deadline).
   void markWarned(const std::string& name, bool warned = true);
   void resetRuntime(const std::string& name);  // a new file: failure counts and warning start over
   // Forgets a job the store does not hold (a rolled-back insert).
   void erase(const std::string& name);
 
   const Index<MonoMs>& due() const { return due_; }             // not in flight
-  const Index<TimeMs>& deadlines() const { return deadlines_; } // jobs that can expire
-  const Index<TimeMs>& warnings() const { return warnings_; }   // keyed deadline − 24 h, not yet warned
+  // The jobs that can expire: keyed deadline − 24 h until warned, then by
+  // the deadline. Warnings and expiry both come from here.
+  const Index<TimeMs>& deadlines() const { return deadlines_; }
 
   int count(JobState state) const { return counts_[static_cast<std::size_t>(state)]; }
   std::size_t size() const { return entries_.size(); }
@@ -94,8 +96,7 @@ class JobTable {
     JobPtr job;
     Runtime runtime;
     std::optional<MonoMs> dueAt;     // indexed in due_ while not in flight
-    std::optional<TimeMs> deadline;  // indexed in deadlines_
-    std::optional<TimeMs> warnAt;    // indexed in warnings_
+    std::optional<TimeMs> deadlineKey;  // indexed in deadlines_ (deadlineKeyOf)
     bool changed = false;
   };
   using Entries = std::unordered_map<std::string, Entry>;
@@ -104,6 +105,8 @@ class JobTable {
   // Takes the job out of the indexes, changes its entry, indexes it again.
   template <typename Change>
   void reindex(const std::string& name, Change&& change);
+  // The entry's key in deadlines_, or nullopt when it cannot expire.
+  static std::optional<TimeMs> deadlineKeyOf(const Entry& entry);
   void unindex(const Entries::value_type& slot);
   void index(const Entries::value_type& slot);
   void touch(Entries::value_type& slot);
@@ -112,7 +115,6 @@ class JobTable {
   Entries entries_;
   Index<MonoMs> due_;
   Index<TimeMs> deadlines_;
-  Index<TimeMs> warnings_;
   std::map<std::string, std::set<std::string>> byPlan_;
   std::vector<std::string> changed_;
   std::array<int, kAllStates.size()> counts_{};

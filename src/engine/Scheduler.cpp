@@ -228,8 +228,7 @@ void Scheduler::runStep(Inbox& inbox) {
   }
   if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
   applyInbox(inbox);
-  expireDue();
-  warnDue();
+  deadlinesDue();
   dispatchDue();
 }
 

@@ -100,8 +100,8 @@ class Scheduler {
   void catchUpPlan(const std::string& name);
   void removeStandIn(const std::string& plan);
   // SchedulerDispatch.cpp
-  void expireDue();
-  void warnDue();
+  void deadlinesDue();  // expiry and near-deadline warnings
+  void warnNearDeadline(const Job& job, TimeMs now);
   void dispatchDue();
   void dispatch(Job job);  // a copy: committing replaces the table's snapshot
   void discover(Job job, const std::string& url, Dispatch request);

@@ -22,32 +22,35 @@ constexpr int kMaxDuePerStep = 1000;
 
 }  // namespace
 
-void Scheduler::expireDue() {
+// One index holds both: a job is keyed by its near-deadline warning until
+// warned, then by its deadline. A job whose deadline has passed expires
+// (unwarned, if the warning was never due while relinkd ran).
+void Scheduler::deadlinesDue() {
   const TimeMs now = clock_.wallNow();
   const TransitionContext context = this->context();
   while (!table_.deadlines().empty() && table_.deadlines().begin()->first <= now) {
     const std::string name = *table_.deadlines().begin()->second;
-    Change change = expire(withSpec(*table_.find(name)), context);
-    commit(std::move(change.job), change.entry);  // leaves the index: expired cannot expire
+    const Job& job = *table_.find(name);
+    if (*job.deadline <= now) {
+      Change change = expire(withSpec(job), context);
+      commit(std::move(change.job), change.entry);  // leaves the index: expired cannot expire
+    } else {
+      warnNearDeadline(job, now);
+    }
   }
 }
 
-void Scheduler::warnDue() {
-  const TimeMs now = clock_.wallNow();
-  while (!table_.warnings().empty() && table_.warnings().begin()->first <= now) {
-    const std::string name = *table_.warnings().begin()->second;
-    const Job& job = *table_.find(name);
-    engineLog().warning("job " + name + ": not done and its window closes in " +
-                        formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
-                        "); state " + stateName(job.state) +
-                        (job.lastError ? ", last error: " + *job.lastError : ""));
-    if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
-      writing();
-      store_.addNotification(owedNotification(name, kEventDeadlineNear, job.state, now, job.deadline));
-      notificationsOwed_ = true;
-    }
-    table_.markWarned(name);
+void Scheduler::warnNearDeadline(const Job& job, TimeMs now) {
+  engineLog().warning("job " + job.name + ": not done and its window closes in " +
+                      formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
+                      "); state " + stateName(job.state) +
+                      (job.lastError ? ", last error: " + *job.lastError : ""));
+  if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
+    writing();
+    store_.addNotification(owedNotification(job.name, kEventDeadlineNear, job.state, now, job.deadline));
+    notificationsOwed_ = true;
   }
+  table_.markWarned(job.name);  // keyed by its deadline now
 }
 
 std::optional<MonoMs> Scheduler::siteGate(const std::string& siteId) const {
@@ -206,7 +209,6 @@ MonoMs Scheduler::nextWakeup() const {
     next = std::min(next, table_.due().begin()->first);
   auto wallToMono = [&](TimeMs at) { return at <= wall ? mono : mono + (at - wall); };
   if (!table_.deadlines().empty()) next = std::min(next, wallToMono(table_.deadlines().begin()->first));
-  if (!table_.warnings().empty()) next = std::min(next, wallToMono(table_.warnings().begin()->first));
   return next == kNever ? mono + kWallCheckMs : next;
 }
 

@@ -223,3 +223,24 @@ TEST_CASE("Notifications: deadline-near is owed once per deadline, also across r
   h.deliver();
   CHECK(h.runner.runs.at(0).env.back() == "RELINKD_EVENT=deadline-near");
 }
+
+TEST_CASE("Notifications: a job warned of its deadline is expired at that deadline, not before") {
+  Notifying h;
+  h.startAll();
+  h.writeJob("slow", jobJson());  // closes at kStart + 13 d
+  h.submitOk("u-1");
+  h.clock.advance(12 * kDay + kSecond);  // past the warning's time: warned at once
+  h.engine->step();
+  REQUIRE(h.store->notificationsOf("slow").size() == 1);
+  h.clock.advance(kDay - 2 * kSecond);  // one second before the close
+  h.engine->step();
+  CHECK(h.job("slow").state != JobState::kExpired);
+  CHECK(h.store->notificationsOf("slow").size() == 1);  // warned once, not at every step
+  h.clock.advance(kSecond);
+  h.engine->step();
+  CHECK(h.job("slow").state == JobState::kExpired);
+  const std::vector<Notification> owed = h.store->notificationsOf("slow");
+  REQUIRE(owed.size() == 2);
+  CHECK(owed[0].event == "deadline-near");
+  CHECK(owed[1].event == "final");
+}
