@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "relinkd/Clock.h"
@@ -135,7 +136,15 @@ class Engine {
   std::condition_variable wakeups_;
   std::unique_ptr<Inbox> inbox_;
   bool woken_ = false;
-  std::map<std::string, std::shared_ptr<const Job>> jobsView_;
+  // The table's snapshots by name: a set node, no copy of the name.
+  struct ByName {
+    using is_transparent = void;
+    static const std::string& nameOf(const std::string& name) { return name; }
+    static const std::string& nameOf(const std::shared_ptr<const Job>& job) { return job->name; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const { return nameOf(a) < nameOf(b); }
+  };
+  std::set<std::shared_ptr<const Job>, ByName> jobsView_;
   std::map<JobState, int> countsView_;
   bool pausedView_ = false;
   MonoMs lastStepAt_ = 0;

@@ -48,10 +48,8 @@ struct Job {
   std::string siteId;                    // from the spec or discovered; empty until known
   std::string plan;                      // the plan it is derived from (PLAN.SRC.DST), or, for the job
                                          // named PLAN, the plan whose file is invalid; empty otherwise
-  JobState state = JobState::kQueued;
   std::optional<std::string> remoteJobId;
   std::optional<std::string> remoteStatus;  // as the API spelled it
-  int attempts = 0;                      // submissions made (for maxAttempts)
   std::optional<TimeMs> nextAttemptAt;   // when the next request for this job is due
   std::optional<TimeMs> deadline;        // no request after this
   std::optional<std::string> lastError;
@@ -59,6 +57,8 @@ struct Job {
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
   TimeMs acceptedAt = 0;                 // first acceptance: the window's start without migratedAt
+  JobState state = JobState::kQueued;    // (the small fields together: no padding between them)
+  int attempts = 0;                      // submissions made (for maxAttempts)
   bool submitting = false;               // a submission was sent; its answer is not recorded yet
   // The scheduler keeps specJson out of memory (it is most of a job's size
   // and needed only to submit): specJson may then be unset, and save()

@@ -90,8 +90,8 @@ void Engine::publish() {
   const std::vector<std::string> changed = table.takeChanged();
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::string& name : changed) {
-    if (auto job = table.snapshot(name)) jobsView_[name] = std::move(job);
-    else jobsView_.erase(name);
+    if (auto was = jobsView_.find(name); was != jobsView_.end()) jobsView_.erase(was);
+    if (auto job = table.snapshot(name)) jobsView_.insert(std::move(job));
   }
   if (!changed.empty()) {
     countsView_.clear();
@@ -162,7 +162,7 @@ JobList Engine::jobs() const {
   std::lock_guard<std::mutex> lock(mutex_);
   JobList jobs;
   jobs.reserve(jobsView_.size());
-  for (const auto& [name, job] : jobsView_) jobs.push_back(job);
+  jobs.assign(jobsView_.begin(), jobsView_.end());
   return jobs;
 }
 
