@@ -38,7 +38,7 @@ class JobDirectory final : public JobSource {
 
   JobDirectory(std::string dir, const Clock& clock) : dir_(std::move(dir)), clock_(clock) {}
   const std::string& where() const override { return dir_; }
-  std::map<std::string, ListedFile> list() override;
+  Listing list() override;
   ScannedFile scanOne(const std::string& fileName) override;
 
  private:

@@ -67,11 +67,8 @@ class Directory {
       files_.clear();
     }
   }
-  const std::map<std::string, ListedFile>& files() const { return files_; }
-  const ListedFile* find(const std::string& key) const {
-    auto it = files_.find(key);
-    return it == files_.end() ? nullptr : &it->second;
-  }
+  const Listing& files() const { return files_; }
+  const ListedFile* find(const std::string& key) const { return findListed(files_, key); }
 
   bool takenUp(const ListedFile& file, const Jobs& jobs) {
     if (isPlanFileName(file.fileName)) {
@@ -109,7 +106,7 @@ class Directory {
   std::string dir_;
   std::int64_t windowMs_;
   const Clock& clock_;
-  std::map<std::string, ListedFile> files_;
+  Listing files_;
   std::map<std::string, std::string> hashes_;  // file name and stamp -> content hash
 };
 
@@ -129,7 +126,7 @@ Selection selectJobs(const Jobs& jobs, const std::vector<std::string>& names, Di
   if (names.empty()) {
     for (const Job& job : all)
       if (job.fileHash) selection.jobs.push_back(job);
-    for (const auto& [key, file] : directory.files()) pendingFile(&file);
+    for (const ListedFile& file : directory.files()) pendingFile(&file);
     return selection;
   }
   for (const auto& name : names) {

@@ -27,7 +27,7 @@ constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
 constexpr int kChangesPerTransaction = 256;
 
 bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later) {
-  std::map<std::string, ListedFile> listed;
+  Listing listed;
   try {
     listed = source_.list();
   } catch (const JobSourceError& error) {
@@ -57,24 +57,23 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
   // Job files first: a name that both a job file and a plan claim is the
   // job file's, and the plan is told so.
   std::map<std::string, const ListedFile*> plans;
-  for (const auto& [name, file] : listed) {
+  for (const ListedFile& file : listed) {
     if (isPlanFileName(file.fileName)) {
       plans.emplace(planNameOf(file.fileName), &file);
       continue;
     }
+    const std::string name(listedName(file));
     if (unchanged(name, file)) continue;
     if (later) {
       later->files.insert(file.fileName);
       continue;
     }
-    const std::string& jobName = name;  // a structured binding cannot be captured (C++17)
-    const std::string& fileName = file.fileName;
-    if (!inBatch([&] { reconcile(jobName, source_.scanOne(fileName)); })) return false;
+    if (!inBatch([&] { reconcile(name, source_.scanOne(file.fileName)); })) return false;
   }
   // Removed job files next: their names are free for a plan that now derives them.
   std::vector<std::string> gone;
   table_.forEach([&](const Job& job) {
-    if (job.plan.empty() && job.fileHash && !listed.count(job.name)) gone.push_back(job.name);
+    if (job.plan.empty() && job.fileHash && !findListed(listed, job.name)) gone.push_back(job.name);
   });
   for (const std::string& name : gone)
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;

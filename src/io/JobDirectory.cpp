@@ -215,19 +215,21 @@ std::string JobDirectory::trusted(const struct stat& st, std::string stamp) cons
   return clock_.wallNow() - changed >= kRacyStampMs ? std::move(stamp) : std::string();
 }
 
-std::map<std::string, ListedFile> JobDirectory::list() {
-  std::map<std::string, ListedFile> files;
+Listing JobDirectory::list() {
+  Listing files;
   try {
     forEachJobFile(dir_, [&](const std::string& name) {
       struct stat st {};
       ListedFile listed{name, ""};
       if (::lstat((dir_ + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
         listed.stamp = trusted(st, fileStamp(st));
-      files.emplace(jobNameOf(name), std::move(listed));
+      files.push_back(std::move(listed));
     });
   } catch (const std::runtime_error& error) {
     throw JobSourceError(error.what());
   }
+  files.shrink_to_fit();  // held through the whole scan
+  sortListing(files);
   return files;
 }
 

@@ -53,7 +53,7 @@ class FlakySource final : public JobSource {
  public:
   FlakySource(const std::string& dir, const Clock& clock) : real_(dir, clock) {}
   const std::string& where() const override { return real_.where(); }
-  std::map<std::string, ListedFile> list() override { return real_.list(); }
+  Listing list() override { return real_.list(); }
   ScannedFile scanOne(const std::string& fileName) override {
     ++reads[fileName];
     auto failing = failReads.find(fileName);

@@ -121,19 +121,20 @@ TEST_CASE("JobDirectory: list() stamps settled files without reading them, as sc
     JobDirectory fresh(dir.path(), now);
     const auto listed = fresh.list();
     REQUIRE(listed.size() == 1);
-    CHECK(listed.at("a").fileName == "a.json");
-    CHECK(listed.at("a").stamp.empty());
+    CHECK(listed.at(0).fileName == "a.json");
+    CHECK(findListed(listed, "a") == &listed.at(0));
+    CHECK(listed.at(0).stamp.empty());
     CHECK(fresh.scanOne("a.json").read.stamp.empty());
   }
   SUBCASE("a settled file: the listing's stamp is the read's, and moves when the file is rewritten") {
     JobDirectory settled(dir.path(), later);
-    const std::string stamp = settled.list().at("a").stamp;
+    const std::string stamp = settled.list().at(0).stamp;
     CHECK_FALSE(stamp.empty());
     const ScannedFile read = settled.scanOne("a.json");
     CHECK(read.read.stamp == stamp);
     CHECK(read.read.bytes == "{\"a\": 1}");
     dir.write("a.json", "{\"a\": 22}");
-    CHECK(settled.list().at("a").stamp != stamp);
+    CHECK(settled.list().at(0).stamp != stamp);
   }
 }
 
@@ -350,6 +351,21 @@ TEST_CASE("JobDirectory: a queue overflow asks for a rescan") {
   }
   gateChanged.notify_all();
   CHECK(recorder.waitForRescans(1));
+}
+
+TEST_CASE("JobDirectory: list() is ordered by job name, and findListed finds each by name") {
+  TempDir dir;
+  for (const char* name : {"b.json", "a-b.json", "a.plan.json", "a.json", "notes.txt"}) dir.write(name, "{}");
+  const Listing listed = JobDirectory(dir.path(), SystemClock()).list();
+  std::vector<std::string> order;
+  for (const ListedFile& file : listed) order.push_back(file.fileName);
+  // By the name without ".json" ("a" < "a-b" < "a.plan" < "b"), not by the file name.
+  CHECK(order == std::vector<std::string>{"a.json", "a-b.json", "a.plan.json", "b.json"});
+  for (const ListedFile& file : listed) CHECK(findListed(listed, listedName(file)) == &file);
+  CHECK(findListed(listed, "a.plan")->fileName == "a.plan.json");
+  CHECK(findListed(listed, "c") == nullptr);
+  CHECK(findListed(listed, "") == nullptr);
+  CHECK(findListed(Listing{}, "a") == nullptr);
 }
 
 }  // namespace
