@@ -183,9 +183,9 @@ struct SqliteJobStore::Impl {
       // the daemon reported as saved must stay saved.
       db.exec("PRAGMA synchronous = FULL");
       // Rows are read and written by primary key, and the kernel caches the
-      // file anyway: 512 KiB of SQLite's own cache (the default is 2 MiB)
+      // file anyway: 256 KiB of SQLite's own cache (the default is 2 MiB)
       // holds the b-tree's upper levels, which is what a lookup needs.
-      db.exec("PRAGMA cache_size = -512");
+      db.exec("PRAGMA cache_size = -256");
     }
     std::int64_t version = readOnly ? firstRead() : db.queryInt("PRAGMA user_version");
     if (version == 0 && !readOnly) {
