@@ -10,6 +10,7 @@
 // Thread-safety: one JobStore per thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -45,6 +46,9 @@ class JobStore {
   virtual ~JobStore() = default;
 
   virtual std::vector<Job> all() const = 0;  // ordered by name
+  // Every job, ordered by name, handed over one at a time: no list of
+  // every job is held (a start with 100,000 jobs).
+  virtual void forEachJob(const std::function<void(Job&&)>& visit) const = 0;
   virtual std::optional<Job> find(const std::string& name) const = 0;
   // The stored spec of a job (Job::specJson), without the rest of the row.
   virtual std::optional<std::string> specOf(const std::string& name) const = 0;

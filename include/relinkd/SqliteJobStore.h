@@ -30,6 +30,7 @@ class SqliteJobStore final : public JobStore {
   SqliteJobStore& operator=(const SqliteJobStore&) = delete;
 
   std::vector<Job> all() const override;
+  void forEachJob(const std::function<void(Job&&)>& visit) const override;
   std::optional<Job> find(const std::string& name) const override;
   std::optional<std::string> specOf(const std::string& name) const override;
   std::vector<HistoryEntry> history(const std::string& name) const override;

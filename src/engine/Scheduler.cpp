@@ -49,13 +49,15 @@ void Scheduler::loadAll() {
   store_.changedElsewhere();  // the mark: from here on, only others' writes count
   const TimeMs wall = clock_.wallNow();
   const MonoMs mono = clock_.monoNow();
+  const bool reloading = table_.size() > 0;  // after a failed step: drop what the store lacks
   std::unordered_set<std::string> stored;
-  for (Job& job : store_.all()) {
-    stored.insert(job.name);
+  store_.forEachJob([&](Job&& job) {
+    if (reloading) stored.insert(job.name);
     table_.put(std::move(job), wall, mono);
-  }
-  for (const std::string& name : table_.names())
-    if (!stored.count(name)) table_.erase(name);
+  });
+  if (reloading)
+    for (const std::string& name : table_.names())
+      if (!stored.count(name)) table_.erase(name);
   rebuildPlanFiles();
   // A deadline warned of before a restart (or a failed step) is not warned
   // of again; one whose warning was rolled back is.

@@ -379,9 +379,13 @@ void SqliteJobStore::beforeWrite() {
 
 std::vector<Job> SqliteJobStore::all() const {
   std::vector<Job> jobs;
-  auto use = impl_->selectAll->use();
-  while (use.next()) jobs.push_back(impl_->readJob(use));
+  forEachJob([&](Job&& job) { jobs.push_back(std::move(job)); });
   return jobs;
+}
+
+void SqliteJobStore::forEachJob(const std::function<void(Job&&)>& visit) const {
+  auto use = impl_->selectAll->use();
+  while (use.next()) visit(impl_->readJob(use));
 }
 
 std::optional<Job> SqliteJobStore::find(const std::string& name) const {
