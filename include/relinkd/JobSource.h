@@ -73,8 +73,8 @@ class JobSource {
   virtual ~JobSource() = default;
   // Where the files are, for messages.
   virtual const std::string& where() const = 0;
-  // Every job file (isJobFileName), ordered by job name, without reading
-  // them; ignored names are skipped. Throws JobSourceError when the
+  // Every job file (isJobFileName), ordered by job name (findListed relies
+  // on it: sortListing), without reading them; ignored names are skipped. Throws JobSourceError when the
   // directory cannot be listed.
   virtual Listing list() = 0;
   // Reads one job file. Never throws. A file that is missing because the

@@ -47,7 +47,9 @@ class JobStore {
 
   virtual std::vector<Job> all() const = 0;  // ordered by name
   // Every job, ordered by name, handed over one at a time: no list of
-  // every job is held (a start with 100,000 jobs).
+  // every job is held (a start with 100,000 jobs). visit must not call the
+  // store (the rows are being read). When it throws StoreError part way,
+  // the rows before were visited.
   virtual void forEachJob(const std::function<void(Job&&)>& visit) const = 0;
   virtual std::optional<Job> find(const std::string& name) const = 0;
   // The stored spec of a job (Job::specJson), without the rest of the row.

@@ -136,8 +136,14 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
   if (owes) transaction.emplace(store_);
   if (!store_.save(job, entry)) {
     // relinkctl changed the job meanwhile: its change wins.
-    engineLog().debug("job " + job.name + ": changed by relinkctl meanwhile; reloading");
-    if (auto fresh = store_.find(job.name)) table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
+    if (auto fresh = store_.find(job.name)) {
+      engineLog().debug("job " + job.name + ": changed by relinkctl meanwhile; reloading");
+      table_.put(std::move(*fresh), clock_.wallNow(), clock_.monoNow());
+    } else {  // its row was deleted from the database: kept in memory, it would be due for ever
+      engineLog().warning("job " + job.name + ": its row was deleted from the database by another "
+                          "program; relinkd forgets it (change its file to add it again)");
+      table_.erase(job.name);
+    }
     return false;
   }
   if (owes) {

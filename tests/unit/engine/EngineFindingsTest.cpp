@@ -190,3 +190,23 @@ TEST_CASE("Engine: without a token every job pauses, saying why, and resumes whe
   CHECK(h.job("b").state == JobState::kQueued);
   CHECK(h.executor.sent.size() == 2);  // a polled, b submitted
 }
+
+TEST_CASE("Engine: a job whose row another program deleted is forgotten, not due for ever") {
+  Harness h;
+  h.start();
+  h.writeJob("eu", jobJson());
+  h.fail(h.executor.take(), TransportError::kConnectionReset);  // retrying, due again in 30 s
+  SqliteJobStore other(h.dir.file("relinkd.db"));
+  REQUIRE(other.remove(*other.find("eu")));
+  SUBCASE("at its next submission") {
+    h.clock.advance(30 * kSecond);
+  }
+  SUBCASE("at its deadline (once this looped for ever)") {
+    h.clock.advance(14 * kDay);
+  }
+  const MonoMs next = h.engine->step();
+  CHECK(next > h.clock.monoNow());
+  CHECK(h.executor.sent.empty());
+  CHECK(h.engine->jobs().empty());
+  CHECK_FALSE(h.store->find("eu"));
+}
