@@ -30,7 +30,6 @@ void JobTable::put(Job job, TimeMs wallNow, MonoMs monoNow) {
     job.specLeftOut = true;
   }
   entry.job = std::make_shared<const Job>(std::move(job));
-  entry.deadlineKey = deadlineKeyOf(entry);
   index(*it);
   touch(*it);
 }
@@ -64,17 +63,11 @@ void JobTable::setDue(const std::string& name, std::optional<MonoMs> due) {
 }
 
 void JobTable::markWarned(const std::string& name, bool warned) {
-  reindex(name, [&](Entry& entry) {
-    entry.runtime.warnedNearDeadline = warned;
-    entry.deadlineKey = deadlineKeyOf(entry);
-  });
+  reindex(name, [&](Entry& entry) { entry.runtime.warnedNearDeadline = warned; });
 }
 
 void JobTable::resetRuntime(const std::string& name) {
-  reindex(name, [](Entry& entry) {
-    entry.runtime = Runtime{entry.runtime.inFlight};
-    entry.deadlineKey = deadlineKeyOf(entry);
-  });
+  reindex(name, [](Entry& entry) { entry.runtime = Runtime{entry.runtime.inFlight}; });
 }
 
 void JobTable::erase(const std::string& name) {
@@ -133,13 +126,13 @@ std::optional<TimeMs> JobTable::deadlineKeyOf(const Entry& entry) {
 void JobTable::unindex(const Entries::value_type& slot) {
   const auto& [name, entry] = slot;
   if (entry.dueAt) due_.erase({*entry.dueAt, &name});
-  if (entry.deadlineKey) deadlines_.erase({*entry.deadlineKey, &name});
+  if (auto key = deadlineKeyOf(entry)) deadlines_.erase({*key, &name});
 }
 
 void JobTable::index(const Entries::value_type& slot) {
   const auto& [name, entry] = slot;
   if (entry.dueAt && !entry.runtime.inFlight) due_.emplace(*entry.dueAt, &name);
-  if (entry.deadlineKey) deadlines_.emplace(*entry.deadlineKey, &name);
+  if (auto key = deadlineKeyOf(entry)) deadlines_.emplace(*key, &name);
 }
 
 void JobTable::touch(Entries::value_type& slot) {

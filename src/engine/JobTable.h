@@ -96,7 +96,6 @@ class JobTable {
     JobPtr job;
     Runtime runtime;
     std::optional<MonoMs> dueAt;     // indexed in due_ while not in flight
-    std::optional<TimeMs> deadlineKey;  // indexed in deadlines_ (deadlineKeyOf)
     bool changed = false;
   };
   using Entries = std::unordered_map<std::string, Entry>;
@@ -105,7 +104,9 @@ class JobTable {
   // Takes the job out of the indexes, changes its entry, indexes it again.
   template <typename Change>
   void reindex(const std::string& name, Change&& change);
-  // The entry's key in deadlines_, or nullopt when it cannot expire.
+  // The entry's key in deadlines_ (from its job and runtime, so index and
+  // unindex agree as long as both change only between them), or nullopt
+  // when it cannot expire.
   static std::optional<TimeMs> deadlineKeyOf(const Entry& entry);
   void unindex(const Entries::value_type& slot);
   void index(const Entries::value_type& slot);
