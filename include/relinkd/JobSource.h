@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "relinkd/JobSpec.h"
+
 namespace relinkd {
 
 // What reading one job file gave.
@@ -40,11 +42,8 @@ struct ListedFile {
   std::string stamp;
 };
 
-// The job's name in a listed file's name: without ".json" (jobNameOf), no copy.
-inline std::string_view listedName(const ListedFile& file) {
-  const std::string_view name(file.fileName);
-  return name.size() > 5 ? name.substr(0, name.size() - 5) : name;
-}
+// The job's name in a listed file's name: without ".json", no copy.
+inline std::string_view listedName(const ListedFile& file) { return jobNameIn(file.fileName); }
 
 // Every file a listing saw, ordered by listedName: a sorted vector (64
 // bytes a file; a map keyed by name was 144).

@@ -74,6 +74,7 @@ std::optional<JobSpec> specFromJson(const std::string& json);
 bool isIgnoredName(const std::string& fileName);
 bool isJobFileName(const std::string& fileName);
 std::string jobNameOf(const std::string& fileName);  // "a.json" -> "a"
+std::string_view jobNameIn(std::string_view fileName);  // the same, a view into fileName
 std::string jobFileName(const std::string& name);    // "a" -> "a.json"
 std::string jobNameProblem(const std::string& name);
 

@@ -114,8 +114,12 @@ bool isJobFileName(const std::string& fileName) {
   return !isIgnoredName(fileName) && fileName.size() > 5 && endsWith(fileName, ".json");
 }
 
-std::string jobNameOf(const std::string& fileName) {
-  return endsWith(fileName, ".json") ? fileName.substr(0, fileName.size() - 5) : fileName;
+std::string jobNameOf(const std::string& fileName) { return std::string(jobNameIn(fileName)); }
+
+std::string_view jobNameIn(std::string_view fileName) {
+  constexpr std::string_view kSuffix = ".json";
+  const bool json = fileName.size() >= kSuffix.size() && fileName.substr(fileName.size() - kSuffix.size()) == kSuffix;
+  return json ? fileName.substr(0, fileName.size() - kSuffix.size()) : fileName;
 }
 
 std::string jobFileName(const std::string& name) { return name + ".json"; }
