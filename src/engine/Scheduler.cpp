@@ -121,9 +121,13 @@ void Scheduler::applyChangedElsewhere() {
   }
 }
 
+std::optional<std::string> Scheduler::specOf(const Job& job) const {
+  return job.specLeftOut ? store_.specOf(job.name) : job.specJson;
+}
+
 Job Scheduler::withSpec(const Job& job) const {
   Job loaded = job;
-  if (job.specLeftOut) loaded.specJson = store_.specOf(job.name);
+  loaded.specJson = specOf(job);
   return loaded;
 }
 

@@ -61,9 +61,11 @@ class Scheduler {
   void recover();
   void applyChangedElsewhere();
   bool commit(Job job, const std::optional<HistoryEntry>& entry);
-  // job with its spec read from the store when the table left it out, to
-  // read: specLeftOut stays set, so saving the copy keeps the stored spec
-  // (a new spec is written by clearing specLeftOut, as arm() does).
+  // The job's spec: its own, or the store's when the table left it out.
+  std::optional<std::string> specOf(const Job& job) const;
+  // job with that spec, to read: specLeftOut stays set, so saving the copy
+  // keeps the stored spec (a new spec is written by clearing specLeftOut,
+  // as arm() does).
   Job withSpec(const Job& job) const;
   void applyInbox(Inbox& inbox);
   void applyCredentials(const Credentials& credentials);

@@ -104,7 +104,7 @@ void Scheduler::dispatch(Job stored) {
     request.request = statusRequest(settings_.baseUrl, stored.siteId, *stored.remoteJobId, credentials_);
     return send(std::move(request));
   }
-  const std::optional<std::string> specJson = withSpec(stored).specJson;
+  const std::optional<std::string> specJson = specOf(stored);  // not a copy of the whole job
   auto spec = specJson ? specFromJson(*specJson) : std::nullopt;
   if (!spec) {
     Change change = unreadableSpec(stored, context());
