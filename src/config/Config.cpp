@@ -2,7 +2,7 @@
 // Every message names the key and says what a good value looks like; values
 // that may carry credentials (proxy URLs, URLs with user information) are
 // never echoed. The token file is read in TokenFile.cpp.
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 #include <sys/stat.h>
 
@@ -22,9 +22,9 @@
 #include <locale>
 #include <sstream>
 
-#include "relinkd/Address.h"
-#include "relinkd/Duration.h"
-#include "relinkd/LogLevel.h"
+#include "relinkd/domain/Address.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/domain/LogLevel.h"
 
 namespace relinkd {
 

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 namespace relinkd {
 

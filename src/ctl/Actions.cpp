@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "Commands.h"
-#include "relinkd/OperatorActions.h"
+#include "relinkd/domain/OperatorActions.h"
 
 namespace relinkd::ctl {
 

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "Help.h"
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 namespace relinkd::ctl {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "CommandLine.h"
-#include "relinkd/Config.h"
-#include "relinkd/SqliteJobStore.h"
+#include "relinkd/config/Config.h"
+#include "relinkd/store/SqliteJobStore.h"
 
 namespace relinkd::ctl {
 

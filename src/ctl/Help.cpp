@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 namespace relinkd::ctl {
 

@@ -6,8 +6,8 @@
 #include "Commands.h"
 #include "Plans.h"
 #include "Table.h"
-#include "relinkd/Duration.h"
-#include "relinkd/JobJson.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/domain/JobJson.h"
 
 namespace relinkd::ctl {
 

@@ -9,9 +9,9 @@
 #include <Poco/JSON/Object.h>
 
 #include "Table.h"
-#include "relinkd/JobFile.h"
-#include "relinkd/JobJson.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/io/JobFile.h"
+#include "relinkd/domain/JobJson.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd::ctl {
 

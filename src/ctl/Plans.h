@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Job.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd::ctl {
 

@@ -6,10 +6,10 @@
 #include <Poco/JSONString.h>
 
 #include "Commands.h"
-#include "relinkd/JobFile.h"
-#include "relinkd/JobJson.h"
-#include "relinkd/JobSpec.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/io/JobFile.h"
+#include "relinkd/domain/JobJson.h"
+#include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd::ctl {
 

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "Commands.h"
-#include "relinkd/Duration.h"
-#include "relinkd/JobDirectory.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/io/JobDirectory.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd::ctl {
 

@@ -21,7 +21,7 @@
 #include <mutex>
 #include <thread>
 
-#include "relinkd/Threads.h"
+#include "relinkd/domain/Threads.h"
 
 namespace relinkd {
 

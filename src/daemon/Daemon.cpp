@@ -16,8 +16,8 @@
 
 #include <random>
 
-#include "relinkd/PocoTransport.h"
-#include "relinkd/Threads.h"
+#include "relinkd/net/PocoTransport.h"
+#include "relinkd/domain/Threads.h"
 #include "StatusServer.h"
 
 namespace relinkd {

@@ -15,14 +15,14 @@
 #include <string>
 #include <thread>
 
-#include "relinkd/Config.h"
-#include "relinkd/Engine.h"
-#include "relinkd/JobDirectory.h"
-#include "relinkd/Metrics.h"
-#include "relinkd/NotificationQueue.h"
-#include "relinkd/ProcessRunner.h"
-#include "relinkd/RequestPool.h"
-#include "relinkd/SqliteJobStore.h"
+#include "relinkd/config/Config.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/io/JobDirectory.h"
+#include "relinkd/net/Metrics.h"
+#include "relinkd/engine/NotificationQueue.h"
+#include "relinkd/io/ProcessRunner.h"
+#include "relinkd/net/RequestPool.h"
+#include "relinkd/store/SqliteJobStore.h"
 #include "Notifier.h"
 
 namespace relinkd {

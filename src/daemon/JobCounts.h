@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "relinkd/Job.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

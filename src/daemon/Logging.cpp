@@ -13,9 +13,9 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Config.h"
-#include "relinkd/LogLevel.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/config/Config.h"
+#include "relinkd/domain/LogLevel.h"
 
 namespace relinkd {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Job.h"
-#include "relinkd/Metrics.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/net/Metrics.h"
 
 namespace relinkd {
 

@@ -27,8 +27,8 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Job.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

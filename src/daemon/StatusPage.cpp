@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "JobCounts.h"
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Duration.h"
 
 namespace relinkd {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Job.h"
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

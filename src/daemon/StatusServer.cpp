@@ -18,8 +18,8 @@
 #include "BoundedConnections.h"
 #include "MetricsText.h"
 #include "StatusPage.h"
-#include "relinkd/Address.h"
-#include "relinkd/JobJson.h"
+#include "relinkd/domain/Address.h"
+#include "relinkd/domain/JobJson.h"
 
 namespace relinkd {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Job.h"
-#include "relinkd/Metrics.h"
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/net/Metrics.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

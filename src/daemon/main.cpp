@@ -12,7 +12,7 @@
 
 #include "Daemon.h"
 #include "Logging.h"
-#include "relinkd/PocoTransport.h"
+#include "relinkd/net/PocoTransport.h"
 #include "StatusServer.h"
 
 using Poco::Util::Application;

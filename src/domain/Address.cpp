@@ -1,4 +1,4 @@
-#include "relinkd/Address.h"
+#include "relinkd/domain/Address.h"
 
 #include <arpa/inet.h>
 

@@ -2,7 +2,7 @@
 // HTTP-date). The calendar arithmetic is done here (days-from-civil) rather
 // than with timegm/strptime, so parsing depends on neither the process's
 // time zone nor its locale.
-#include "relinkd/Clock.h"
+#include "relinkd/domain/Clock.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // Durations as operators write them: "<digits><unit>", unit one of
 // ms, s, m, h, d; no unit means seconds.
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Duration.h"
 
 #include <limits>
 

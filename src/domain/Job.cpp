@@ -1,4 +1,4 @@
-#include "relinkd/Job.h"
+#include "relinkd/domain/Job.h"
 
 #include <array>
 #include <utility>

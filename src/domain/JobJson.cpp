@@ -1,4 +1,4 @@
-#include "relinkd/JobJson.h"
+#include "relinkd/domain/JobJson.h"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>

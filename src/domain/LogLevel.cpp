@@ -1,4 +1,4 @@
-#include "relinkd/LogLevel.h"
+#include "relinkd/domain/LogLevel.h"
 
 #include <Poco/Message.h>
 #include <Poco/String.h>

@@ -1,4 +1,4 @@
-#include "relinkd/OperatorActions.h"
+#include "relinkd/domain/OperatorActions.h"
 
 namespace relinkd {
 

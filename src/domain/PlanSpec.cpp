@@ -1,4 +1,4 @@
-#include "relinkd/PlanSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "JsonText.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 

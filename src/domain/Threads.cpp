@@ -1,4 +1,4 @@
-#include "relinkd/Threads.h"
+#include "relinkd/domain/Threads.h"
 
 #include <pthread.h>
 

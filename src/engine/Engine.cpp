@@ -1,7 +1,7 @@
 // The engine's thread-safe side: inputs posted into the inbox, the wait for
 // work, and the views other threads read. The decisions are the
 // Scheduler's (Scheduler.h).
-#include "relinkd/Engine.h"
+#include "relinkd/engine/Engine.h"
 
 #include "Inbox.h"
 #include "Scheduler.h"

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "relinkd/Job.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

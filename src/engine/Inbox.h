@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "relinkd/Engine.h"
+#include "relinkd/engine/Engine.h"
 
 namespace relinkd {
 

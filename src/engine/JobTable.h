@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Job.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

@@ -1,10 +1,10 @@
-#include "relinkd/NotificationQueue.h"
+#include "relinkd/engine/NotificationQueue.h"
 
 #include <Poco/Logger.h>
 
 #include "EngineLog.h"
-#include "relinkd/Duration.h"
-#include "relinkd/JobJson.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/domain/JobJson.h"
 
 namespace relinkd {
 

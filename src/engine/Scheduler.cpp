@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "EngineLog.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 

@@ -22,8 +22,8 @@
 #include "Inbox.h"
 #include "JobTable.h"
 #include "Transitions.h"
-#include "relinkd/Engine.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd {
 

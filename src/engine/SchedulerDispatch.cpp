@@ -7,8 +7,8 @@
 
 #include "EngineLog.h"
 #include "Scheduler.h"
-#include "relinkd/Duration.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 namespace {

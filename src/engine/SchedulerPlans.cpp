@@ -22,7 +22,7 @@
 
 #include "EngineLog.h"
 #include "Scheduler.h"
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Duration.h"
 
 namespace relinkd {
 

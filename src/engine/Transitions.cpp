@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "relinkd/Duration.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/Duration.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 namespace {

@@ -32,9 +32,9 @@
 #include <string>
 
 #include "JobTable.h"
-#include "relinkd/Engine.h"
-#include "relinkd/Job.h"
-#include "relinkd/LinksApi.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/policy/LinksApi.h"
 
 namespace relinkd {
 

@@ -1,7 +1,7 @@
-#include "relinkd/JobDirectory.h"
+#include "relinkd/io/JobDirectory.h"
 
-#include "relinkd/JobSpec.h"
-#include "relinkd/Threads.h"
+#include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/Threads.h"
 
 #include <Poco/DigestEngine.h>
 #include <Poco/Logger.h>

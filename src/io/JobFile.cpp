@@ -1,6 +1,6 @@
-#include "relinkd/JobFile.h"
+#include "relinkd/io/JobFile.h"
 
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 #include <cerrno>
 #include <cstdint>

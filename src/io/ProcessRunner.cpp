@@ -1,4 +1,4 @@
-#include "relinkd/ProcessRunner.h"
+#include "relinkd/io/ProcessRunner.h"
 
 #include <fcntl.h>
 #include <poll.h>

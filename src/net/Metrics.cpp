@@ -1,4 +1,4 @@
-#include "relinkd/Metrics.h"
+#include "relinkd/net/Metrics.h"
 
 namespace relinkd {
 

@@ -22,7 +22,7 @@
 
 #include "PocoConnections.h"
 #include "PocoErrors.h"
-#include "relinkd/Threads.h"
+#include "relinkd/domain/Threads.h"
 
 namespace relinkd {
 

@@ -12,7 +12,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 
-#include "relinkd/Http.h"
+#include "relinkd/policy/Http.h"
 
 namespace relinkd {
 

@@ -20,7 +20,7 @@
 #include "ChunkedDecoder.h"
 #include "PocoErrors.h"
 #include "PocoTargets.h"
-#include "relinkd/Http.h"
+#include "relinkd/policy/Http.h"
 
 namespace relinkd {
 

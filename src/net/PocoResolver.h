@@ -24,8 +24,8 @@
 #include "PocoConnections.h"
 #include "PocoDeadlines.h"
 #include "PocoErrors.h"
-#include "relinkd/PocoTransport.h"
-#include "relinkd/Threads.h"
+#include "relinkd/net/PocoTransport.h"
+#include "relinkd/domain/Threads.h"
 
 namespace relinkd {
 

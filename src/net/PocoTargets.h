@@ -15,7 +15,7 @@
 #include <Poco/Net/IPAddress.h>
 
 #include "PocoErrors.h"
-#include "relinkd/Address.h"
+#include "relinkd/domain/Address.h"
 
 namespace relinkd {
 

@@ -3,7 +3,7 @@
 // (connect, CONNECT through the proxy, TLS handshake, write, read) runs on a
 // socket that abortAll() and the deadline reaper can shut down; the one step
 // without a socket, name resolution, is waited for within the budget.
-#include "relinkd/PocoTransport.h"
+#include "relinkd/net/PocoTransport.h"
 
 #include <algorithm>
 #include <chrono>

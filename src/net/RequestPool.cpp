@@ -1,8 +1,8 @@
-#include "relinkd/RequestPool.h"
+#include "relinkd/net/RequestPool.h"
 
 #include <algorithm>
 
-#include "relinkd/Threads.h"
+#include "relinkd/domain/Threads.h"
 
 namespace relinkd {
 namespace {

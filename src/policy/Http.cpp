@@ -1,4 +1,4 @@
-#include "relinkd/Http.h"
+#include "relinkd/policy/Http.h"
 
 #include <strings.h>
 

@@ -1,4 +1,4 @@
-#include "relinkd/LinksApi.h"
+#include "relinkd/policy/LinksApi.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>

@@ -1,4 +1,4 @@
-#include "relinkd/Outcome.h"
+#include "relinkd/policy/Outcome.h"
 
 #include <Poco/JSON/Parser.h>
 

@@ -1,4 +1,4 @@
-#include "relinkd/RetryPolicy.h"
+#include "relinkd/policy/RetryPolicy.h"
 
 #include <algorithm>
 #include <cmath>

@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "relinkd/JobStore.h"
+#include "relinkd/ports/JobStore.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -1,4 +1,4 @@
-#include "relinkd/SqliteJobStore.h"
+#include "relinkd/store/SqliteJobStore.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "relinkd/LinksApi.h"
-#include "relinkd/Outcome.h"
+#include "relinkd/policy/LinksApi.h"
+#include "relinkd/policy/Outcome.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <sstream>
 
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Duration.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "relinkd/LinksApi.h"
-#include "relinkd/PocoTransport.h"
+#include "relinkd/policy/LinksApi.h"
+#include "relinkd/net/PocoTransport.h"
 
 namespace {
 

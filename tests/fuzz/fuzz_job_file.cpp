@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -5,7 +5,7 @@
 #include <set>
 #include <string_view>
 
-#include "relinkd/PlanSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

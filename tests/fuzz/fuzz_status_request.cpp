@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "StatusServer.h"
-#include "relinkd/Metrics.h"
+#include "relinkd/net/Metrics.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <Poco/Util/MapConfiguration.h>
 
 #include "ConfigTestSupport.h"
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 using configtest::fakeEnv;
 using testsupport::TempDir;

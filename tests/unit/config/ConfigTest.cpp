@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "ConfigTestSupport.h"
-#include "relinkd/Address.h"
-#include "relinkd/Config.h"
+#include "relinkd/domain/Address.h"
+#include "relinkd/config/Config.h"
 
 using relinkd::Config;
 using relinkd::ConfigError;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 #include "Logging.h"
 
 namespace {

@@ -22,7 +22,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Duration.h"
 #include "StatusServer.h"
 
 using relinkd::Job;

@@ -2,7 +2,7 @@
 // the proxy and the status server.
 #include <doctest/doctest.h>
 
-#include "relinkd/Address.h"
+#include "relinkd/domain/Address.h"
 
 using relinkd::HostPort;
 

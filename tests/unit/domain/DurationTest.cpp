@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Duration.h"
+#include "relinkd/domain/Duration.h"
 
 using relinkd::formatDuration;
 using relinkd::parseDuration;

@@ -6,7 +6,7 @@
 
 #include <Poco/JSON/Parser.h>
 
-#include "relinkd/JobJson.h"
+#include "relinkd/domain/JobJson.h"
 
 namespace relinkd {
 namespace {

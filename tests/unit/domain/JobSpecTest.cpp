@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "TestSupport.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 namespace {

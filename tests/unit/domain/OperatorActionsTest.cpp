@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "relinkd/OperatorActions.h"
+#include "relinkd/domain/OperatorActions.h"
 
 using namespace relinkd;
 

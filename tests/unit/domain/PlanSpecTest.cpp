@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "TestSupport.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd {
 namespace {

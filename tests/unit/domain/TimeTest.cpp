@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
+#include "relinkd/domain/Clock.h"
 
 using relinkd::formatTime;
 using relinkd::parseHttpDate;

@@ -12,11 +12,12 @@
 #include <fstream>
 #include <memory>
 
+#include "FixedRandom.h"
 #include "TestSupport.h"
-#include "relinkd/Engine.h"
-#include "relinkd/JobDirectory.h"
-#include "relinkd/SqliteJobStore.h"
-#include "relinkd/OperatorActions.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/io/JobDirectory.h"
+#include "relinkd/store/SqliteJobStore.h"
+#include "relinkd/domain/OperatorActions.h"
 
 namespace enginetest {
 

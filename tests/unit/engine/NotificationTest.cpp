@@ -4,7 +4,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "EngineHarness.h"
-#include "relinkd/NotificationQueue.h"
+#include "relinkd/engine/NotificationQueue.h"
 
 using namespace enginetest;
 

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "TestSupport.h"
-#include "relinkd/JobDirectory.h"
-#include "relinkd/JobSpec.h"
-#include "relinkd/PlanSpec.h"
+#include "relinkd/io/JobDirectory.h"
+#include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 namespace relinkd {
 namespace {

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "TestSupport.h"
-#include "relinkd/JobFile.h"
-#include "relinkd/JobSpec.h"
+#include "relinkd/io/JobFile.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 namespace {

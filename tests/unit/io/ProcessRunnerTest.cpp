@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "TestSupport.h"
-#include "relinkd/ProcessRunner.h"
+#include "relinkd/io/ProcessRunner.h"
 
 using namespace relinkd;
 

@@ -29,7 +29,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
-#include "relinkd/PocoTransport.h"
+#include "relinkd/net/PocoTransport.h"
 
 namespace relinkd {
 namespace testnet {

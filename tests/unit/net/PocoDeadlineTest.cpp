@@ -16,7 +16,7 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include "NetTestServers.h"
-#include "relinkd/PocoTransport.h"
+#include "relinkd/net/PocoTransport.h"
 
 namespace relinkd {
 namespace {

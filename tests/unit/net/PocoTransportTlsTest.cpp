@@ -13,7 +13,7 @@
 
 #include "NetTestServers.h"
 #include "TestSupport.h"
-#include "relinkd/PocoTransport.h"
+#include "relinkd/net/PocoTransport.h"
 
 namespace relinkd {
 namespace {

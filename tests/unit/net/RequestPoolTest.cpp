@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Engine.h"
-#include "relinkd/RequestPool.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/net/RequestPool.h"
 
 namespace relinkd {
 namespace {

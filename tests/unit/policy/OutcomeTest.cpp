@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "relinkd/LinksApi.h"
-#include "relinkd/Outcome.h"
+#include "relinkd/policy/LinksApi.h"
+#include "relinkd/policy/Outcome.h"
 
 using namespace relinkd;
 

@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 
+#include "FixedRandom.h"
 #include "TestSupport.h"
-#include "relinkd/RetryPolicy.h"
+#include "relinkd/policy/RetryPolicy.h"
 
 using namespace relinkd;
 using testsupport::FixedRandom;

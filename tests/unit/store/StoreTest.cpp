@@ -10,7 +10,7 @@
 #include <string>
 
 #include "TestSupport.h"
-#include "relinkd/SqliteJobStore.h"
+#include "relinkd/store/SqliteJobStore.h"
 
 namespace relinkd {
 namespace {

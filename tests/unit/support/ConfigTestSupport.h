@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "TestSupport.h"
-#include "relinkd/Config.h"
+#include "relinkd/config/Config.h"
 
 namespace configtest {
 

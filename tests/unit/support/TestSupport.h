@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "relinkd/RetryPolicy.h"
 
 namespace testsupport {
 
@@ -39,15 +38,6 @@ class TempDir {
 
  private:
   std::string path_;
-};
-
-class FixedRandom final : public relinkd::RandomSource {
- public:
-  explicit FixedRandom(double u) : u_(u) {}
-  double uniform() override { return u_; }
-
- private:
-  double u_;
 };
 
 // The value that leaves a field out (see objectWith).

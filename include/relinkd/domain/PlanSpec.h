@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "relinkd/JobSpec.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 

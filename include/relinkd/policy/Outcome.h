@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Http.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/policy/Http.h"
 
 namespace relinkd {
 

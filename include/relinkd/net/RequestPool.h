@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "relinkd/Engine.h"
-#include "relinkd/Metrics.h"
+#include "relinkd/engine/Engine.h"
+#include "relinkd/net/Metrics.h"
 
 namespace relinkd {
 

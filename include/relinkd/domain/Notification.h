@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Job.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
-#include "relinkd/JobStore.h"
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/ports/JobStore.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

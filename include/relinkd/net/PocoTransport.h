@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Http.h"
+#include "relinkd/policy/Http.h"
 
 namespace relinkd {
 

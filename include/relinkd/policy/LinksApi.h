@@ -11,9 +11,9 @@
 
 #include <string>
 
-#include "relinkd/Http.h"
-#include "relinkd/JobSpec.h"
-#include "relinkd/Outcome.h"
+#include "relinkd/policy/Http.h"
+#include "relinkd/domain/JobSpec.h"
+#include "relinkd/policy/Outcome.h"
 
 namespace relinkd {
 

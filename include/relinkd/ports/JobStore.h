@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Job.h"
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "relinkd/Job.h"
+#include "relinkd/domain/Job.h"
 
 namespace relinkd {
 

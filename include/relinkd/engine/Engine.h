@@ -30,12 +30,12 @@
 #include <set>
 #include <string>
 
-#include "relinkd/Clock.h"
-#include "relinkd/Http.h"
-#include "relinkd/JobSource.h"
-#include "relinkd/JobStore.h"
-#include "relinkd/LinksApi.h"
-#include "relinkd/RetryPolicy.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/policy/Http.h"
+#include "relinkd/ports/JobSource.h"
+#include "relinkd/ports/JobStore.h"
+#include "relinkd/policy/LinksApi.h"
+#include "relinkd/policy/RetryPolicy.h"
 
 namespace relinkd {
 

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <string>
 
-#include "relinkd/JobSource.h"
+#include "relinkd/ports/JobSource.h"
 
 namespace relinkd {
 

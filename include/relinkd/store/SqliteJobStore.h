@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "relinkd/JobStore.h"
+#include "relinkd/ports/JobStore.h"
 
 struct sqlite3;
 

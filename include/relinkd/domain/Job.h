@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "relinkd/Clock.h"
+#include "relinkd/domain/Clock.h"
 
 namespace relinkd {
 

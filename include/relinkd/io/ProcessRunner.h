@@ -9,7 +9,7 @@
 
 #include <atomic>
 
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

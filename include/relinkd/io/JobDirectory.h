@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "relinkd/Clock.h"
-#include "relinkd/JobFile.h"
+#include "relinkd/domain/Clock.h"
+#include "relinkd/io/JobFile.h"
 
 namespace relinkd {
 

@@ -18,8 +18,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
-#include "relinkd/Job.h"
-#include "relinkd/Notification.h"
+#include "relinkd/domain/Job.h"
+#include "relinkd/domain/Notification.h"
 
 namespace relinkd {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "relinkd/Clock.h"
+#include "relinkd/domain/Clock.h"
 
 namespace relinkd {
 

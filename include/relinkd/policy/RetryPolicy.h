@@ -11,7 +11,7 @@
 #include <optional>
 #include <random>
 
-#include "relinkd/Clock.h"
+#include "relinkd/domain/Clock.h"
 
 namespace relinkd {
 
