@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 RELINKD_EXTRA_PACKAGES="clang libclang-rt-14-dev" scripts/install-deps.sh
 jobs=$(nproc)
-units=(unit_domain unit_policy unit_engine unit_store unit_io unit_net unit_config unit_daemon)
+units=(unit_domain unit_policy unit_engine unit_engine_store unit_store unit_io unit_net unit_config unit_daemon)
 fuzzers=(fuzz_job_file fuzz_plan_file fuzz_api_answer fuzz_durations fuzz_config fuzz_status_request fuzz_http_response)
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

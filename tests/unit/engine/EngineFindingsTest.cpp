@@ -1,8 +1,5 @@
 // Regression tests for what a review of the engine found (issue 7): each
 // failed on the engine before the rewrite.
-#include <cstdio>
-#include <filesystem>
-
 #include "EngineHarness.h"
 
 using namespace enginetest;
@@ -73,7 +70,7 @@ TEST_CASE("Engine: a job directory that goes away cancels nothing, and polls and
   h.writeJob("old", jobJson("site-b", "", formatTime(kStart - 14 * kDay + 40 * kSecond)));
   h.submitOk("u-1");
   h.submitOk("u-2");
-  std::filesystem::rename(h.jobsDir, h.jobsDir + ".away");
+  h.source->setGone(true);  // moved away or unmounted
   h.engine->rescan();
   h.engine->fileChanged("eu.json");  // as the watcher reports a moved-away directory's files
   h.engine->step();
@@ -83,7 +80,7 @@ TEST_CASE("Engine: a job directory that goes away cancels nothing, and polls and
   h.advance(10 * kSecond);
   CHECK(h.job("old").state == JobState::kExpired);  // and so did expiry
   CHECK(h.job("eu").state == JobState::kRunning);
-  std::filesystem::rename(h.jobsDir + ".away", h.jobsDir);
+  h.source->setGone(false);
   h.advance(10 * kSecond);
   CHECK(h.job("eu").state == JobState::kRunning);
   CHECK(h.job("eu").fileHash);
@@ -111,7 +108,7 @@ TEST_CASE("Engine: a stored spec that no longer parses makes the job invalid ins
   h.start();
   h.writeJob("eu", jobJson());
   h.fail(h.executor.take(), TransportError::kConnectionReset);
-  SqliteJobStore ctl(h.dir.file("relinkd.db"));
+  MemoryJobStore ctl(h.database);
   Job job = *ctl.find("eu");
   job.specJson = "{\"siteId\":";  // as a hand-edited database might hold
   REQUIRE(ctl.save(job, std::nullopt));
@@ -135,9 +132,7 @@ TEST_CASE("Engine: a rescan reads only the files whose stamp changed") {
   h.advance(10 * kSecond);
   h.advance(10 * kSecond);
   CHECK(h.source->reads["a.json"] <= aReads + 1);
-  {
-    std::ofstream(h.jobsDir + "/b.json", std::ios::binary) << jobJson("site-c");  // no event
-  }
+  h.putFile("b.json", jobJson("site-c"));  // no event
   const int bReads = h.source->reads["b.json"];
   h.advance(10 * kSecond);
   CHECK(h.source->reads["b.json"] == bReads + 1);
@@ -147,11 +142,8 @@ TEST_CASE("Engine: a rescan reads only the files whose stamp changed") {
 TEST_CASE("Engine: a first scan asked to stop keeps what it stored, and the next start goes on") {
   Harness h;
   for (int i = 0; i < 300; ++i)
-    std::ofstream(h.jobsDir + "/j" + std::to_string(i) + ".json", std::ios::binary) << jobJson();
-  h.store = std::make_unique<SqliteJobStore>(h.dir.file("relinkd.db"));
-  h.source = std::make_unique<FlakySource>(h.jobsDir, h.fileClock);
-  h.engine = std::make_unique<Engine>(h.settings, *h.store, *h.source, h.clock, h.executor, h.random,
-                                      Credentials{"ops@acme.example", "token-1"});
+    h.putFile("j" + std::to_string(i) + ".json", jobJson());
+  h.makeEngine();
   int asked = 0;
   CHECK_FALSE(h.engine->start([&] { return ++asked >= 1; }));
   CHECK(asked == 1);
@@ -196,7 +188,7 @@ TEST_CASE("Engine: a job whose row another program deleted is forgotten, not due
   h.start();
   h.writeJob("eu", jobJson());
   h.fail(h.executor.take(), TransportError::kConnectionReset);  // retrying, due again in 30 s
-  SqliteJobStore other(h.dir.file("relinkd.db"));
+  MemoryJobStore other(h.database);
   REQUIRE(other.remove(*other.find("eu")));
   SUBCASE("at its next submission") {
     h.clock.advance(30 * kSecond);

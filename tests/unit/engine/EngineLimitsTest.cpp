@@ -1,9 +1,5 @@
 // A job directory that fills with many files at once: they are taken up a
 // few per step (kFilesPerStep), and answers, polls and expiry go on between.
-#include <fstream>
-
-#include <sqlite3.h>
-
 #include "EngineHarness.h"
 
 using namespace enginetest;
@@ -16,7 +12,7 @@ std::string burstName(int i) { return "burst-" + std::to_string(1000 + i); }
 
 void writeBurst(Harness& h, bool withEvents) {
   for (int i = 0; i < kBurst; ++i) {
-    std::ofstream(h.jobsDir + "/" + burstName(i) + ".json", std::ios::binary) << jobJson("site-b");
+    h.putFile(burstName(i) + ".json", jobJson("site-b"));
     if (withEvents) h.engine->fileChanged(burstName(i) + ".json");
   }
 }
@@ -82,30 +78,6 @@ TEST_CASE("Engine: a rescan that finds hundreds of new files reads them a step's
   CHECK(stored(h) == static_cast<std::size_t>(kBurst));
 }
 
-namespace {
-
-// Another process's write lock on the database, as a sqlite3 shell in a
-// transaction holds it.
-class ForeignLock {
- public:
-  explicit ForeignLock(const std::string& path) {
-    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  }
-  ~ForeignLock() { release(); }
-  void release() {
-    if (!db_) return;
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(db_);
-    db_ = nullptr;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-}  // namespace
-
 TEST_CASE("Engine: a start that cannot write recovers an interrupted submission at the first step that can") {
   Harness h;
   h.start();
@@ -115,14 +87,10 @@ TEST_CASE("Engine: a start that cannot write recovers an interrupted submission 
   REQUIRE(h.job("a").attempts == 1);
   h.engine.reset();
   h.store.reset();
-  std::ofstream(h.jobsDir + "/b.json", std::ios::binary) << jobJson("site-b");  // written while it was down
+  h.putFile("b.json", jobJson("site-b"));  // written while it was down
 
-  h.store = std::make_unique<SqliteJobStore>(h.dir.file("relinkd.db"));
-  h.store->setBusyTimeout(10);
-  h.source = std::make_unique<FlakySource>(h.jobsDir, h.fileClock);
-  h.engine = std::make_unique<Engine>(h.settings, *h.store, *h.source, h.clock, h.executor, h.random,
-                                      Credentials{"ops@acme.example", "token-1"});
-  ForeignLock lock(h.dir.file("relinkd.db"));
+  h.makeEngine();
+  h.database.failWrites(StoreError::Cause::kFull);  // tests/unit/engine_store: another process's lock
   CHECK_THROWS_AS(h.engine->start(), StoreError);
   for (int i = 0; i < 3; ++i) {
     CHECK_THROWS_AS(h.engine->step(), StoreError);
@@ -130,7 +98,7 @@ TEST_CASE("Engine: a start that cannot write recovers an interrupted submission 
   }
   CHECK(h.executor.sent.empty());  // nothing before the recovery is written
 
-  lock.release();
+  h.database.failWrites(std::nullopt);
   h.engine->step();
   h.engine->step();  // b, found by the scan, is read a step later
   const Job a = h.job("a");

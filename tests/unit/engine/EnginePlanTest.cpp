@@ -33,13 +33,13 @@ std::string planJson(const std::vector<std::string>& sites, const std::set<std::
 }
 
 void writePlan(Harness& h, const std::string& name, const std::string& json) {
-  std::ofstream(h.jobsDir + "/" + name + ".plan.json", std::ios::binary) << json;
+  h.putFile(name + ".plan.json", json);
   h.engine->fileChanged(name + ".plan.json");
   h.engine->step();
 }
 
 void removePlan(Harness& h, const std::string& name) {
-  Poco::File(h.jobsDir + "/" + name + ".plan.json").remove();
+  h.deleteFile(name + ".plan.json");
   h.engine->fileChanged(name + ".plan.json");
   h.engine->step();
 }
@@ -240,7 +240,7 @@ TEST_CASE("Plans: a plan edited while relinkd is stopped is reconciled at start"
   writePlan(h, "acme", planJson({kEu, kUs, kApac}));
   acceptAll(h);
   h.engine.reset();
-  std::ofstream(h.jobsDir + "/acme.plan.json", std::ios::binary) << planJson({kEu, kUs, kLatam});
+  h.putFile("acme.plan.json", planJson({kEu, kUs, kLatam}));
   h.restart();
   std::set<std::string> submitted;
   for (const Dispatch& d : h.executor.sent)

@@ -264,8 +264,8 @@ TEST_CASE("Engine: the job file is a declaration") {
   }
   SUBCASE("changes made while stopped are found at the next start") {
     h.engine.reset();
-    std::ofstream(h.jobsDir + "/new.json") << jobJson("site-n");
-    Poco::File(h.jobsDir + "/eu.json").remove();
+    h.putFile("new.json", jobJson("site-n"));
+    h.deleteFile("eu.json");
     h.restart();
     CHECK(h.job("eu").state == JobState::kCancelled);
     CHECK(h.job("new").state == JobState::kQueued);
@@ -287,19 +287,17 @@ TEST_CASE("Engine: relinkctl's cancel wins over an answer in flight") {
 TEST_CASE("Engine: a store that cannot be written loses no answer and no file event") {
   Harness h;
   h.start();
-  h.store->setBusyTimeout(10);
   h.writeJob("eu", jobJson());
   Dispatch submit = h.executor.take();
 
-  SqliteJobStore other(h.dir.file("relinkd.db"));
-  other.setBusyTimeout(10);
+  MemoryJobStore other(h.database);
   {
     JobStore::Transaction lock(other);  // BEGIN IMMEDIATE: the engine cannot write
     HttpResult ok;
     ok.response.status = 200;
     ok.response.body = R"({"uuid":"u-1"})";
     h.engine->complete(Completion{submit, ok});
-    std::ofstream(h.jobsDir + "/us.json") << jobJson("site-u");
+    h.putFile("us.json", jobJson("site-u"));
     h.engine->fileChanged("us.json");
     CHECK_THROWS_AS(h.engine->step(), StoreError);
     CHECK(h.job("eu").submitting);
@@ -349,12 +347,10 @@ TEST_CASE("Engine: a job whose submission is out when the credentials are reject
 TEST_CASE("Engine: a token change that meets a store failure still resumes the paused jobs") {
   Harness h;
   h.start();
-  h.store->setBusyTimeout(10);
   h.writeJob("a", jobJson());
   h.answer(h.executor.take(), 401, "{}");
   REQUIRE(h.job("a").state == JobState::kPaused);
-  SqliteJobStore other(h.dir.file("relinkd.db"));
-  other.setBusyTimeout(10);
+  MemoryJobStore other(h.database);
   {
     JobStore::Transaction lock(other);
     h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-2"});
