@@ -7,100 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "Schema.h"
 #include "Sqlite.h"
 
 namespace relinkd {
 
 namespace {
-
-constexpr std::int64_t kSchemaVersion = 5;
-
-// Schema 5's notifications, in a new database and by the 4 -> 5 upgrade.
-constexpr const char* kNotifications = R"sql(
-CREATE TABLE notifications (
-  id              INTEGER PRIMARY KEY,
-  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
-  state           TEXT NOT NULL,
-  deadline        INTEGER,
-  created_at      INTEGER NOT NULL,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  sent_at         INTEGER,
-  given_up        INTEGER NOT NULL,
-  last_error      TEXT
-);
-CREATE INDEX notifications_by_job ON notifications(job, id);
-CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
-)sql";
-
-// A new database: kTables, then kNotifications.
-constexpr const char* kTables = R"sql(
-CREATE TABLE jobs (
-  name            TEXT PRIMARY KEY NOT NULL,
-  file            TEXT NOT NULL,
-  file_hash       TEXT,
-  spec_json       TEXT,
-  site_id         TEXT NOT NULL,
-  state           TEXT NOT NULL CHECK (state IN ('invalid', 'queued', 'running',
-                    'retrying', 'paused', 'succeeded', 'failed', 'expired', 'cancelled')),
-  remote_job_id   TEXT,
-  remote_status   TEXT,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER,
-  deadline        INTEGER,
-  last_error      TEXT,
-  created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL,
-  accepted_at     INTEGER NOT NULL,
-  submitting      INTEGER NOT NULL,
-  version         INTEGER NOT NULL,
-  revision        INTEGER NOT NULL DEFAULT 0,
-  file_stamp      TEXT,
-  plan            TEXT,
-  result          TEXT
-);
-CREATE INDEX jobs_by_revision ON jobs(revision);
-CREATE TABLE history (
-  id          INTEGER PRIMARY KEY,
-  job         TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  at          INTEGER NOT NULL,
-  action      TEXT NOT NULL,
-  http_status INTEGER,
-  outcome     TEXT NOT NULL,
-  detail      TEXT NOT NULL
-);
-CREATE INDEX history_by_job ON history(job, id);
-CREATE TABLE site_limits (
-  site_id    TEXT PRIMARY KEY NOT NULL,
-  not_before INTEGER NOT NULL
-);
-)sql";
-
-// The upgrades, one per schema version: upgrades()[v - 1] takes schema v to
-// v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
-// 2 -> 3: the file stamp that lets a rescan skip unchanged files; 3 -> 4:
-// the plan a job is derived from; 4 -> 5: notifications, and the final
-// answer of a job's remote job.
-const std::vector<std::string>& upgrades() {
-  static const std::vector<std::string> all = {
-    R"sql(
-ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX jobs_by_revision ON jobs(revision);
-PRAGMA user_version = 2;
-)sql",
-    R"sql(
-ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
-PRAGMA user_version = 3;
-)sql",
-    R"sql(
-ALTER TABLE jobs ADD COLUMN plan TEXT;
-PRAGMA user_version = 4;
-)sql",
-    std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications + "PRAGMA user_version = 5;",
-  };
-  return all;
-}
 
 // The columns of Job, in the order readJob and bindFields use.
 constexpr const char* kJobColumns =
@@ -136,7 +48,8 @@ bool fileExists(const std::string& path) {
 struct SqliteJobStore::Impl {
   Impl(const std::string& path, bool readOnlyMode)
       : readOnly(readOnlyMode), db(openConnection(path, readOnlyMode)) {
-    prepareSchema();
+    if (!readOnly) configureWriter();
+    schema::prepare(db, readOnly);
     selectAll.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY name");
     selectOne.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE name = ?");
     selectSpec.emplace(db, "SELECT spec_json FROM jobs WHERE name = ?");
@@ -171,64 +84,21 @@ struct SqliteJobStore::Impl {
     return sqlite::Connection(path, flags | SQLITE_OPEN_NOMUTEX);
   }
 
-  void prepareSchema() {
-    if (!readOnly) {
-      db.exec("PRAGMA foreign_keys = ON");
-      db.exec("PRAGMA journal_mode = WAL");
-      // Keep the -wal and -shm files when the last connection closes: a
-      // read-only reader (relinkctl run by another user) cannot create them.
-      int persist = 1;
-      sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-      // NORMAL may lose the last commits on power loss in WAL mode; a job
-      // the daemon reported as saved must stay saved.
-      db.exec("PRAGMA synchronous = FULL");
-      // Rows are read and written by primary key, and the kernel caches the
-      // file anyway: 256 KiB of SQLite's own cache (the default is 2 MiB)
-      // holds the b-tree's upper levels, which is what a lookup needs.
-      db.exec("PRAGMA cache_size = -256");
-    }
-    std::int64_t version = readOnly ? firstRead() : db.queryInt("PRAGMA user_version");
-    if (version == 0 && !readOnly) {
-      sqlite::Transaction txn(db);
-      version = db.queryInt("PRAGMA user_version");  // another process may have won
-      if (version == 0) {
-        db.exec(std::string(kTables) + kNotifications + "PRAGMA user_version = 5;");
-        version = kSchemaVersion;
-      }
-      txn.commit();
-    }
-    if (version >= 1 && version < kSchemaVersion && !readOnly) {
-      sqlite::Transaction txn(db);
-      version = db.queryInt("PRAGMA user_version");  // another process may have upgraded it
-      for (; version >= 1 && version < kSchemaVersion; ++version) db.exec(upgrades()[version - 1]);
-      txn.commit();
-    }
-    if (version >= 1 && version < kSchemaVersion) {
-      throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
-                       "upgrade it");
-    }
-    if (version == 0) {
-      throw StoreError(db.path() + " holds no relinkd tables yet: relinkd has not finished "
-                       "its first start with this state directory");
-    }
-    if (version > kSchemaVersion) {
-      throw StoreError(db.path() + ": database was written by a newer relinkd (schema " +
-                       std::to_string(version) + "); this relinkd knows schema " +
-                       std::to_string(kSchemaVersion) + " only. Install the newer relinkd.");
-    }
-  }
-
-  // The schema version; the first read of a read-only connection, where a
-  // reader without write access to the state directory finds out that it
-  // needs the -wal and -shm files.
-  std::int64_t firstRead() {
-    try {
-      return db.queryInt("PRAGMA user_version");
-    } catch (const StoreError& e) {
-      throw StoreError(std::string(e.what()) + " (reading a WAL database needs " + db.path() +
-                       "-wal and -shm to exist or to be creatable; they are kept once relinkd "
-                       "has run: run as the relinkd user or start relinkd once)");
-    }
+  // The pragmas of a writer; a read-only connection keeps SQLite's defaults.
+  void configureWriter() {
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA journal_mode = WAL");
+    // Keep the -wal and -shm files when the last connection closes: a
+    // read-only reader (relinkctl run by another user) cannot create them.
+    int persist = 1;
+    sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    // NORMAL may lose the last commits on power loss in WAL mode; a job
+    // the daemon reported as saved must stay saved.
+    db.exec("PRAGMA synchronous = FULL");
+    // Rows are read and written by primary key, and the kernel caches the
+    // file anyway: 256 KiB of SQLite's own cache (the default is 2 MiB)
+    // holds the b-tree's upper levels, which is what a lookup needs.
+    db.exec("PRAGMA cache_size = -256");
   }
 
   void prepareWrites() {
