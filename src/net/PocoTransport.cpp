@@ -27,6 +27,7 @@
 #include "PocoResolver.h"
 #include "PocoTargets.h"
 #include "PocoTls.h"
+#include "relinkd/Address.h"
 
 namespace relinkd {
 namespace {
