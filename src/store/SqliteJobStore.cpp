@@ -1,3 +1,6 @@
+// The JobStore on SQLite (see include/relinkd/SqliteJobStore.h): the
+// connection, its prepared statements and the store's operations. The
+// tables and their upgrades are in Schema.cpp, the row layout in JobRows.cpp.
 #include "relinkd/SqliteJobStore.h"
 
 #include <sqlite3.h>
@@ -7,36 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "JobRows.h"
 #include "Schema.h"
 #include "Sqlite.h"
 
 namespace relinkd {
 
 namespace {
-
-// The columns of Job, in the order readJob and bindFields use.
-constexpr const char* kJobColumns =
-    "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
-    "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision, file_stamp, plan, result";
-
-constexpr const char* kInsertJob =
-    "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
-    "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, file_stamp, plan, result, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, "
-    "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
-    "ON CONFLICT (name) DO NOTHING";
-
-constexpr const char* kUpdateJob =
-    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = IIF(?21, spec_json, ?4), site_id = ?5, state = ?6, "
-    "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
-    "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?20";
-
-constexpr const char* kNotificationColumns =
-    "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error";
 
 bool fileExists(const std::string& path) {
   struct stat st {};
@@ -50,10 +30,10 @@ struct SqliteJobStore::Impl {
       : readOnly(readOnlyMode), db(openConnection(path, readOnlyMode)) {
     if (!readOnly) configureWriter();
     schema::prepare(db, readOnly);
-    selectAll.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY name");
-    selectOne.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE name = ?");
+    selectAll.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs ORDER BY name");
+    selectOne.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs WHERE name = ?");
     selectSpec.emplace(db, "SELECT spec_json FROM jobs WHERE name = ?");
-    selectChanged.emplace(db, std::string("SELECT ") + kJobColumns +
+    selectChanged.emplace(db, std::string("SELECT ") + rows::kJobColumns +
                                   " FROM jobs WHERE revision > ? ORDER BY revision");
     selectLastHistory.emplace(db,
                               "SELECT at, action, http_status, outcome, detail FROM history "
@@ -62,10 +42,10 @@ struct SqliteJobStore::Impl {
                           "SELECT at, action, http_status, outcome, detail FROM history "
                           "WHERE job = ? ORDER BY id");
     selectLimits.emplace(db, "SELECT site_id, not_before FROM site_limits");
-    selectOwed.emplace(db, std::string("SELECT ") + kNotificationColumns +
+    selectOwed.emplace(db, std::string("SELECT ") + rows::kNotificationColumns +
                                " FROM notifications WHERE sent_at IS NULL AND given_up = 0 "
                                "ORDER BY next_attempt_at, id LIMIT 1");
-    selectJobNotifications.emplace(db, std::string("SELECT ") + kNotificationColumns +
+    selectJobNotifications.emplace(db, std::string("SELECT ") + rows::kNotificationColumns +
                                            " FROM notifications WHERE job = ? ORDER BY id");
     selectWarned.emplace(db, "SELECT job, MAX(deadline) FROM notifications WHERE event = 'deadline-near' GROUP BY job");
     selectSummaries.emplace(db,
@@ -102,8 +82,8 @@ struct SqliteJobStore::Impl {
   }
 
   void prepareWrites() {
-    insertJob.emplace(db, kInsertJob);
-    updateJob.emplace(db, kUpdateJob);
+    insertJob.emplace(db, rows::kInsertJob);
+    updateJob.emplace(db, rows::kUpdateJob);
     insertHistory.emplace(db,
                           "INSERT INTO history (job, at, action, http_status, outcome, detail) "
                           "VALUES (?, ?, ?, ?, ?, ?)");
@@ -123,81 +103,16 @@ struct SqliteJobStore::Impl {
     if (readOnly) throw StoreError(db.path() + ": opened read-only; cannot write");
   }
 
-  Job readJob(const sqlite::Statement::Use& row) const {
-    Job job;
-    job.name = row.getString(0);
-    job.file = row.getString(1);
-    job.fileHash = row.getOptString(2);
-    job.specJson = row.getOptString(3);
-    job.siteId = row.getString(4);
-    const std::string state = row.getString(5);
-    const auto parsed = parseState(state);
-    if (!parsed) {
-      throw StoreError(db.path() + ": job " + job.name + " has an unknown state \"" + state +
-                       "\"");
-    }
-    job.state = *parsed;
-    job.remoteJobId = row.getOptString(6);
-    job.remoteStatus = row.getOptString(7);
-    job.attempts = static_cast<int>(row.getInt(8));
-    job.nextAttemptAt = row.getOptInt(9);
-    job.deadline = row.getOptInt(10);
-    job.lastError = row.getOptString(11);
-    job.createdAt = row.getInt(12);
-    job.updatedAt = row.getInt(13);
-    job.acceptedAt = row.getInt(14);
-    job.submitting = row.getInt(15) != 0;
-    job.version = row.getInt(16);
-    job.fileStamp = row.getOptString(18);
-    job.plan = row.getOptString(19).value_or("");
-    job.result = row.getOptString(20);
-    return job;
-  }
-
-  static Notification readNotification(const sqlite::Statement::Use& row) {
-    Notification n;
-    n.id = row.getInt(0);
-    n.job = row.getString(1);
-    n.event = row.getString(2);
-    n.state = row.getString(3);
-    n.deadline = row.getOptInt(4);
-    n.createdAt = row.getInt(5);
-    n.attempts = static_cast<int>(row.getInt(6));
-    n.nextAttemptAt = row.getInt(7);
-    n.sentAt = row.getOptInt(8);
-    n.givenUp = row.getInt(9) != 0;
-    n.lastError = row.getOptString(10);
-    return n;
-  }
-
-  static HistoryEntry readHistory(const sqlite::Statement::Use& row) {
-    HistoryEntry entry;
-    entry.at = row.getInt(0);
-    entry.action = row.getString(1);
-    if (auto status = row.getOptInt(2)) entry.httpStatus = static_cast<int>(*status);
-    entry.outcome = row.getString(3);
-    entry.detail = row.getString(4);
-    return entry;
-  }
-
-  // Binds ?1 .. ?19 of kInsertJob and kUpdateJob.
-  static void bindFields(sqlite::Statement::Use& use, const Job& job) {
-    const std::optional<std::string> plan = job.plan.empty() ? std::nullopt : std::optional<std::string>(job.plan);
-    use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
-        job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan)(job.result);
-  }
-
   // The compare-and-set write; false when job.version is not the stored one.
   bool writeJob(const Job& job) {
     if (job.version == 0) {
       if (job.specLeftOut) throw std::logic_error("job " + job.name + " cannot be stored for the first time without its spec");
       auto use = insertJob->use();
-      bindFields(use, job);
+      rows::bindJob(use, job);
       use.exec();
     } else {
       auto use = updateJob->use();
-      bindFields(use, job);
+      rows::bindJob(use, job);
       use(job.version)(job.specLeftOut);
       use.exec();
     }
@@ -255,14 +170,14 @@ std::vector<Job> SqliteJobStore::all() const {
 
 void SqliteJobStore::forEachJob(const std::function<void(Job&&)>& visit) const {
   auto use = impl_->selectAll->use();
-  while (use.next()) visit(impl_->readJob(use));
+  while (use.next()) visit(rows::readJob(use, impl_->db.path()));
 }
 
 std::optional<Job> SqliteJobStore::find(const std::string& name) const {
   auto use = impl_->selectOne->use();
   use(name);
   if (!use.next()) return std::nullopt;
-  return impl_->readJob(use);
+  return rows::readJob(use, impl_->db.path());
 }
 
 std::optional<std::string> SqliteJobStore::specOf(const std::string& name) const {
@@ -276,7 +191,7 @@ std::vector<HistoryEntry> SqliteJobStore::history(const std::string& name) const
   std::vector<HistoryEntry> entries;
   auto use = impl_->selectHistory->use();
   use(name);
-  while (use.next()) entries.push_back(Impl::readHistory(use));
+  while (use.next()) entries.push_back(rows::readHistory(use));
   return entries;
 }
 
@@ -284,7 +199,7 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
   auto use = impl_->selectLastHistory->use();
   use(name);
   if (!use.next()) return std::nullopt;
-  return Impl::readHistory(use);
+  return rows::readHistory(use);
 }
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
@@ -311,14 +226,14 @@ void SqliteJobStore::updateNotification(const Notification& n) {
 std::optional<Notification> SqliteJobStore::nextOwedNotification() const {
   auto use = impl_->selectOwed->use();
   if (!use.next()) return std::nullopt;
-  return Impl::readNotification(use);
+  return rows::readNotification(use);
 }
 
 std::vector<Notification> SqliteJobStore::notificationsOf(const std::string& job) const {
   std::vector<Notification> all;
   auto use = impl_->selectJobNotifications->use();
   use(job);
-  while (use.next()) all.push_back(Impl::readNotification(use));
+  while (use.next()) all.push_back(rows::readNotification(use));
   return all;
 }
 
@@ -371,8 +286,8 @@ std::vector<Job> SqliteJobStore::changedElsewhere() {
   auto use = impl_->selectChanged->use();
   use(impl_->seenRevision);
   while (use.next()) {
-    impl_->seenRevision = std::max(impl_->seenRevision, use.getInt(17));
-    jobs.push_back(impl_->readJob(use));
+    impl_->seenRevision = std::max(impl_->seenRevision, use.getInt(rows::kRevisionColumn));
+    jobs.push_back(rows::readJob(use, impl_->db.path()));
   }
   return jobs;
 }
