@@ -1,7 +1,8 @@
 // Reads and checks relinkd's configuration keys (see ../shared/interface.md).
 // Every message names the key and says what a good value looks like; values
 // that may carry credentials (proxy URLs, URLs with user information) are
-// never echoed. The token file is read in TokenFile.cpp.
+// never echoed. Reading one value as a duration, an integer or a number is
+// ConfigReader's; the token file is read in TokenFile.cpp.
 #include "relinkd/config/Config.h"
 
 #include <sys/stat.h>
@@ -16,12 +17,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <locale>
-#include <sstream>
 
+#include "ConfigReader.h"
 #include "relinkd/domain/Address.h"
 #include "relinkd/domain/Duration.h"
 #include "relinkd/domain/LogLevel.h"
@@ -32,8 +31,6 @@ namespace {
 
 using Poco::Util::AbstractConfiguration;
 
-constexpr std::int64_t kMaxDurationMs = 36500LL * 24 * 3600 * 1000;  // 100 years
-
 const char* const kKnownKeys[] = {
     "relinkd.jobs.dir",        "relinkd.state.dir",         "relinkd.api.baseUrl",
     "relinkd.api.email",       "relinkd.api.tokenFile",     "relinkd.api.caFile",
@@ -42,9 +39,6 @@ const char* const kKnownKeys[] = {
     "relinkd.retry.maxAttempts",  "relinkd.poll.interval",  "relinkd.window",
     "relinkd.http.listen",     "relinkd.log.level",         "relinkd.notify.command",
     "relinkd.notify.timeout"};
-
-
-std::string quoted(const std::string& value) { return "'" + value + "'"; }
 
 std::optional<std::string> envValue(const EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -67,83 +61,7 @@ void checkKnownKeys(const AbstractConfiguration& conf, const std::string& prefix
   }
 }
 
-// Reads values with their defaults and turns them into checked numbers.
-class Reader {
- public:
-  explicit Reader(const AbstractConfiguration& conf) : conf_(conf) {}
-
-  std::string text(const std::string& key, const std::string& fallback) const {
-    try {
-      return Poco::trim(conf_.getString(key, fallback));
-    } catch (const Poco::Exception& e) {
-      throw ConfigError(key, e.displayText());
-    }
-  }
-  bool has(const std::string& key) const { return conf_.has(key); }
-  std::string nonEmpty(const std::string& key, const std::string& fallback) const {
-    std::string value = text(key, fallback);
-    if (value.empty()) throw ConfigError(key, "must not be empty");
-    return value;
-  }
-  std::int64_t duration(const std::string& key, const std::string& fallback) const {
-    const std::string value = text(key, fallback);
-    const auto ms = parseDuration(value);
-    if (!ms) {
-      throw ConfigError(key, quoted(value) +
-                                 " is not a duration (an integer with a unit ms, s, m, h or d,"
-                                 " e.g. 30s)");
-    }
-    if (*ms == 0) throw ConfigError(key, "must be longer than 0");
-    if (*ms > kMaxDurationMs) {
-      throw ConfigError(key, quoted(value) + " is too long (at most 36500d)");
-    }
-    return *ms;
-  }
-  int integer(const std::string& key, const std::string& fallback, long long min,
-              long long max) const {
-    const std::string value = text(key, fallback);
-    const std::string bounds =
-        max == kNoMax ? "at least " + std::to_string(min)
-                      : "from " + std::to_string(min) + " to " + std::to_string(max);
-    const auto n = parseInteger(value);
-    if (!n || *n < min || *n > max) {
-      throw ConfigError(key, "must be an integer " + bounds + " (got " + quoted(value) + ")");
-    }
-    return static_cast<int>(*n);
-  }
-  double number(const std::string& key, const std::string& fallback, double min) const {
-    const std::string value = text(key, fallback);
-    std::istringstream in(value);
-    in.imbue(std::locale::classic());
-    double d = 0;
-    in >> d;
-    if (value.empty() || in.fail() || !in.eof() || !std::isfinite(d) || d < min) {
-      const std::string least = std::to_string(static_cast<int>(min));
-      throw ConfigError(key,
-                        "must be a number of at least " + least + " (got " + quoted(value) + ")");
-    }
-    return d;
-  }
-
-  static constexpr long long kNoMax = 2147483647;
-
- private:
-  static std::optional<long long> parseInteger(const std::string& s) {
-    const bool negative = !s.empty() && s[0] == '-';
-    const std::size_t start = negative ? 1 : 0;
-    if (s.size() == start || s.size() - start > 12) return std::nullopt;
-    long long n = 0;
-    for (std::size_t i = start; i < s.size(); ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      n = n * 10 + (s[i] - '0');
-    }
-    return negative ? -n : n;
-  }
-
-  const AbstractConfiguration& conf_;
-};
-
-std::string checkListen(const Reader& reader) {
+std::string checkListen(const ConfigReader& reader) {
   const char* key = "relinkd.http.listen";
   const std::string value = reader.text(key, "");
   if (value.empty()) return value;
@@ -155,7 +73,7 @@ std::string checkListen(const Reader& reader) {
   return value;
 }
 
-std::string checkProxy(const Reader& reader, const EnvLookup& env) {
+std::string checkProxy(const ConfigReader& reader, const EnvLookup& env) {
   const char* key = "relinkd.api.proxy";
   const char* envName = "https_proxy";
   auto fromEnv = envValue(env, envName);
@@ -181,7 +99,7 @@ std::string checkProxy(const Reader& reader, const EnvLookup& env) {
   return kScheme + hostPort;
 }
 
-std::string checkBaseUrl(const Reader& reader) {
+std::string checkBaseUrl(const ConfigReader& reader) {
   const char* key = "relinkd.api.baseUrl";
   std::string value = reader.text(key, "https://api.atlassian.com");
   while (!value.empty() && value.back() == '/') value.pop_back();
@@ -209,7 +127,7 @@ std::string checkBaseUrl(const Reader& reader) {
   return value;
 }
 
-std::string checkEmail(const Reader& reader) {
+std::string checkEmail(const ConfigReader& reader) {
   const char* key = "relinkd.api.email";
   const std::string value = reader.text(key, "");
   const auto at = value.find('@');
@@ -222,14 +140,14 @@ std::string checkEmail(const Reader& reader) {
   return value;
 }
 
-std::string checkLogLevel(const Reader& reader) {
+std::string checkLogLevel(const ConfigReader& reader) {
   const char* key = "relinkd.log.level";
   const std::string value = Poco::toLower(reader.text(key, "information"));
   if (logLevelByName(value)) return value;
   throw ConfigError(key, quoted(value) + " is not a log level (" + logLevelChoices() + ")");
 }
 
-void readRetry(const Reader& reader, Config& c) {
+void readRetry(const ConfigReader& reader, Config& c) {
   c.initialDelayMs = reader.duration("relinkd.retry.initialDelay", "30s");
   c.maxDelayMs = reader.duration("relinkd.retry.maxDelay", "1h");
   if (c.maxDelayMs < c.initialDelayMs) {
@@ -237,21 +155,11 @@ void readRetry(const Reader& reader, Config& c) {
                                                     formatDuration(c.initialDelayMs) + ")");
   }
   c.multiplier = reader.number("relinkd.retry.multiplier", "2", 1);
-  c.maxAttempts = reader.integer("relinkd.retry.maxAttempts", "0", 0, Reader::kNoMax);
-}
-
-}  // namespace
-
-EnvLookup processEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
+  c.maxAttempts = reader.integer("relinkd.retry.maxAttempts", "0", 0, ConfigReader::kNoMax);
 }
 
 // The program and its arguments, split on spaces (no shell, no quoting).
-std::vector<std::string> checkNotifyCommand(const Reader& reader) {
+std::vector<std::string> checkNotifyCommand(const ConfigReader& reader) {
   const std::string text = reader.text("relinkd.notify.command", "");
   std::vector<std::string> argv;
   std::size_t start = 0;
@@ -267,9 +175,19 @@ std::vector<std::string> checkNotifyCommand(const Reader& reader) {
   return argv;
 }
 
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
 Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   checkKnownKeys(conf, "relinkd");
-  const Reader reader(conf);
+  const ConfigReader reader(conf);
   Config c;
   c.jobsDir = reader.nonEmpty("relinkd.jobs.dir", "/etc/relinkd/jobs.d");
   const auto stateEnv = envValue(env, "STATE_DIRECTORY");

@@ -2,10 +2,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "Commands.h"
@@ -206,6 +207,35 @@ void printTimeout(const Selection& selection, std::int64_t timeoutMs) {
   for (const auto& file : selection.pending) std::cout << "  " << file << ": not taken up yet\n";
 }
 
+// The exit code once the wait is decided: a NAME that names nothing, or
+// every selected job over (the outcome printed); nullopt while it goes on.
+std::optional<int> finished(const Selection& selection, const Config& config) {
+  const std::vector<Job>& selected = selection.jobs;
+  if (!selection.unknown.empty()) {
+    printError("no job or plan named \"" + selection.unknown + "\" in " + config.databasePath() +
+               ", and no " + jobFileName(selection.unknown) + " or " + planFileName(selection.unknown) +
+               " in " + config.jobsDir);
+    return kExitFailure;
+  }
+  if (!selection.pending.empty() || !std::all_of(selected.begin(), selected.end(), isOver)) {
+    return std::nullopt;
+  }
+  if (selected.empty()) std::cout << "no jobs to wait for\n";
+  else printOutcome(selected);
+  return std::all_of(selected.begin(), selected.end(),
+                     [](const Job& j) { return j.state == JobState::kSucceeded; })
+             ? kExitOk
+             : kExitFailure;
+}
+
+// The progress line on a terminal (cleared before the next look).
+void printProgress(const Selection& selection, TimeMs now) {
+  std::string line = progressLine(selection.jobs, now);
+  if (!selection.pending.empty())
+    line += (line.empty() ? "" : ", ") + std::to_string(selection.pending.size()) + " not taken up yet";
+  std::cerr << line << std::flush;
+}
+
 std::optional<std::int64_t> timeoutOf(const Invocation& invocation) {
   if (!invocation.has("timeout")) return std::nullopt;
   const auto ms = parseDuration(invocation.options.at("timeout"));
@@ -238,33 +268,14 @@ int runWait(const Invocation& invocation, const Config& config) {
       listedAt = clock.monoNow();
     }
     const Selection selection = selectJobs(*jobs, invocation.args, directory);
-    const std::vector<Job>& selected = selection.jobs;
     if (terminal) std::cerr << "\r\033[K";  // clears the progress line
-    if (!selection.unknown.empty()) {
-      printError("no job or plan named \"" + selection.unknown + "\" in " + config.databasePath() +
-                 ", and no " + jobFileName(selection.unknown) + " or " + planFileName(selection.unknown) +
-                 " in " + config.jobsDir);
-      return kExitFailure;
-    }
-    if (selection.pending.empty() && std::all_of(selected.begin(), selected.end(), isOver)) {
-      if (selected.empty()) std::cout << "no jobs to wait for\n";
-      else printOutcome(selected);
-      return std::all_of(selected.begin(), selected.end(),
-                         [](const Job& j) { return j.state == JobState::kSucceeded; })
-                 ? kExitOk
-                 : kExitFailure;
-    }
+    if (const auto exitCode = finished(selection, config)) return *exitCode;
     const std::int64_t waited = clock.monoNow() - start;
     if (timeoutMs && waited >= *timeoutMs) {
       printTimeout(selection, *timeoutMs);
       return kExitTimeout;
     }
-    if (terminal) {
-      std::string line = progressLine(selected, clock.wallNow());
-      if (!selection.pending.empty())
-        line += (line.empty() ? "" : ", ") + std::to_string(selection.pending.size()) + " not taken up yet";
-      std::cerr << line << std::flush;
-    }
+    if (terminal) printProgress(selection, clock.wallNow());
     const std::int64_t pause = timeoutMs ? std::min(kPollMs, *timeoutMs - waited) : kPollMs;
     std::this_thread::sleep_for(std::chrono::milliseconds(pause));
   }

@@ -12,11 +12,6 @@
 // Thread-safety: every class here may be used from many threads at once.
 #pragma once
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -49,23 +44,14 @@ class AbortHandle {
   AbortHandle() = default;
   AbortHandle(const AbortHandle&) = delete;
   AbortHandle& operator=(const AbortHandle&) = delete;
-  ~AbortHandle() { watch(-1); }
+  ~AbortHandle();
 
   // From now on the send may block on the socket fd (-1: on nothing).
-  void watch(int fd) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (reason_ != Reason::kNone) shutdownLocked();
-  }
+  void watch(int fd);
 
   // Called (under the handle's lock, so it must not call back) when the send
   // is stopped, at once if it already is; nullptr when the wait is over.
-  void onStop(std::function<void()> wake) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    wake_ = std::move(wake);
-    if (wake_ && reason_ != Reason::kNone) wake_();
-  }
+  void onStop(std::function<void()> wake);
 
   void abort() { stop(Reason::kAborted); }   // shutdown
   void expire() { stop(Reason::kExpired); }  // the send's time is up
@@ -88,21 +74,9 @@ class AbortHandle {
  private:
   enum class Reason { kNone, kAborted, kExpired };
 
-  void stop(Reason reason) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (reason_ == Reason::kNone) reason_ = reason;
-    shutdownLocked();
-    if (wake_) wake_();
-  }
-
-  Reason reason() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return reason_;
-  }
-
-  void shutdownLocked() {
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-  }
+  void stop(Reason reason);
+  Reason reason() const;
+  void shutdownLocked();
 
   mutable std::mutex mutex_;
   int fd_ = -1;  // our duplicate of the watched descriptor
@@ -118,69 +92,23 @@ class ConnectionPool {
   ~ConnectionPool() { abortAll(); }
 
   // Registers a send in flight; false once abortAll() has been called.
-  bool enter(AbortHandle* handle) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (aborted_) return false;
-    inFlight_.insert(handle);
-    return true;
-  }
+  bool enter(AbortHandle* handle);
 
-  void leave(AbortHandle* handle) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    inFlight_.erase(handle);
-  }
+  void leave(AbortHandle* handle);
 
   // The most recently used idle connection for key that still looks usable:
   // idle for less than maxAge (and the pool's own limit), not closed (or
   // written to) by the server.
   std::optional<PooledConnection> takeIdle(const std::string& key,
-                                           std::chrono::steady_clock::duration maxAge) {
-    std::vector<PooledConnection> stale;  // closed after the lock is released
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = idle_.find(key);
-    if (found == idle_.end()) return std::nullopt;
-    auto& list = found->second;
-    const auto now = std::chrono::steady_clock::now();
-    while (!list.empty()) {
-      PooledConnection candidate = std::move(list.back());
-      list.pop_back();
-      const auto idleFor = now - candidate.idleSince;
-      if (idleFor < maxIdleAge_ && !hasPendingInput(candidate.fd)) {
-        if (idleFor < maxAge) return candidate;
-        list.push_back(std::move(candidate));  // too old for this send, not for the pool
-        return std::nullopt;
-      }
-      stale.push_back(std::move(candidate));
-    }
-    return std::nullopt;
-  }
+                                           std::chrono::steady_clock::duration maxAge);
 
   // Keeps a connection whose last exchange completed, for the next send to key.
-  void putIdle(const std::string& key, PooledConnection connection) {
-    connection.idleSince = std::chrono::steady_clock::now();
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& list = idle_[key];
-    if (aborted_ || list.size() >= maxIdlePerKey_) return;  // closed on return
-    list.push_back(std::move(connection));
-  }
+  void putIdle(const std::string& key, PooledConnection connection);
 
   // Refuses every later send and interrupts those in flight.
-  void abortAll() {
-    std::map<std::string, std::vector<PooledConnection>> idle;  // closed unlocked
-    std::lock_guard<std::mutex> lock(mutex_);
-    aborted_ = true;
-    for (AbortHandle* handle : inFlight_) handle->abort();
-    idle.swap(idle_);
-  }
+  void abortAll();
 
  private:
-  // An idle keep-alive connection has nothing to read unless the server
-  // closed it (or broke the protocol): either way it is not reusable.
-  static bool hasPendingInput(int fd) {
-    pollfd entry{fd, POLLIN, 0};
-    return ::poll(&entry, 1, 0) != 0;
-  }
-
   const std::size_t maxIdlePerKey_;
   const std::chrono::steady_clock::duration maxIdleAge_;
   std::mutex mutex_;

@@ -8,88 +8,26 @@
 // Thread-safety: the functions may be called from many threads at once.
 #pragma once
 
-#include <netdb.h>
-#include <sys/socket.h>
-
-#include <condition_variable>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include <Poco/Net/IPAddress.h>
 
 #include "PocoConnections.h"
 #include "PocoDeadlines.h"
-#include "PocoErrors.h"
 #include "relinkd/net/PocoTransport.h"
-#include "relinkd/domain/Threads.h"
 
 namespace relinkd {
 
 // The default Resolver: getaddrinfo with Poco's own hints (as
 // SocketAddress(host, port) resolved before).
-inline ResolvedHost resolveByGetaddrinfo(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* list = nullptr;
-  ResolvedHost resolved;
-  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
-  if (rc != 0) {
-    resolved.error = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
-    return resolved;
-  }
-  for (const addrinfo* at = list; at != nullptr; at = at->ai_next) {
-    char text[NI_MAXHOST];
-    if (::getnameinfo(at->ai_addr, at->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) == 0)
-      resolved.addresses.emplace_back(text);
-  }
-  ::freeaddrinfo(list);
-  if (resolved.addresses.empty()) resolved.error = "no address";
-  return resolved;
-}
+ResolvedHost resolveByGetaddrinfo(const std::string& host);
 
 namespace resolver_detail {
-
 // What the sends waiting for a lookup and its helper thread share.
-struct Lookup {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool done = false;
-  ResolvedHost result;
-};
-
-inline void startHelper(const std::shared_ptr<Lookup>& lookup, Resolver resolver, std::string host) {
-  startQuietThread([lookup, resolver = std::move(resolver), host = std::move(host)] {
-    ResolvedHost result;
-    try {
-      result = resolver(host);
-    } catch (const std::exception& e) {
-      result.error = e.what();
-    }
-    std::lock_guard<std::mutex> lock(lookup->mutex);
-    lookup->result = std::move(result);
-    lookup->done = true;
-    lookup->changed.notify_all();
-  }).detach();
-}
-
-// The first IPv4 address, else the first one (Poco's preference).
-inline std::optional<Poco::Net::IPAddress> pick(const ResolvedHost& resolved) {
-  std::optional<Poco::Net::IPAddress> first;
-  for (const std::string& text : resolved.addresses) {
-    Poco::Net::IPAddress address;
-    if (!Poco::Net::IPAddress::tryParse(text, address)) continue;
-    if (address.family() == Poco::Net::IPAddress::IPv4) return address;
-    if (!first) first = address;
-  }
-  return first;
-}
-
+struct Lookup;
 }  // namespace resolver_detail
 
 // The lookups still running, by host name. A send joins the one running for
@@ -101,17 +39,8 @@ class Lookups {
  public:
   explicit Lookups(Resolver resolver) : resolver_(std::move(resolver)) {}
 
-  std::shared_ptr<resolver_detail::Lookup> join(const std::string& host) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (auto running = running_[host].lock()) {
-      std::lock_guard<std::mutex> lookupLock(running->mutex);
-      if (!running->done) return running;
-    }
-    auto lookup = std::make_shared<resolver_detail::Lookup>();
-    running_[host] = lookup;
-    resolver_detail::startHelper(lookup, resolver_, host);
-    return lookup;
-  }
+  // The lookup running for host, or a new one started on a helper thread.
+  std::shared_ptr<resolver_detail::Lookup> join(const std::string& host);
 
  private:
   const Resolver resolver_;
@@ -122,32 +51,7 @@ class Lookups {
 // host's address (itself when it is numeric). Throws SendFailure: kDns when
 // it does not resolve, kTimeout at the deadline, kAborted when stopped (the
 // caller reports what the handle says).
-inline Poco::Net::IPAddress resolveHost(Lookups& lookups, const std::string& host, AbortHandle& handle,
-                                        const Budget& budget) {
-  Poco::Net::IPAddress numeric;
-  if (Poco::Net::IPAddress::tryParse(host, numeric)) return numeric;
-  auto lookup = lookups.join(host);
-  // This send's own stop: other sends may be waiting for the same lookup.
-  auto stopped = std::make_shared<bool>(false);  // guarded by lookup->mutex
-  handle.onStop([lookup, stopped] {
-    std::lock_guard<std::mutex> lock(lookup->mutex);
-    *stopped = true;
-    lookup->changed.notify_all();
-  });
-  ResolvedHost result;
-  bool done = false;
-  {
-    std::unique_lock<std::mutex> lock(lookup->mutex);
-    lookup->changed.wait_until(lock, budget.deadline, [&] { return lookup->done || *stopped; });
-    done = lookup->done;
-    if (done) result = lookup->result;
-  }
-  handle.onStop(nullptr);
-  if (!done) throw SendFailure{TransportError::kTimeout, ""};
-  if (auto address = resolver_detail::pick(result)) return *address;
-  throw SendFailure{TransportError::kDns,
-                    "cannot resolve the host name " + host + " (" +
-                        (result.error.empty() ? "no usable address" : result.error) + ")"};
-}
+Poco::Net::IPAddress resolveHost(Lookups& lookups, const std::string& host, AbortHandle& handle,
+                                 const Budget& budget);
 
 }  // namespace relinkd

@@ -1,5 +1,5 @@
 // The TLS side of PocoTransport: the one client Context (built in code, never
-// from openSSL.client.* configuration), the handler that rejects failed
+// from openSSL.client.* configuration), with a handler that rejects failed
 // certificates instead of prompting, and the session type that runs HTTP over
 // an already verified TLS socket.
 //
@@ -7,87 +7,26 @@
 // is shared by all connections of a transport.
 #pragma once
 
-#include <csignal>
-#include <mutex>
-#include <stdexcept>
 #include <string>
 
-#include <openssl/ssl.h>
-
-#include <Poco/File.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/VerificationErrorArgs.h>
-
-#include "PocoErrors.h"
 
 namespace relinkd {
 
-// Rejects every certificate that fails verification (never prompts) and
-// records why on the handshaking thread, to explain the failure.
-class RecordingRejectHandler : public Poco::Net::RejectCertificateHandler {
- public:
-  RecordingRejectHandler() : RejectCertificateHandler(false) {}
-
-  void onInvalidCertificate(const void* sender, Poco::Net::VerificationErrorArgs& args) override {
-    RejectCertificateHandler::onInvalidCertificate(sender, args);
-    args.setIgnoreError(false);
-    lastCertificateError() = args.errorMessage();
-  }
-};
-
-inline void initializeNetworkingOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Poco::Net::initializeSSL();
-    // A peer that closes while we write must fail the write, not end the process.
-    std::signal(SIGPIPE, SIG_IGN);
-  });
-}
-
 // Peer verification on (VERIFY_RELAXED verifies the server), depth 9, TLS 1.2
 // or newer, default ciphers, idle connections without buffers; trusts the system store, or only caFile when set.
+// Certificates that fail verification are rejected, never prompted for, and
+// why is recorded for the handshaking thread (lastCertificateError()).
 // Throws std::runtime_error naming caFile when it is missing or does not load.
-inline Poco::Net::Context::Ptr makeClientContext(const std::string& caFile) {
-  using Poco::Net::Context;
-  initializeNetworkingOnce();
-  if (!caFile.empty() && !Poco::File(caFile).exists()) {
-    throw std::runtime_error("the CA file " + caFile + " does not exist");
-  }
-  Context::Params params;
-  params.verificationMode = Context::VERIFY_RELAXED;
-  params.verificationDepth = 9;
-  params.loadDefaultCAs = caFile.empty();
-  params.caLocation = caFile;
-  Context::Ptr context;
-  try {
-    context = new Context(Context::TLS_CLIENT_USE, params);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot load the CA file " + caFile + ": " + e.displayText());
-  }
-  context->requireMinimumProtocol(Context::PROTO_TLSV1_2);
-  // A kept-alive connection waiting for its next request gives back its
-  // read and write buffers (about 34 KiB each): with 32 connections, 1 MiB.
-  SSL_CTX_set_mode(context->sslContext(), SSL_MODE_RELEASE_BUFFERS);
-  context->enableExtendedCertificateVerification(true);
-  Context::InvalidCertificateHandlerPtr reject(new RecordingRejectHandler);
-  context->setInvalidCertificateHandler(reject);
-  Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, context);
-  return context;
-}
+Poco::Net::Context::Ptr makeClientContext(const std::string& caFile);
 
 // An HTTPS session on a socket that is already connected and verified.
 // (HTTPSClientSession's own socket constructor throws for connected sockets.)
 class AttachedHttpsSession : public Poco::Net::HTTPSClientSession {
  public:
-  AttachedHttpsSession(const Poco::Net::SecureStreamSocket& socket, Poco::Net::Context::Ptr context)
-      : HTTPSClientSession(context) {
-    attachSocket(socket);
-  }
+  AttachedHttpsSession(const Poco::Net::SecureStreamSocket& socket, Poco::Net::Context::Ptr context);
 };
 
 }  // namespace relinkd

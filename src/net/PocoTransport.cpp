@@ -1,8 +1,9 @@
 // The real Transport: see include/relinkd/PocoTransport.h. Connections are
-// opened here rather than by Poco's sessions so that every blocking step
-// (connect, CONNECT through the proxy, TLS handshake, write, read) runs on a
-// socket that abortAll() and the deadline reaper can shut down; the one step
-// without a socket, name resolution, is waited for within the budget.
+// opened by the Connector (PocoConnector.cpp) rather than by Poco's sessions
+// so that every blocking step (connect, CONNECT through the proxy, TLS
+// handshake, write, read) runs on a socket that abortAll() and the deadline
+// reaper can shut down; the one step without a socket, name resolution, is
+// waited for within the budget. Here: the exchanges on those connections.
 #include "relinkd/net/PocoTransport.h"
 
 #include <algorithm>
@@ -10,31 +11,21 @@
 #include <optional>
 #include <stdexcept>
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/X509Certificate.h>
 
 #include "PocoConnections.h"
+#include "PocoConnector.h"
 #include "PocoDeadlines.h"
 #include "PocoErrors.h"
 #include "PocoMessages.h"
-#include "PocoResolver.h"
 #include "PocoTargets.h"
-#include "PocoTls.h"
 
 namespace relinkd {
 namespace {
 
-using Poco::Net::Context;
 using Poco::Net::HTTPClientSession;
-using Poco::Net::SocketAddress;
-using Poco::Net::StreamSocket;
 
 // As many as may be in use at once (relinkd.api.concurrency is at most 64):
 // a connection closed after its exchange costs the next one a handshake.
@@ -55,11 +46,8 @@ class PocoTransport final : public Transport {
  public:
   explicit PocoTransport(const TransportOptions& options)
       : timeoutMs_(positive(options.timeoutMs)),
-        timeout_(static_cast<Poco::Timespan::TimeDiff>(timeoutMs_) * 1000),
-        context_(makeClientContext(options.caFile)),
+        connector_(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeoutMs_) * 1000), options),
         userAgent_(options.userAgent),
-        proxy_(parseProxy(options.proxy)),
-        lookups_(options.resolver ? options.resolver : Resolver(resolveByGetaddrinfo)),
         pool_(kMaxIdlePerKey, kMaxIdleAge) {}
 
   HttpResult send(const HttpRequest& request, std::int64_t budgetMs) override {
@@ -157,7 +145,7 @@ class PocoTransport final : public Transport {
       }
     }
     bool answered = false;
-    return exchange(connect(target, call), request, target, call, answered);
+    return exchange(connector_.connect(target, call.handle, call.budget), request, target, call, answered);
   }
 
   HttpResponse exchange(PooledConnection connection, const HttpRequest& request,
@@ -196,102 +184,9 @@ class PocoTransport final : public Transport {
     return response;
   }
 
-  PooledConnection connect(const Target& target, Call& call) {
-    lastCertificateError().clear();
-    // The proxy cannot reach our loopback, and plain http is loopback only.
-    const bool viaProxy = proxy_ && target.secure && !isLoopbackHost(target.host);
-    StreamSocket socket = viaProxy ? openTunnel(target, call) : openDirect(target, call);
-    PooledConnection connection;
-    connection.fd = socket.impl()->sockfd();
-    if (target.secure) {
-      AbortHandle::Watch watch(call.handle, connection.fd);
-      connection.session = startTls(socket, target);
-    } else {
-      connection.session = std::make_unique<HTTPClientSession>(socket);
-    }
-    connection.session->setKeepAlive(true);
-    connection.session->setTimeout(timeout_, timeout_, timeout_);
-    return connection;
-  }
-
-  StreamSocket openDirect(const Target& target, Call& call) const {
-    const SocketAddress address(resolveHost(lookups_, target.host, call.handle, call.budget),
-                                target.port);
-    if (!target.secure && !address.host().isLoopback()) {
-      throw SendFailure{TransportError::kOther, "plain http is only allowed for loopback hosts (" +
-                                                    target.where + " is " +
-                                                    address.host().toString() + ")"};
-    }
-    return openTcp(address, call);
-  }
-
-  // Connects within what is left of the budget. Reads and writes keep the
-  // transport's timeout (a connection outlives the send that opened it):
-  // the reaper ends them at the send's deadline.
-  StreamSocket openTcp(const SocketAddress& address, Call& call) const {
-    StreamSocket socket(address.family());
-    AbortHandle::Watch watch(call.handle, socket.impl()->sockfd());
-    socket.connect(address, call.budget.left());
-    socket.setReceiveTimeout(timeout_);
-    socket.setSendTimeout(timeout_);
-    socket.setNoDelay(true);
-    return socket;
-  }
-
-  // A TCP connection to the target through the proxy (HTTP CONNECT).
-  StreamSocket openTunnel(const Target& target, Call& call) const {
-    const std::string failed =
-        "cannot open a tunnel to " + target.where + " through the proxy " + proxy_->where + ": ";
-    try {
-      const SocketAddress address(resolveHost(lookups_, proxy_->host, call.handle, call.budget),
-                                  proxy_->port);
-      StreamSocket socket = openTcp(address, call);
-      HTTPClientSession session(socket);
-      AbortHandle::Watch watch(call.handle, socket.impl()->sockfd());
-      Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_CONNECT, target.where,
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
-      request.set("Host", target.where);
-      if (!proxy_->user.empty()) {
-        Poco::Net::HTTPBasicCredentials(proxy_->user, proxy_->password).proxyAuthenticate(request);
-      }
-      session.setKeepAlive(true);
-      session.sendRequest(request);
-      Poco::Net::HTTPResponse answer;
-      session.receiveResponse(answer);
-      if (answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-        throw SendFailure{TransportError::kProxy, failed + "HTTP " +
-                                                      std::to_string(answer.getStatus()) + " " +
-                                                      answer.getReason()};
-      }
-      return session.detachSocket();
-    } catch (const Poco::Exception& e) {
-      throw SendFailure{TransportError::kProxy, failed + e.displayText()};
-    } catch (const SendFailure& f) {
-      if (f.error != TransportError::kDns) throw;
-      throw SendFailure{TransportError::kProxy, failed + f.message};
-    }
-  }
-
-  std::unique_ptr<HTTPClientSession> startTls(const StreamSocket& socket,
-                                              const Target& target) const {
-    Poco::Net::SecureStreamSocket secure =
-        Poco::Net::SecureStreamSocket::attach(socket, target.host, context_);
-    // Poco skips its host-name check for names that resolve to loopback
-    // (unless VERIFY_STRICT): check here, always.
-    if (!secure.peerCertificate().verify(target.host)) {
-      throw SendFailure{TransportError::kCertificateRejected,
-                        "the server's certificate was rejected: it is not valid for the host name " +
-                            target.host + " (" + target.where + ")"};
-    }
-    return std::make_unique<AttachedHttpsSession>(secure, context_);
-  }
-
   std::int64_t timeoutMs_;
-  Poco::Timespan timeout_;
-  Context::Ptr context_;
+  Connector connector_;  // before userAgent_: a bad CA file or proxy is reported first
   std::string userAgent_;
-  std::optional<ProxyAddress> proxy_;
-  mutable Lookups lookups_;  // thread-safe; shared by the sends of this transport
   ConnectionPool pool_;
   DeadlineReaper reaper_;
 };

@@ -1,3 +1,6 @@
+// The JobStore on SQLite (see include/relinkd/SqliteJobStore.h): the
+// connection, its prepared statements and the store's operations. The
+// tables and their upgrades are in Schema.cpp, the row layout in JobRows.cpp.
 #include "relinkd/store/SqliteJobStore.h"
 
 #include <sqlite3.h>
@@ -7,124 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "JobRows.h"
+#include "Schema.h"
 #include "Sqlite.h"
 
 namespace relinkd {
 
 namespace {
-
-constexpr std::int64_t kSchemaVersion = 5;
-
-// Schema 5's notifications, in a new database and by the 4 -> 5 upgrade.
-constexpr const char* kNotifications = R"sql(
-CREATE TABLE notifications (
-  id              INTEGER PRIMARY KEY,
-  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
-  state           TEXT NOT NULL,
-  deadline        INTEGER,
-  created_at      INTEGER NOT NULL,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  sent_at         INTEGER,
-  given_up        INTEGER NOT NULL,
-  last_error      TEXT
-);
-CREATE INDEX notifications_by_job ON notifications(job, id);
-CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
-)sql";
-
-// A new database: kTables, then kNotifications.
-constexpr const char* kTables = R"sql(
-CREATE TABLE jobs (
-  name            TEXT PRIMARY KEY NOT NULL,
-  file            TEXT NOT NULL,
-  file_hash       TEXT,
-  spec_json       TEXT,
-  site_id         TEXT NOT NULL,
-  state           TEXT NOT NULL CHECK (state IN ('invalid', 'queued', 'running',
-                    'retrying', 'paused', 'succeeded', 'failed', 'expired', 'cancelled')),
-  remote_job_id   TEXT,
-  remote_status   TEXT,
-  attempts        INTEGER NOT NULL,
-  next_attempt_at INTEGER,
-  deadline        INTEGER,
-  last_error      TEXT,
-  created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL,
-  accepted_at     INTEGER NOT NULL,
-  submitting      INTEGER NOT NULL,
-  version         INTEGER NOT NULL,
-  revision        INTEGER NOT NULL DEFAULT 0,
-  file_stamp      TEXT,
-  plan            TEXT,
-  result          TEXT
-);
-CREATE INDEX jobs_by_revision ON jobs(revision);
-CREATE TABLE history (
-  id          INTEGER PRIMARY KEY,
-  job         TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  at          INTEGER NOT NULL,
-  action      TEXT NOT NULL,
-  http_status INTEGER,
-  outcome     TEXT NOT NULL,
-  detail      TEXT NOT NULL
-);
-CREATE INDEX history_by_job ON history(job, id);
-CREATE TABLE site_limits (
-  site_id    TEXT PRIMARY KEY NOT NULL,
-  not_before INTEGER NOT NULL
-);
-)sql";
-
-// The upgrades, one per schema version: upgrades()[v - 1] takes schema v to
-// v + 1. 1 -> 2: the revision that lets the daemon read only changed rows;
-// 2 -> 3: the file stamp that lets a rescan skip unchanged files; 3 -> 4:
-// the plan a job is derived from; 4 -> 5: notifications, and the final
-// answer of a job's remote job.
-const std::vector<std::string>& upgrades() {
-  static const std::vector<std::string> all = {
-    R"sql(
-ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX jobs_by_revision ON jobs(revision);
-PRAGMA user_version = 2;
-)sql",
-    R"sql(
-ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
-PRAGMA user_version = 3;
-)sql",
-    R"sql(
-ALTER TABLE jobs ADD COLUMN plan TEXT;
-PRAGMA user_version = 4;
-)sql",
-    std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications + "PRAGMA user_version = 5;",
-  };
-  return all;
-}
-
-// The columns of Job, in the order readJob and bindFields use.
-constexpr const char* kJobColumns =
-    "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
-    "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision, file_stamp, plan, result";
-
-constexpr const char* kInsertJob =
-    "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
-    "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, file_stamp, plan, result, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, "
-    "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
-    "ON CONFLICT (name) DO NOTHING";
-
-constexpr const char* kUpdateJob =
-    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = IIF(?21, spec_json, ?4), site_id = ?5, state = ?6, "
-    "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
-    "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?20";
-
-constexpr const char* kNotificationColumns =
-    "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error";
 
 bool fileExists(const std::string& path) {
   struct stat st {};
@@ -136,11 +28,12 @@ bool fileExists(const std::string& path) {
 struct SqliteJobStore::Impl {
   Impl(const std::string& path, bool readOnlyMode)
       : readOnly(readOnlyMode), db(openConnection(path, readOnlyMode)) {
-    prepareSchema();
-    selectAll.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY name");
-    selectOne.emplace(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE name = ?");
+    if (!readOnly) configureWriter();
+    schema::prepare(db, readOnly);
+    selectAll.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs ORDER BY name");
+    selectOne.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs WHERE name = ?");
     selectSpec.emplace(db, "SELECT spec_json FROM jobs WHERE name = ?");
-    selectChanged.emplace(db, std::string("SELECT ") + kJobColumns +
+    selectChanged.emplace(db, std::string("SELECT ") + rows::kJobColumns +
                                   " FROM jobs WHERE revision > ? ORDER BY revision");
     selectLastHistory.emplace(db,
                               "SELECT at, action, http_status, outcome, detail FROM history "
@@ -149,10 +42,10 @@ struct SqliteJobStore::Impl {
                           "SELECT at, action, http_status, outcome, detail FROM history "
                           "WHERE job = ? ORDER BY id");
     selectLimits.emplace(db, "SELECT site_id, not_before FROM site_limits");
-    selectOwed.emplace(db, std::string("SELECT ") + kNotificationColumns +
+    selectOwed.emplace(db, std::string("SELECT ") + rows::kNotificationColumns +
                                " FROM notifications WHERE sent_at IS NULL AND given_up = 0 "
                                "ORDER BY next_attempt_at, id LIMIT 1");
-    selectJobNotifications.emplace(db, std::string("SELECT ") + kNotificationColumns +
+    selectJobNotifications.emplace(db, std::string("SELECT ") + rows::kNotificationColumns +
                                            " FROM notifications WHERE job = ? ORDER BY id");
     selectWarned.emplace(db, "SELECT job, MAX(deadline) FROM notifications WHERE event = 'deadline-near' GROUP BY job");
     selectSummaries.emplace(db,
@@ -171,69 +64,26 @@ struct SqliteJobStore::Impl {
     return sqlite::Connection(path, flags | SQLITE_OPEN_NOMUTEX);
   }
 
-  void prepareSchema() {
-    if (!readOnly) {
-      db.exec("PRAGMA foreign_keys = ON");
-      db.exec("PRAGMA journal_mode = WAL");
-      // Keep the -wal and -shm files when the last connection closes: a
-      // read-only reader (relinkctl run by another user) cannot create them.
-      int persist = 1;
-      sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-      // NORMAL may lose the last commits on power loss in WAL mode; a job
-      // the daemon reported as saved must stay saved.
-      db.exec("PRAGMA synchronous = FULL");
-      // Rows are read and written by primary key, and the kernel caches the
-      // file anyway: 256 KiB of SQLite's own cache (the default is 2 MiB)
-      // holds the b-tree's upper levels, which is what a lookup needs.
-      db.exec("PRAGMA cache_size = -256");
-    }
-    std::int64_t version = readOnly ? firstRead() : db.queryInt("PRAGMA user_version");
-    if (version == 0 && !readOnly) {
-      sqlite::Transaction txn(db);
-      version = db.queryInt("PRAGMA user_version");  // another process may have won
-      if (version == 0) {
-        db.exec(std::string(kTables) + kNotifications + "PRAGMA user_version = 5;");
-        version = kSchemaVersion;
-      }
-      txn.commit();
-    }
-    if (version >= 1 && version < kSchemaVersion && !readOnly) {
-      sqlite::Transaction txn(db);
-      version = db.queryInt("PRAGMA user_version");  // another process may have upgraded it
-      for (; version >= 1 && version < kSchemaVersion; ++version) db.exec(upgrades()[version - 1]);
-      txn.commit();
-    }
-    if (version >= 1 && version < kSchemaVersion) {
-      throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
-                       "upgrade it");
-    }
-    if (version == 0) {
-      throw StoreError(db.path() + " holds no relinkd tables yet: relinkd has not finished "
-                       "its first start with this state directory");
-    }
-    if (version > kSchemaVersion) {
-      throw StoreError(db.path() + ": database was written by a newer relinkd (schema " +
-                       std::to_string(version) + "); this relinkd knows schema " +
-                       std::to_string(kSchemaVersion) + " only. Install the newer relinkd.");
-    }
-  }
-
-  // The schema version; the first read of a read-only connection, where a
-  // reader without write access to the state directory finds out that it
-  // needs the -wal and -shm files.
-  std::int64_t firstRead() {
-    try {
-      return db.queryInt("PRAGMA user_version");
-    } catch (const StoreError& e) {
-      throw StoreError(std::string(e.what()) + " (reading a WAL database needs " + db.path() +
-                       "-wal and -shm to exist or to be creatable; they are kept once relinkd "
-                       "has run: run as the relinkd user or start relinkd once)");
-    }
+  // The pragmas of a writer; a read-only connection keeps SQLite's defaults.
+  void configureWriter() {
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA journal_mode = WAL");
+    // Keep the -wal and -shm files when the last connection closes: a
+    // read-only reader (relinkctl run by another user) cannot create them.
+    int persist = 1;
+    sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    // NORMAL may lose the last commits on power loss in WAL mode; a job
+    // the daemon reported as saved must stay saved.
+    db.exec("PRAGMA synchronous = FULL");
+    // Rows are read and written by primary key, and the kernel caches the
+    // file anyway: 256 KiB of SQLite's own cache (the default is 2 MiB)
+    // holds the b-tree's upper levels, which is what a lookup needs.
+    db.exec("PRAGMA cache_size = -256");
   }
 
   void prepareWrites() {
-    insertJob.emplace(db, kInsertJob);
-    updateJob.emplace(db, kUpdateJob);
+    insertJob.emplace(db, rows::kInsertJob);
+    updateJob.emplace(db, rows::kUpdateJob);
     insertHistory.emplace(db,
                           "INSERT INTO history (job, at, action, http_status, outcome, detail) "
                           "VALUES (?, ?, ?, ?, ?, ?)");
@@ -253,81 +103,16 @@ struct SqliteJobStore::Impl {
     if (readOnly) throw StoreError(db.path() + ": opened read-only; cannot write");
   }
 
-  Job readJob(const sqlite::Statement::Use& row) const {
-    Job job;
-    job.name = row.getString(0);
-    job.file = row.getString(1);
-    job.fileHash = row.getOptString(2);
-    job.specJson = row.getOptString(3);
-    job.siteId = row.getString(4);
-    const std::string state = row.getString(5);
-    const auto parsed = parseState(state);
-    if (!parsed) {
-      throw StoreError(db.path() + ": job " + job.name + " has an unknown state \"" + state +
-                       "\"");
-    }
-    job.state = *parsed;
-    job.remoteJobId = row.getOptString(6);
-    job.remoteStatus = row.getOptString(7);
-    job.attempts = static_cast<int>(row.getInt(8));
-    job.nextAttemptAt = row.getOptInt(9);
-    job.deadline = row.getOptInt(10);
-    job.lastError = row.getOptString(11);
-    job.createdAt = row.getInt(12);
-    job.updatedAt = row.getInt(13);
-    job.acceptedAt = row.getInt(14);
-    job.submitting = row.getInt(15) != 0;
-    job.version = row.getInt(16);
-    job.fileStamp = row.getOptString(18);
-    job.plan = row.getOptString(19).value_or("");
-    job.result = row.getOptString(20);
-    return job;
-  }
-
-  static Notification readNotification(const sqlite::Statement::Use& row) {
-    Notification n;
-    n.id = row.getInt(0);
-    n.job = row.getString(1);
-    n.event = row.getString(2);
-    n.state = row.getString(3);
-    n.deadline = row.getOptInt(4);
-    n.createdAt = row.getInt(5);
-    n.attempts = static_cast<int>(row.getInt(6));
-    n.nextAttemptAt = row.getInt(7);
-    n.sentAt = row.getOptInt(8);
-    n.givenUp = row.getInt(9) != 0;
-    n.lastError = row.getOptString(10);
-    return n;
-  }
-
-  static HistoryEntry readHistory(const sqlite::Statement::Use& row) {
-    HistoryEntry entry;
-    entry.at = row.getInt(0);
-    entry.action = row.getString(1);
-    if (auto status = row.getOptInt(2)) entry.httpStatus = static_cast<int>(*status);
-    entry.outcome = row.getString(3);
-    entry.detail = row.getString(4);
-    return entry;
-  }
-
-  // Binds ?1 .. ?19 of kInsertJob and kUpdateJob.
-  static void bindFields(sqlite::Statement::Use& use, const Job& job) {
-    const std::optional<std::string> plan = job.plan.empty() ? std::nullopt : std::optional<std::string>(job.plan);
-    use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
-        job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-        job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan)(job.result);
-  }
-
   // The compare-and-set write; false when job.version is not the stored one.
   bool writeJob(const Job& job) {
     if (job.version == 0) {
       if (job.specLeftOut) throw std::logic_error("job " + job.name + " cannot be stored for the first time without its spec");
       auto use = insertJob->use();
-      bindFields(use, job);
+      rows::bindJob(use, job);
       use.exec();
     } else {
       auto use = updateJob->use();
-      bindFields(use, job);
+      rows::bindJob(use, job);
       use(job.version)(job.specLeftOut);
       use.exec();
     }
@@ -385,14 +170,14 @@ std::vector<Job> SqliteJobStore::all() const {
 
 void SqliteJobStore::forEachJob(const std::function<void(Job&&)>& visit) const {
   auto use = impl_->selectAll->use();
-  while (use.next()) visit(impl_->readJob(use));
+  while (use.next()) visit(rows::readJob(use, impl_->db.path()));
 }
 
 std::optional<Job> SqliteJobStore::find(const std::string& name) const {
   auto use = impl_->selectOne->use();
   use(name);
   if (!use.next()) return std::nullopt;
-  return impl_->readJob(use);
+  return rows::readJob(use, impl_->db.path());
 }
 
 std::optional<std::string> SqliteJobStore::specOf(const std::string& name) const {
@@ -406,7 +191,7 @@ std::vector<HistoryEntry> SqliteJobStore::history(const std::string& name) const
   std::vector<HistoryEntry> entries;
   auto use = impl_->selectHistory->use();
   use(name);
-  while (use.next()) entries.push_back(Impl::readHistory(use));
+  while (use.next()) entries.push_back(rows::readHistory(use));
   return entries;
 }
 
@@ -414,7 +199,7 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
   auto use = impl_->selectLastHistory->use();
   use(name);
   if (!use.next()) return std::nullopt;
-  return Impl::readHistory(use);
+  return rows::readHistory(use);
 }
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
@@ -441,14 +226,14 @@ void SqliteJobStore::updateNotification(const Notification& n) {
 std::optional<Notification> SqliteJobStore::nextOwedNotification() const {
   auto use = impl_->selectOwed->use();
   if (!use.next()) return std::nullopt;
-  return Impl::readNotification(use);
+  return rows::readNotification(use);
 }
 
 std::vector<Notification> SqliteJobStore::notificationsOf(const std::string& job) const {
   std::vector<Notification> all;
   auto use = impl_->selectJobNotifications->use();
   use(job);
-  while (use.next()) all.push_back(Impl::readNotification(use));
+  while (use.next()) all.push_back(rows::readNotification(use));
   return all;
 }
 
@@ -501,8 +286,8 @@ std::vector<Job> SqliteJobStore::changedElsewhere() {
   auto use = impl_->selectChanged->use();
   use(impl_->seenRevision);
   while (use.next()) {
-    impl_->seenRevision = std::max(impl_->seenRevision, use.getInt(17));
-    jobs.push_back(impl_->readJob(use));
+    impl_->seenRevision = std::max(impl_->seenRevision, use.getInt(rows::kRevisionColumn));
+    jobs.push_back(rows::readJob(use, impl_->db.path()));
   }
   return jobs;
 }

@@ -1,6 +1,7 @@
 // Time for relinkd: wall-clock time for deadlines and what operators read,
 // monotonic time for waits. Everything that asks "what time is it" goes
 // through a Clock so tests can set and advance time instead of sleeping.
+// The text forms of a time are in relinkd/Time.h.
 //
 // Thread-safety: SystemClock is stateless; ManualClock is safe to share
 // across threads (atomics).
@@ -8,13 +9,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
-#include <string>
+
+// Most users of a clock also format what it reads.
+#include "relinkd/domain/Time.h"
 
 namespace relinkd {
-
-using TimeMs = std::int64_t;  // wall clock, milliseconds since the Unix epoch
-using MonoMs = std::int64_t;  // monotonic, milliseconds from an arbitrary origin
 
 class Clock {
  public:
@@ -46,17 +45,5 @@ class ManualClock final : public Clock {
   std::atomic<TimeMs> wall_;
   std::atomic<MonoMs> mono_;
 };
-
-// "2026-11-28T01:17:10Z" (UTC, second precision; milliseconds shown only
-// when not zero).
-std::string formatTime(TimeMs t);
-
-// Parses an RFC 3339 date-time ("2026-11-28T01:17:10Z",
-// "2026-11-28T01:17:10.5+01:00"); a time zone is required.
-// With allowDate, a bare date ("2026-11-28") means midnight UTC.
-std::optional<TimeMs> parseTime(const std::string& text, bool allowDate = false);
-
-// Parses an HTTP-date (RFC 7231 IMF-fixdate, also RFC 850 and asctime forms).
-std::optional<TimeMs> parseHttpDate(const std::string& text);
 
 }  // namespace relinkd

@@ -1,4 +1,5 @@
-// Specifications of relinkd's clocks and time formats (relinkd/Clock.h).
+// Specifications of relinkd's clocks (relinkd/Clock.h) and time formats
+// (relinkd/Time.h).
 #include <doctest/doctest.h>
 
 #include <time.h>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Time.h"
 
 using relinkd::formatTime;
 using relinkd::parseHttpDate;

@@ -1,0 +1,171 @@
+#include "Schema.h"
+
+#include <string>
+
+namespace relinkd::schema {
+
+namespace {
+
+// Schema 5's notifications, in a new database and by the 4 -> 5 upgrade.
+constexpr const char* kNotifications = R"sql(
+CREATE TABLE notifications (
+  id              INTEGER PRIMARY KEY,
+  job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')),
+  state           TEXT NOT NULL,
+  deadline        INTEGER,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  given_up        INTEGER NOT NULL,
+  last_error      TEXT
+);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+)sql";
+
+// A new database: kTables, then kNotifications.
+constexpr const char* kTables = R"sql(
+CREATE TABLE jobs (
+  name            TEXT PRIMARY KEY NOT NULL,
+  file            TEXT NOT NULL,
+  file_hash       TEXT,
+  spec_json       TEXT,
+  site_id         TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('invalid', 'queued', 'running',
+                    'retrying', 'paused', 'succeeded', 'failed', 'expired', 'cancelled')),
+  remote_job_id   TEXT,
+  remote_status   TEXT,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  deadline        INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  accepted_at     INTEGER NOT NULL,
+  submitting      INTEGER NOT NULL,
+  version         INTEGER NOT NULL,
+  revision        INTEGER NOT NULL DEFAULT 0,
+  file_stamp      TEXT,
+  plan            TEXT,
+  result          TEXT
+);
+CREATE INDEX jobs_by_revision ON jobs(revision);
+CREATE TABLE history (
+  id          INTEGER PRIMARY KEY,
+  job         TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  at          INTEGER NOT NULL,
+  action      TEXT NOT NULL,
+  http_status INTEGER,
+  outcome     TEXT NOT NULL,
+  detail      TEXT NOT NULL
+);
+CREATE INDEX history_by_job ON history(job, id);
+CREATE TABLE site_limits (
+  site_id    TEXT PRIMARY KEY NOT NULL,
+  not_before INTEGER NOT NULL
+);
+)sql";
+
+void create(sqlite::Connection& db) {
+  db.exec(std::string(kTables) + kNotifications + "PRAGMA user_version = 5;");
+}
+
+// 1 -> 2: the revision that lets the daemon read only changed rows.
+void addRevision(sqlite::Connection& db) {
+  db.exec(R"sql(
+ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_by_revision ON jobs(revision);
+PRAGMA user_version = 2;
+)sql");
+}
+
+// 2 -> 3: the file stamp that lets a rescan skip unchanged files.
+void addFileStamp(sqlite::Connection& db) {
+  db.exec(R"sql(
+ALTER TABLE jobs ADD COLUMN file_stamp TEXT;
+PRAGMA user_version = 3;
+)sql");
+}
+
+// 3 -> 4: the plan a job is derived from.
+void addPlan(sqlite::Connection& db) {
+  db.exec(R"sql(
+ALTER TABLE jobs ADD COLUMN plan TEXT;
+PRAGMA user_version = 4;
+)sql");
+}
+
+// 4 -> 5: notifications, and the final answer of a job's remote job.
+void addNotifications(sqlite::Connection& db) {
+  db.exec(std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications +
+          "PRAGMA user_version = 5;");
+}
+
+// kUpgrades[v - 1] takes schema v to v + 1.
+using Upgrade = void (*)(sqlite::Connection&);
+constexpr Upgrade kUpgrades[] = {addRevision, addFileStamp, addPlan, addNotifications};
+static_assert(sizeof kUpgrades / sizeof kUpgrades[0] == kVersion - 1,
+              "one upgrade per older schema version");
+
+// The schema version; the first read of a read-only connection, where a
+// reader without write access to the state directory finds out that it
+// needs the -wal and -shm files.
+std::int64_t firstRead(sqlite::Connection& db) {
+  try {
+    return db.queryInt("PRAGMA user_version");
+  } catch (const StoreError& e) {
+    throw StoreError(std::string(e.what()) + " (reading a WAL database needs " + db.path() +
+                     "-wal and -shm to exist or to be creatable; they are kept once relinkd "
+                     "has run: run as the relinkd user or start relinkd once)");
+  }
+}
+
+std::int64_t createIfEmpty(sqlite::Connection& db) {
+  sqlite::Transaction txn(db);
+  std::int64_t version = db.queryInt("PRAGMA user_version");  // another process may have won
+  if (version == 0) {
+    create(db);
+    version = kVersion;
+  }
+  txn.commit();
+  return version;
+}
+
+std::int64_t upgrade(sqlite::Connection& db) {
+  sqlite::Transaction txn(db);
+  std::int64_t version = db.queryInt("PRAGMA user_version");  // another process may have upgraded it
+  for (; version >= 1 && version < kVersion; ++version) kUpgrades[version - 1](db);
+  txn.commit();
+  return version;
+}
+
+// Throws unless version is kVersion.
+void check(const sqlite::Connection& db, std::int64_t version) {
+  if (version >= 1 && version < kVersion) {
+    throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
+                     "upgrade it");
+  }
+  if (version == 0) {
+    throw StoreError(db.path() + " holds no relinkd tables yet: relinkd has not finished "
+                     "its first start with this state directory");
+  }
+  if (version > kVersion) {
+    throw StoreError(db.path() + ": database was written by a newer relinkd (schema " +
+                     std::to_string(version) + "); this relinkd knows schema " +
+                     std::to_string(kVersion) + " only. Install the newer relinkd.");
+  }
+}
+
+}  // namespace
+
+void prepare(sqlite::Connection& db, bool readOnly) {
+  if (readOnly) return check(db, firstRead(db));
+  std::int64_t version = db.queryInt("PRAGMA user_version");
+  if (version == 0) version = createIfEmpty(db);
+  if (version >= 1 && version < kVersion) version = upgrade(db);
+  check(db, version);
+}
+
+}  // namespace relinkd::schema
