@@ -26,7 +26,7 @@ inline constexpr const char* kInsertJob =
     "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
     "accepted_at, submitting, file_stamp, plan, result, version, revision) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, "
-    "(SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs)) "
+    "(SELECT last FROM revisions)) "
     "ON CONFLICT (name) DO NOTHING";
 
 inline constexpr const char* kUpdateJob =
@@ -34,7 +34,13 @@ inline constexpr const char* kUpdateJob =
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
     "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
-    "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM jobs) WHERE name = ?1 AND version = ?20";
+    "revision = (SELECT last FROM revisions) WHERE name = ?1 AND version = ?20";
+
+// Run before kInsertJob or kUpdateJob, in the same transaction: the next
+// revision. Never below a row's (rows written by an older relinkd or by
+// hand), never reused after a row is removed.
+inline constexpr const char* kNextRevision =
+    "UPDATE revisions SET last = MAX(last, (SELECT COALESCE(MAX(revision), 0) FROM jobs)) + 1";
 
 inline constexpr const char* kNotificationColumns =
     "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error";

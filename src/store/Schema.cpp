@@ -68,8 +68,16 @@ CREATE TABLE site_limits (
 );
 )sql";
 
+// Schema 6's revision counter, in a new database and by the 5 -> 6
+// upgrade: the last revision handed out. MAX(revision) of the rows would
+// go back when the newest row is removed, and hand its number out again.
+constexpr const char* kRevisions = R"sql(
+CREATE TABLE revisions (last INTEGER NOT NULL);
+INSERT INTO revisions SELECT COALESCE(MAX(revision), 0) FROM jobs;
+)sql";
+
 void create(sqlite::Connection& db) {
-  db.exec(std::string(kTables) + kNotifications + "PRAGMA user_version = 5;");
+  db.exec(std::string(kTables) + kNotifications + kRevisions + "PRAGMA user_version = 6;");
 }
 
 // 1 -> 2: the revision that lets the daemon read only changed rows.
@@ -103,9 +111,12 @@ void addNotifications(sqlite::Connection& db) {
           "PRAGMA user_version = 5;");
 }
 
+// 5 -> 6: a revision counter that never goes back.
+void addRevisionCounter(sqlite::Connection& db) { db.exec(std::string(kRevisions) + "PRAGMA user_version = 6;"); }
+
 // kUpgrades[v - 1] takes schema v to v + 1.
 using Upgrade = void (*)(sqlite::Connection&);
-constexpr Upgrade kUpgrades[] = {addRevision, addFileStamp, addPlan, addNotifications};
+constexpr Upgrade kUpgrades[] = {addRevision, addFileStamp, addPlan, addNotifications, addRevisionCounter};
 static_assert(sizeof kUpgrades / sizeof kUpgrades[0] == kVersion - 1,
               "one upgrade per older schema version");
 

@@ -82,6 +82,7 @@ struct SqliteJobStore::Impl {
   }
 
   void prepareWrites() {
+    nextRevision.emplace(db, rows::kNextRevision);
     insertJob.emplace(db, rows::kInsertJob);
     updateJob.emplace(db, rows::kUpdateJob);
     insertHistory.emplace(db,
@@ -105,6 +106,7 @@ struct SqliteJobStore::Impl {
 
   // The compare-and-set write; false when job.version is not the stored one.
   bool writeJob(const Job& job) {
+    nextRevision->use().exec();  // rolled back with the write when it finds no row
     if (job.version == 0) {
       if (job.specLeftOut) throw std::logic_error("job " + job.name + " cannot be stored for the first time without its spec");
       auto use = insertJob->use();
@@ -135,7 +137,7 @@ struct SqliteJobStore::Impl {
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
   std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectSummaries;
   std::optional<sqlite::Statement> insertNotification, updateNotification;
-  std::optional<sqlite::Statement> insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
+  std::optional<sqlite::Statement> nextRevision, insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
 };
 
 SqliteJobStore::SqliteJobStore(const std::string& path, bool readOnly)

@@ -276,6 +276,25 @@ TEST_CASE("JobStore: changedElsewhere returns exactly the rows other connections
   CHECK(mine.changedElsewhere().empty());
 }
 
+// Revisions are never reused: a row removed with the highest revision
+// must not hand that number to the next write of another connection,
+// which the mark (the highest revision seen) would then hide.
+TEST_CASE("JobStore: changedElsewhere sees another connection's write after the newest row was removed") {
+  TempDir dir;
+  SqliteJobStore mine(dir.file("relinkd.db"));
+  SqliteJobStore other(dir.file("relinkd.db"));
+  Job theirs = minimalJob("y");
+  REQUIRE(other.save(theirs, std::nullopt));
+  mine.changedElsewhere();  // the mark
+  Job standIn = minimalJob("x");
+  REQUIRE(mine.save(standIn, std::nullopt));
+  CHECK(mine.changedElsewhere().empty());
+  REQUIRE(mine.remove(standIn));  // and relinkctl writes before the next look
+  Job retried = *other.find("y");
+  REQUIRE(other.save(retried, std::nullopt));
+  CHECK(namesOf(mine.changedElsewhere()) == std::vector<std::string>{"y@2"});
+}
+
 TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep their jobs") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
@@ -285,19 +304,22 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
     REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
   }
   SUBCASE("schema 1: no revision, no file stamp") {
-    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
+    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
                   "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 1");
   }
   SUBCASE("schema 2: a revision, no file stamp") {
-    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
+    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 2");
   }
   SUBCASE("schema 3: a file stamp, no plan") {
-    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
+    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
   }
   SUBCASE("schema 4: a plan, no notifications, no result") {
-    rawExec(path, "DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
+    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
+  }
+  SUBCASE("schema 5: no revision counter") {
+    rawExec(path, "DROP TABLE revisions; PRAGMA user_version = 5");
   }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
@@ -462,10 +484,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 6");
+  rawExec(path, "PRAGMA user_version = 7");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 6)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 7)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }
