@@ -18,12 +18,15 @@
 //   discover 2xx {cloudId}         queued               queued with its siteId, submitted now
 //   discover 4xx                   queued               failed (add siteId to the file)
 //   discover other failure         queued               retrying with backoff
-//   no time left before deadline   queued/retrying/running  unchanged, no further request
+//   no time left before deadline   queued/retrying/running  unchanged, no further request,
+//     (or a rate limit past it)                             lastError says why (noRequestFits)
 //   deadline passed                any unfinished       expired
 //   stored spec unreadable         queued/retrying      invalid
 //
 // A request is never scheduled later than retry.lastCallMs before the
-// job's deadline (latestStart): the last one is moved to that moment.
+// job's deadline (latestStart): the last one is moved to that moment, unless
+// a rate limit forbids it then; a job that can send nothing more keeps its
+// state, has no nextAttemptAt and says why in lastError.
 //
 // Thread-safety: pure functions; the RandomSource is the caller's.
 #pragma once
@@ -59,6 +62,12 @@ std::optional<TimeMs> latestStart(const Job& job, const RetryPolicy& policy);
 // `at` when a request may start then; else the last moment one may start,
 // if that is still ahead; else nullopt (no further request).
 std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionContext& context);
+// Sets job's next request to requestTime(at); when none fits, lastError
+// says why (so a resume or an answer never leaves it silent).
+void scheduleRequest(Job& job, TimeMs at, const TransitionContext& context);
+// Why job can send nothing more: its deadline, the request budget and,
+// when siteOpensAt is set, the rate limit that holds its site until then.
+std::string noRequestFits(const Job& job, const RetryPolicy& policy, std::optional<TimeMs> siteOpensAt = {});
 
 Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
 Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
