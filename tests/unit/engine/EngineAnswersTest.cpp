@@ -197,3 +197,34 @@ TEST_CASE("Engine: a job that can send nothing more is not paused by rejected cr
   CHECK(h.executor.take().jobName == "us");
   CHECK(h.executor.sent.empty());
 }
+
+TEST_CASE("Engine: a failed step gives back its slots exactly: the answers it took count once") {
+  Harness h;
+  h.settings.concurrency = 1;
+  h.start();
+  h.store->setBusyTimeout(10);
+  h.writeJob("eu", jobJson("site-a"));
+  Dispatch submit = h.executor.take();
+  h.writeJob("us", jobJson("site-b"));  // waits for the slot
+  {
+    SqliteJobStore other(h.dir.file("relinkd.db"));
+    other.setBusyTimeout(10);
+    JobStore::Transaction lock(other);  // the engine cannot write
+    HttpResult ok;
+    ok.response.status = 200;
+    ok.response.body = R"({"uuid":"u-1"})";
+    h.engine->complete(Completion{submit, ok});
+    CHECK_THROWS_AS(h.engine->step(), StoreError);
+    CHECK(h.executor.sent.empty());
+  }
+  h.engine->step();  // the answer again, then us in the freed slot
+  CHECK(h.job("eu").state == JobState::kRunning);
+  REQUIRE(h.executor.sent.size() == 1);
+  Dispatch us = h.executor.take();
+  CHECK(us.jobName == "us");
+  h.writeJob("fr", jobJson("site-c"));
+  h.advance(30 * kSecond);
+  CHECK(h.executor.sent.empty());  // one slot, taken by us
+  h.answer(us, 200, R"({"uuid":"u-2"})");
+  REQUIRE(h.executor.sent.size() == 1);  // then one request at a time again
+}
