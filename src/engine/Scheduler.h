@@ -152,6 +152,8 @@ class Scheduler {
   void releaseSlot(const std::string& name);  // whatever became of the job
   // True when the answer was applied to the job (not dropped as stale).
   bool applyAnswer(const Completion& completion, const Job& job);
+  bool dropStale(const Completion& completion);   // the job changed meanwhile: false
+  bool notSent(const Completion& completion, Job job);  // too late to start: false
   ApiAnswer readAnswer(const Completion& completion, TimeMs now) const;
   void apply(Change change, const Outcome& outcome);
   void limitSite(const std::string& siteId, TimeMs notBefore);

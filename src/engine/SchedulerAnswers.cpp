@@ -50,27 +50,11 @@ bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   const Dispatch& sent = completion.dispatch;
   const HttpResult& result = completion.result;
   if (result.error == TransportError::kAborted) return false;  // shutting down: the store says what to do next
-  if (current.version != sent.jobVersion) {
-    const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
-                         result.response.status / 100 == 2;
-    const std::string line = "job " + sent.jobName + ": " + requestKindName(sent.kind) +
-                             " answer dropped: the job changed while the request was in flight";
-    if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
-    else engineLog().debug(line);
-    return false;
-  }
+  if (current.version != sent.jobVersion) return dropStale(completion);
   const Job job = current;  // a copy: applying the answer replaces the table's snapshot
   Runtime& runtime = table_.runtime(job.name);
   const TransitionContext context = this->context();
-  if (result.error == TransportError::kTooLate) {
-    Job unsent = job;
-    if (sent.kind == RequestKind::kSubmit) {  // never sent: no attempt, nothing in flight
-      unsent.submitting = false;
-      unsent.attempts = std::max(0, unsent.attempts - 1);
-    }
-    apply(noTimeLeft(std::move(unsent), result.errorMessage, context), {});
-    return false;
-  }
+  if (result.error == TransportError::kTooLate) return notSent(completion, job);
   const ApiAnswer answer = readAnswer(completion, context.now);
   if (answer.outcome.kind == OutcomeKind::kCredentials && sent.kind != RequestKind::kDiscover &&
       state_.credentials.stale(sent.credentialsGeneration)) {
@@ -92,6 +76,28 @@ bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
       break;
   }
   return true;
+}
+
+bool Scheduler::dropStale(const Completion& completion) {
+  const Dispatch& sent = completion.dispatch;
+  const HttpResult& result = completion.result;
+  const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
+                       result.response.status / 100 == 2;
+  const std::string line = "job " + sent.jobName + ": " + requestKindName(sent.kind) +
+                           " answer dropped: the job changed while the request was in flight";
+  if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
+  else engineLog().debug(line);
+  return false;
+}
+
+// The pool could not start the request in time: the job asks no more.
+bool Scheduler::notSent(const Completion& completion, Job job) {
+  if (completion.dispatch.kind == RequestKind::kSubmit) {  // never sent: no attempt, nothing in flight
+    job.submitting = false;
+    job.attempts = std::max(0, job.attempts - 1);
+  }
+  apply(noTimeLeft(std::move(job), completion.result.errorMessage, context()), {});
+  return false;
 }
 
 ApiAnswer Scheduler::readAnswer(const Completion& completion, TimeMs now) const {

@@ -48,6 +48,23 @@ void pollLater(Job& job, const TransitionContext& context) {
   scheduleRequest(job, context.now + context.settings.pollIntervalMs, context);
 }
 
+// The remote job is still there: poll it again later, do not resubmit.
+Change pollFailed(Job job, Runtime& runtime, const Outcome& outcome, const TransitionContext& context) {
+  runtime.pollFailures += 1;
+  auto at = nextAttemptAt(context.settings.retry, runtime.pollFailures, context.now, outcome.notBefore,
+                          job.deadline.value_or(context.now), context.random);
+  job.nextAttemptAt = at;
+  job.lastError = "reading the status failed: " + outcome.message;
+  if (!at) *job.lastError += "; " + noRequestFits(job, context.settings.retry, outcome.notBefore);
+  HistoryEntry entry = entryOf(context, "poll", outcome,
+                               outcome.message + (at ? "; polling again at " + formatTime(*at)
+                                                     : "; no time left to poll again"));
+  Change change{std::move(job), std::move(entry)};
+  if (outcome.kind == OutcomeKind::kRateLimited) change.limitSite = outcome.notBefore;
+  change.loud = outcome.kind == OutcomeKind::kCertificate;
+  return change;
+}
+
 std::string attemptsUsed(int attempts) {
   return std::to_string(attempts) + " attempts (relinkd.retry.maxAttempts)";
 }
@@ -158,22 +175,8 @@ Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const Trans
                               " failed: " + outcome.message;
       return fail(std::move(job), outcome, "poll", why, context);
     }
-    default: {
-      // The remote job is still there: poll it again later, do not resubmit.
-      runtime.pollFailures += 1;
-      auto at = nextAttemptAt(context.settings.retry, runtime.pollFailures, context.now, outcome.notBefore,
-                              job.deadline.value_or(context.now), context.random);
-      job.nextAttemptAt = at;
-      job.lastError = "reading the status failed: " + outcome.message;
-      if (!at) *job.lastError += "; " + noRequestFits(job, context.settings.retry, outcome.notBefore);
-      HistoryEntry entry = entryOf(context, "poll", outcome,
-                                   outcome.message + (at ? "; polling again at " + formatTime(*at)
-                                                         : "; no time left to poll again"));
-      Change change{std::move(job), std::move(entry)};
-      if (outcome.kind == OutcomeKind::kRateLimited) change.limitSite = outcome.notBefore;
-      change.loud = outcome.kind == OutcomeKind::kCertificate;
-      return change;
-    }
+    default:
+      return pollFailed(std::move(job), runtime, outcome, context);
   }
 }
 

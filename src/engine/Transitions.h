@@ -6,9 +6,10 @@
 //   event                          from                 to
 //   submit 2xx {uuid}              queued/retrying      running (poll after poll.interval)
 //   submit 400/403/404/4xx         queued/retrying      failed
-//   submit 401 (current token)     any unfinished       paused (every job)
+//   submit 401 (current token)     any unfinished       paused (every job that can still send)
 //   submit 401 (token changed)     queued/retrying      unchanged, sent again now
 //   submit 429/503 + Retry-After   queued/retrying      retrying at the limit, site closed until then
+//     (after the latest start)                          retrying, no further request (lastError says why)
 //   submit other failure           queued/retrying      retrying with backoff; failed at maxAttempts
 //   poll Complete                  running              succeeded
 //   poll Pending/In progress/...   running              running (poll after poll.interval)
@@ -18,8 +19,8 @@
 //   discover 2xx {cloudId}         queued               queued with its siteId, submitted now
 //   discover 4xx                   queued               failed (add siteId to the file)
 //   discover other failure         queued               retrying with backoff
-//   no time left before deadline   queued/retrying/running  unchanged, no further request,
-//     (or a rate limit past it)                             lastError says why (noRequestFits)
+//   no time left before deadline   queued/retrying/running  unchanged, no further request; lastError says why
+//   site closed past latest start  queued/retrying/running  likewise, naming the rate limit (noRequestFits)
 //   deadline passed                any unfinished       expired
 //   stored spec unreadable         queued/retrying      invalid
 //
@@ -27,6 +28,11 @@
 // job's deadline (latestStart): the last one is moved to that moment, unless
 // a rate limit forbids it then; a job that can send nothing more keeps its
 // state, has no nextAttemptAt and says why in lastError.
+//
+// Beyond one job, carried out by the scheduler: a 401 pauses every job
+// that can still send, and an answer the API gives only to accepted
+// credentials, to a request sent while paused (relinkctl retry), resumes
+// them all (CredentialsPause.h decides both).
 //
 // Thread-safety: pure functions; the RandomSource is the caller's.
 #pragma once
