@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_set>
 
 #include "EngineLog.h"
@@ -19,7 +20,7 @@ Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source
       clock_(clock),
       executor_(executor),
       random_(random),
-      credentials_(std::move(credentials)) {}
+      state_{CredentialsPause(std::move(credentials)), {}, {}, {}} {}
 
 TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
 
@@ -34,7 +35,7 @@ bool Scheduler::start(const std::function<bool()>& stopRequested) {
   } catch (const StoreError&) {
     // The store cannot be read or written now (full, read-only, locked):
     // the first step that can do it all does it, and nothing is sent before.
-    startPending_ = true;
+    state_.startPending = true;
     reloadNeeded_ = true;
     throw;
   }
@@ -72,12 +73,7 @@ void Scheduler::loadAll() {
 
 // Rate limits survive a restart. Read once, at start: later, a gate is only
 // ever extended (limitSite), so a step of the wall clock cannot shorten it.
-void Scheduler::loadSiteGates() {
-  const TimeMs now = clock_.wallNow();
-  const MonoMs mono = clock_.monoNow();
-  for (const auto& [site, notBefore] : store_.siteLimits())
-    if (notBefore > now) siteGates_[site] = std::max(siteGates_[site], mono + (notBefore - now));
-}
+void Scheduler::loadSiteGates() { state_.gates.load(store_.siteLimits(), clock_.wallNow(), clock_.monoNow()); }
 
 void Scheduler::recover() {
   const TransitionContext now = context();
@@ -98,7 +94,7 @@ void Scheduler::recover() {
       job.lastError.reset();
       detail += std::string(detail.empty() ? "" : "; ") + "relinkd restarted and read the token again";
     }
-    if (wantsRequests(job.state)) job.nextAttemptAt = requestTime(job, now.now, now);
+    if (wantsRequests(job.state)) scheduleRequest(job, now.now, now);
     job.updatedAt = now.now;
     commit(job, HistoryEntry{now.now, "recover", std::nullopt, stateOutcome(job.state),
                              detail});
@@ -161,67 +157,63 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
   return true;
 }
 
-MonoMs Scheduler::step(Inbox& inbox) {
-  // What a failed step must give back. Not the files waiting: only those it
-  // took (takenFiles_) go back, so a long queue is not copied every step.
+namespace {
+
+// The inbox but for its files: a failed step gives back only the files it
+// took (PendingStep::files), so a long queue is not copied every step.
+Inbox withoutFiles(Inbox& inbox) {
   std::set<std::string> waiting = std::move(inbox.files);
   inbox.files.clear();
-  const Inbox before = inbox;
+  Inbox copy = inbox;
   inbox.files = std::move(waiting);
-  takenFiles_.clear();
-  const bool startPending = startPending_;
-  const Credentials credentials = credentials_;
-  const std::int64_t generation = credentialsGeneration_;
-  const std::map<std::string, MonoMs> fileRetries = fileRetries_;
-  const MonoMs nextRescan = nextRescan_;
-  const bool rejected = credentialsRejected_;
-  const std::string pauseWhy = pauseWhy_;
-  const std::optional<int> pauseStatus = pauseStatus_;
-  inStep_ = true;
+  return copy;
+}
+
+}  // namespace
+
+MonoMs Scheduler::step(Inbox& inbox) {
+  Inbox before = withoutFiles(inbox);
+  StepState saved = state_;
+  auto files = std::make_pair(fileRetries_, nextRescan_);  // the job directory's part
+  pending_.emplace();
   try {
     runStep(inbox);
-    if (stepWrites_) stepWrites_->commit();
+    if (pending_->writes) pending_->writes->commit();
   } catch (...) {
-    undoStep();
-    std::set<std::string> left = std::move(inbox.files);
-    inbox = before;
-    inbox.files = std::move(left);
-    inbox.files.insert(takenFiles_.begin(), takenFiles_.end());
-    startPending_ = startPending;
-    credentials_ = credentials;
-    credentialsGeneration_ = generation;
-    fileRetries_ = fileRetries;
-    nextRescan_ = nextRescan;
-    credentialsRejected_ = rejected;
-    pauseWhy_ = pauseWhy;
-    pauseStatus_ = pauseStatus;
+    undoStep(inbox, std::move(before), std::move(saved));
+    std::tie(fileRetries_, nextRescan_) = std::move(files);
     throw;
   }
-  stepWrites_.reset();
-  inStep_ = false;
-  for (Dispatch& request : deferred_) executor_.execute(std::move(request));
-  deferred_.clear();
+  std::vector<Dispatch> requests = std::move(pending_->requests);
+  pending_.reset();
+  for (Dispatch& request : requests) executor_.execute(std::move(request));
   return nextWakeup();
 }
 
 // One transaction for the step (one fsync, not one per change), begun
 // only when something is written: an idle step writes nothing.
 void Scheduler::writing() {
-  if (inStep_ && !stepWrites_) stepWrites_.emplace(store_);
+  if (pending_ && !pending_->writes) pending_->writes.emplace(store_);
 }
 
-// The transaction rolls back; the requests decided on were never sent.
-void Scheduler::undoStep() {
-  stepWrites_.reset();
-  inStep_ = false;
-  for (const Dispatch& request : deferred_) {
-    if (table_.find(request.jobName) && table_.runtime(request.jobName).inFlight) {
+// The transaction rolls back, the requests decided on are never sent, and
+// the state is as before the step. The table is read again from the store
+// (storeFailed); only its in-flight marks are put right here, from the slots.
+void Scheduler::undoStep(Inbox& inbox, Inbox before, StepState saved) {
+  const std::vector<Dispatch> unsent = std::move(pending_->requests);
+  const std::vector<std::string> taken = std::move(pending_->files);
+  pending_.reset();
+  state_ = std::move(saved);
+  for (const Dispatch& request : unsent)
+    if (table_.find(request.jobName) && !state_.slots.holds(request.jobName))
       table_.setInFlight(request.jobName, false);
-      --inFlight_;
-    }
-    if (request.kind == RequestKind::kDiscover) discoveryDone(request.jobName, false);
-  }
-  deferred_.clear();
+  for (const Completion& completion : before.completions)
+    if (table_.find(completion.dispatch.jobName) && state_.slots.holds(completion.dispatch.jobName))
+      table_.setInFlight(completion.dispatch.jobName, true);
+  std::set<std::string> left = std::move(inbox.files);
+  inbox = std::move(before);
+  inbox.files = std::move(left);
+  inbox.files.insert(taken.begin(), taken.end());
 }
 
 void Scheduler::runStep(Inbox& inbox) {
@@ -232,11 +224,11 @@ void Scheduler::runStep(Inbox& inbox) {
   } else if (mono >= nextStoreCheck_) {
     applyChangedElsewhere();
   }
-  if (startPending_) {  // what start() could not do
+  if (state_.startPending) {  // what start() could not do
     loadSiteGates();
     recover();
     scanAll({}, &inbox);  // the files it finds are read a step's share at a time
-    startPending_ = false;
+    state_.startPending = false;
   }
   if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
   applyInbox(inbox);
@@ -263,7 +255,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
     inbox.credentials.reset();
   }
   if (inbox.resume) {
-    if (!credentials_.token.empty()) resumeAll("the configuration was reloaded (SIGHUP)");
+    if (state_.credentials.mayResumeOnReload()) resumeAll("the configuration was reloaded (SIGHUP)");
     inbox.resume = false;
   }
   const MonoMs mono = clock_.monoNow();
@@ -272,7 +264,12 @@ void Scheduler::applyInbox(Inbox& inbox) {
     scanAll({}, &inbox);
     inbox.rescan = false;
   }
-  // Job files before plan files: a name both claim is the job file's.
+  takeFiles(inbox);
+  retryFileReads();
+}
+
+// Job files before plan files: a name both claim is the job file's.
+void Scheduler::takeFiles(Inbox& inbox) {
   int budget = kFilesPerStep;
   for (const bool plans : {false, true}) {
     for (auto it = inbox.files.begin(); it != inbox.files.end() && budget > 0;) {
@@ -283,32 +280,11 @@ void Scheduler::applyInbox(Inbox& inbox) {
       const std::string file = *it;
       fileRetries_.erase(file);
       reconcileFile(file);
-      takenFiles_.push_back(file);
+      pending_->files.push_back(file);
       it = inbox.files.erase(it);
       --budget;
     }
   }
-  retryFileReads();
-}
-
-// A new token or e-mail: requests from now on carry a new generation, so a
-// 401 to one sent with the old token is not taken as a verdict on the new.
-// No token at all (the file removed or emptied): every job that would send
-// pauses with that reason, until a token is back.
-void Scheduler::applyCredentials(const Credentials& credentials) {
-  const bool changed = credentials.token != credentials_.token || credentials.email != credentials_.email;
-  if (!changed) return;
-  if (credentials.token.empty()) {
-    credentials_ = credentials;
-    ++credentialsGeneration_;
-    pauseStatus_.reset();
-    pauseWithout(credentials.missing + "; nothing is sent without credentials, and relinkd resumes when the "
-                                       "token file holds a token again");
-    return;
-  }
-  resumeAll("the API token or e-mail changed");
-  credentials_ = credentials;
-  ++credentialsGeneration_;
 }
 
 }  // namespace relinkd

@@ -1,12 +1,25 @@
 // The scheduler thread's side of the engine (see Engine.h): the job table,
 // loading and recovery, the job directory, dispatching, expiry and the
-// answers. Each part lives in its own file:
+// answers. The state beyond the job table is in classes of their own, each
+// owning one concern and composed here:
 //
-//   Scheduler.cpp          the step, loading, recovery, relinkctl's changes
-//   SchedulerFiles.cpp     the job directory, declaratively
-//   SchedulerPlans.cpp     plan files: the jobs of a split, kept in step with it
-//   SchedulerDispatch.cpp  what is due: requests, expiry, warnings, the next wake-up
-//   SchedulerAnswers.cpp   applying the transition table to answers; pause and resume
+//   CredentialsPause.h     the credentials in use; who is paused, why, and when they resume
+//   RequestSlots.h         the requests in flight against relinkd.api.concurrency
+//   SiteGates.h            rate-limited sites: no request before the gate opens
+//   SiteDiscovery.h        one tenant_info request per site, its answer shared
+//   Transitions.h          the transition table, as pure functions
+//
+// A step (step()) keeps what it may change in memory in one value
+// (StepState) and what it holds until its transaction commits in another
+// (PendingStep): a failed step is undone by restoring the one and dropping
+// the other. The Scheduler's own parts live in these files:
+//
+//   Scheduler.cpp             the step, loading, recovery, relinkctl's changes
+//   SchedulerFiles.cpp        the job directory, declaratively
+//   SchedulerPlans.cpp        plan files: the jobs of a split, kept in step with it
+//   SchedulerDispatch.cpp     what is due: requests, expiry, warnings, the next wake-up
+//   SchedulerAnswers.cpp      applying the transition table to answers; site discovery's verdict
+//   SchedulerCredentials.cpp  pausing and resuming jobs as CredentialsPause decides
 //
 // Thread-safety: none; every method runs on the scheduler thread.
 #pragma once
@@ -19,8 +32,12 @@
 #include <string>
 #include <vector>
 
+#include "CredentialsPause.h"
 #include "Inbox.h"
 #include "JobTable.h"
+#include "RequestSlots.h"
+#include "SiteDiscovery.h"
+#include "SiteGates.h"
 #include "Transitions.h"
 #include "relinkd/engine/Engine.h"
 #include "relinkd/domain/PlanSpec.h"
@@ -49,13 +66,29 @@ class Scheduler {
 
   const JobTable& table() const { return table_; }
   JobTable& table() { return table_; }
-  bool credentialsRejected() const { return credentialsRejected_; }
+  bool credentialsRejected() const { return state_.credentials.paused(); }
 
  private:
+  // What a step may change in memory besides the job table (which is read
+  // again from the store after a failed step): restored whole then.
+  struct StepState {
+    CredentialsPause credentials;
+    RequestSlots slots;
+    SiteGates gates;
+    SiteDiscovery discovery;
+    bool startPending = false;  // start() could not load, recover and scan: the next step does
+  };
+  // What a step holds until its transaction commits: dropped whole when it fails.
+  struct PendingStep {
+    std::optional<JobStore::Transaction> writes;  // begun at the step's first write
+    std::vector<Dispatch> requests;               // decided in the step, sent once it is committed
+    std::vector<std::string> files;               // taken from the inbox; given back if it fails
+  };
+
   // Scheduler.cpp
   void runStep(Inbox& inbox);
   void writing();  // the step's transaction, begun at its first write
-  void undoStep();
+  void undoStep(Inbox& inbox, Inbox before, StepState saved);
   void loadAll();  // every row, replacing what the table holds
   void loadSiteGates();
   void recover();
@@ -68,7 +101,7 @@ class Scheduler {
   // as arm() does).
   Job withSpec(const Job& job) const;
   void applyInbox(Inbox& inbox);
-  void applyCredentials(const Credentials& credentials);
+  void takeFiles(Inbox& inbox);
   TransitionContext context() const;
   // SchedulerFiles.cpp
   // Every file whose stamp moved, and every job and plan whose file is gone.
@@ -108,21 +141,32 @@ class Scheduler {
   void warnNearDeadline(const Job& job, TimeMs now);
   void dispatchDue();
   void dispatch(Job job);  // a copy: committing replaces the table's snapshot
+  // True when the job was held back (its site closed) or stopped asking.
+  bool heldBack(const Job& job);
+  void stopAsking(const Job& job, std::optional<TimeMs> siteOpensAt);
   void discover(Job job, const std::string& url, Dispatch request);
-  void discoveryDone(const std::string& name, bool applied);
   void send(Dispatch request);
-  std::optional<MonoMs> siteGate(const std::string& siteId) const;
   MonoMs nextWakeup() const;
   // SchedulerAnswers.cpp
   void handle(const Completion& completion);
+  void releaseSlot(const std::string& name);  // whatever became of the job
   // True when the answer was applied to the job (not dropped as stale).
   bool applyAnswer(const Completion& completion, const Job& job);
+  bool dropStale(const Completion& completion);   // the job changed meanwhile: false
+  bool notSent(const Completion& completion, Job job);  // too late to start: false
+  ApiAnswer readAnswer(const Completion& completion, TimeMs now) const;
   void apply(Change change, const Outcome& outcome);
   void limitSite(const std::string& siteId, TimeMs notBefore);
+  void discoveryDone(const std::string& name, bool applied);
+  void failWaiter(const Job& job, const std::string& why, const std::string& asker);
+  // SchedulerCredentials.cpp
+  void applyCredentials(const Credentials& credentials);
   void pauseAll(const Outcome& outcome);
-  void pauseWithout(const std::string& why);  // every job that would send pauses, with why
+  void pauseHeld();     // every job the pause holds pauses, with its reason
+  void holdIfPaused(const std::string& name);  // a job the pause passed by while its request was out
   void pause(Job job);  // a copy: committing replaces the table's snapshot
   void resumeAll(const std::string& why);
+  const std::string& pauseWhy() const { return state_.credentials.why(); }
 
   EngineSettings settings_;
   JobStore& store_;
@@ -130,32 +174,18 @@ class Scheduler {
   const Clock& clock_;
   Executor& executor_;
   RandomSource& random_;
-  Credentials credentials_;
-  std::int64_t credentialsGeneration_ = 1;
   JobTable table_;
-  std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
+  StepState state_;
+  std::optional<PendingStep> pending_;  // set while a step runs
+  // The job directory's part of what a step may change (SchedulerFiles.cpp),
+  // saved and restored by step() beside StepState.
   std::map<std::string, MonoMs> fileRetries_;  // file name -> when to read it again
+  MonoMs nextRescan_ = 0;
   std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
   std::map<std::string, PlanFile> planFiles_;      // plan name -> what its jobs were made from
-  struct SiteDiscovery {
-    std::string by;                  // the job whose tenant_info request is out
-    std::set<std::string> waiting;   // jobs of the same site, parked until it is answered
-  };
-  std::map<std::string, SiteDiscovery> discovering_;     // productURL -> its discovery
-  std::map<std::string, std::string> discoveredSites_;   // productURL -> site id, found this run
-  int inFlight_ = 0;
-  bool credentialsRejected_ = false;
-  std::string pauseWhy_;                // why jobs are paused, while credentialsRejected_
-  std::optional<int> pauseStatus_;
   bool reloadNeeded_ = false;
-  bool startPending_ = false;  // start() could not load, recover and scan: the next step does
-  std::vector<std::string> takenFiles_;  // the files the current step took from its inbox
   bool notificationsOwed_ = false;
   bool directoryMissing_ = false;
-  bool inStep_ = false;
-  std::optional<JobStore::Transaction> stepWrites_;
-  std::vector<Dispatch> deferred_;  // decided in this step, sent once it is committed
-  MonoMs nextRescan_ = 0;
   MonoMs nextStoreCheck_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // Applying the transition table (Transitions.cpp) to what came back, and
-// the effects that reach beyond one job: a rate-limited site, rejected
-// credentials (every job pauses) and new ones (paused jobs resume).
+// the effects that reach beyond one job: a rate-limited site (SiteGates),
+// rejected or proven credentials (SchedulerCredentials.cpp), a site's id
+// found for every job of the site (SiteDiscovery).
 #include <Poco/Logger.h>
 
 #include <algorithm>
@@ -25,63 +26,38 @@ std::string finalResult(std::string body) {
 
 }  // namespace
 
-// The request counts as in flight until its answer is recorded: if the
-// store fails here, the completion is handled again at the next step.
+// The slot is given back first, whatever became of the job (erased,
+// changed, expired); if the store fails later in the step, the step's state
+// is restored and the completion handled again at the next step.
 void Scheduler::handle(const Completion& completion) {
   const std::string& name = completion.dispatch.jobName;
+  releaseSlot(name);
+  const bool proven = state_.credentials.accepted(completion.dispatch, completion.result);
   const Job* job = table_.find(name);
-  if (!job) {
-    discoveryDone(name, false);
-    return;
-  }
-  const bool applied = applyAnswer(completion, *job);
-  if (table_.runtime(name).inFlight) {
-    table_.setInFlight(name, false);
-    --inFlight_;
-  }
+  const bool applied = job && applyAnswer(completion, *job);
   if (completion.dispatch.kind == RequestKind::kDiscover) discoveryDone(name, applied);
   catchUpPlan(name);
-  // pauseAll passed it by while its request was out: pause it now.
-  if (credentialsRejected_ && wantsRequests(table_.find(name)->state)) pause(*table_.find(name));
+  if (proven)
+    resumeAll("the API accepted a request of job " + name + " with the current credentials (relinkctl retry)");
+  holdIfPaused(name);
+}
+
+void Scheduler::releaseSlot(const std::string& name) {
+  if (state_.slots.release(name) && table_.find(name)) table_.setInFlight(name, false);
 }
 
 bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
   const Dispatch& sent = completion.dispatch;
   const HttpResult& result = completion.result;
   if (result.error == TransportError::kAborted) return false;  // shutting down: the store says what to do next
-  if (current.version != sent.jobVersion) {
-    const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
-                         result.response.status / 100 == 2;
-    const std::string line = "job " + sent.jobName + ": " + requestKindName(sent.kind) +
-                             " answer dropped: the job changed while the request was in flight";
-    if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
-    else engineLog().debug(line);
-    return false;
-  }
+  if (current.version != sent.jobVersion) return dropStale(completion);
   const Job job = current;  // a copy: applying the answer replaces the table's snapshot
   Runtime& runtime = table_.runtime(job.name);
   const TransitionContext context = this->context();
-  if (result.error == TransportError::kTooLate) {
-    Job unsent = job;
-    if (sent.kind == RequestKind::kSubmit) {  // never sent: no attempt, nothing in flight
-      unsent.submitting = false;
-      unsent.attempts = std::max(0, unsent.attempts - 1);
-    }
-    apply(noTimeLeft(std::move(unsent), result.errorMessage, context), {});
-    return false;
-  }
-  auto read = [&](ApiAnswer answer) {
-    answer.outcome.message = redactCredentials(answer.outcome.message, credentials_);
-    return answer;
-  };
-  ApiAnswer answer;
-  switch (sent.kind) {
-    case RequestKind::kSubmit: answer = read(readSubmitAnswer(result, context.now)); break;
-    case RequestKind::kPoll: answer = read(readStatusAnswer(result, context.now)); break;
-    case RequestKind::kDiscover: answer = read(readTenantInfoAnswer(result, context.now)); break;
-  }
+  if (result.error == TransportError::kTooLate) return notSent(completion, job);
+  const ApiAnswer answer = readAnswer(completion, context.now);
   if (answer.outcome.kind == OutcomeKind::kCredentials && sent.kind != RequestKind::kDiscover &&
-      sent.credentialsGeneration != credentialsGeneration_) {
+      state_.credentials.stale(sent.credentialsGeneration)) {
     apply(afterStaleCredentials(job, sent.kind, context), answer.outcome);
     return false;
   }
@@ -91,7 +67,7 @@ bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
       Change change = afterPoll(job, runtime, answer, context);
       // The remote job's last word, kept for the operator (and the notification).
       if (answer.remoteStatus == RemoteStatus::kComplete || answer.outcome.kind == OutcomeKind::kRemoteError)
-        change.job.result = finalResult(redactCredentials(result.response.body, credentials_));
+        change.job.result = finalResult(redactCredentials(result.response.body, state_.credentials.credentials()));
       apply(std::move(change), answer.outcome);
       break;
     }
@@ -100,6 +76,40 @@ bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
       break;
   }
   return true;
+}
+
+bool Scheduler::dropStale(const Completion& completion) {
+  const Dispatch& sent = completion.dispatch;
+  const HttpResult& result = completion.result;
+  const bool created = sent.kind == RequestKind::kSubmit && result.error == TransportError::kNone &&
+                       result.response.status / 100 == 2;
+  const std::string line = "job " + sent.jobName + ": " + requestKindName(sent.kind) +
+                           " answer dropped: the job changed while the request was in flight";
+  if (created) engineLog().warning(line + " (the API may have created a remote job; it is not polled)");
+  else engineLog().debug(line);
+  return false;
+}
+
+// The pool could not start the request in time: the job asks no more.
+bool Scheduler::notSent(const Completion& completion, Job job) {
+  if (completion.dispatch.kind == RequestKind::kSubmit) {  // never sent: no attempt, nothing in flight
+    job.submitting = false;
+    job.attempts = std::max(0, job.attempts - 1);
+  }
+  apply(noTimeLeft(std::move(job), completion.result.errorMessage, context()), {});
+  return false;
+}
+
+ApiAnswer Scheduler::readAnswer(const Completion& completion, TimeMs now) const {
+  const HttpResult& result = completion.result;
+  ApiAnswer answer;
+  switch (completion.dispatch.kind) {
+    case RequestKind::kSubmit: answer = readSubmitAnswer(result, now); break;
+    case RequestKind::kPoll: answer = readStatusAnswer(result, now); break;
+    case RequestKind::kDiscover: answer = readTenantInfoAnswer(result, now); break;
+  }
+  answer.outcome.message = redactCredentials(answer.outcome.message, state_.credentials.credentials());
+  return answer;
 }
 
 void Scheduler::apply(Change change, const Outcome& outcome) {
@@ -112,67 +122,48 @@ void Scheduler::apply(Change change, const Outcome& outcome) {
 }
 
 void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
-  const TimeMs now = clock_.wallNow();
-  const MonoMs gate = clock_.monoNow() + std::max<std::int64_t>(0, notBefore - now);
-  MonoMs& current = siteGates_[siteId];
-  current = std::max(current, gate);
+  state_.gates.close(siteId, notBefore, clock_.wallNow(), clock_.monoNow());
   writing();
   store_.setSiteLimit(siteId, notBefore);
   engineLog().warning("site " + siteId + ": rate limited; no request to it before " + formatTime(notBefore));
 }
 
-// Every job that may send requests pauses, except those with a request out:
-// changing them now would drop its answer (and a submission's remote job)
-// as stale; each pauses once its answer is in (handle).
-void Scheduler::pauseAll(const Outcome& outcome) {
-  pauseStatus_ = outcome.httpStatus;
-  pauseWithout("the API rejected the credentials (" + outcome.message +
-               "); check relinkd.api.email and the token file, relinkd resumes when the "
-               "token file changes or on SIGHUP");
-}
-
-void Scheduler::pauseWithout(const std::string& why) {
-  const bool logged = credentialsRejected_ && pauseWhy_ == why;
-  pauseWhy_ = why;
-  if (!logged) engineLog().error(pauseWhy_);
-  credentialsRejected_ = true;
-  std::vector<Job> working;
-  table_.forEach([&](const Job& job) {
-    if (wantsRequests(job.state) && !table_.runtime(job.name).inFlight) working.push_back(job);
-  });
-  writing();
-  JobStore::Transaction transaction(store_);
-  for (Job& job : working) pause(std::move(job));
-  transaction.commit();
-}
-
-void Scheduler::pause(Job job) {
-  const TimeMs now = clock_.wallNow();
-  job.state = JobState::kPaused;
-  job.nextAttemptAt.reset();
-  job.lastError = pauseWhy_;
-  job.updatedAt = now;
-  commit(std::move(job), HistoryEntry{now, "pause", pauseStatus_, "credentials", pauseWhy_});
-}
-
-void Scheduler::resumeAll(const std::string& why) {
-  const TransitionContext context = this->context();
-  credentialsRejected_ = false;
-  std::vector<Job> paused;
-  table_.forEach([&](const Job& job) {
-    if (job.state == JobState::kPaused) paused.push_back(job);
-  });
-  writing();
-  JobStore::Transaction transaction(store_);
-  for (Job& job : paused) {
-    job.state = resumedState(job);
-    job.nextAttemptAt = requestTime(job, context.now, context);
-    job.lastError.reset();
-    job.updatedAt = context.now;
-    const std::string state = stateOutcome(job.state);
-    commit(std::move(job), HistoryEntry{context.now, "resume", std::nullopt, state, why});
+// The discovery that job asked for is over, whatever its outcome. When its
+// answer was applied (the job did not change meanwhile), its verdict is the
+// site's: the id found is shared, and a permanent failure fails the jobs
+// that waited for it, with the same reason and without a request of their
+// own. Otherwise the waiters are due when the asker is (at once if it is
+// not asking again), so that one of them asks next.
+void Scheduler::discoveryDone(const std::string& name, bool applied) {
+  const std::optional<SiteDiscovery::Ended> ended = state_.discovery.end(name);
+  if (!ended) return;
+  const Job* asker = applied ? table_.find(name) : nullptr;
+  MonoMs due = clock_.monoNow();
+  std::optional<std::string> failed;
+  if (asker && !asker->siteId.empty()) {
+    state_.discovery.found(ended->url, asker->siteId);
+  } else if (asker && asker->state == JobState::kFailed && asker->lastError) {
+    failed = *asker->lastError;
+  } else if (asker && asker->nextAttemptAt && wantsRequests(asker->state)) {
+    due += std::max<std::int64_t>(0, *asker->nextAttemptAt - clock_.wallNow());
   }
-  transaction.commit();
+  for (const std::string& waiter : ended->waiting) {
+    const Job* job = table_.find(waiter);
+    if (!job || !wantsRequests(job->state) || !job->siteId.empty() || table_.runtime(waiter).inFlight) continue;
+    if (failed) failWaiter(*job, *failed, name);
+    else table_.setDue(waiter, due);
+  }
+}
+
+void Scheduler::failWaiter(const Job& job, const std::string& why, const std::string& asker) {
+  Job fail = job;
+  const TimeMs now = clock_.wallNow();
+  fail.state = JobState::kFailed;
+  fail.nextAttemptAt.reset();
+  fail.lastError = why;
+  fail.updatedAt = now;
+  commit(std::move(fail), HistoryEntry{now, "discover", std::nullopt, stateOutcome(JobState::kFailed),
+                                       why + " (found for " + asker + ", of the same site)"});
 }
 
 }  // namespace relinkd

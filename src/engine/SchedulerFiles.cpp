@@ -241,9 +241,9 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   } else if (*job.deadline <= now) {
     job.state = JobState::kExpired;
     job.lastError = "the window closed at " + formatTime(*job.deadline) + "; no request was sent";
-  } else if (credentialsRejected_) {
+  } else if (credentialsRejected()) {
     job.state = JobState::kPaused;
-    job.lastError = "waiting: " + pauseWhy_;
+    job.lastError = "waiting: " + pauseWhy();
   } else {
     job.state = JobState::kQueued;
     job.nextAttemptAt = now;

@@ -22,7 +22,7 @@ Change retryLater(Job job, int failures, const Outcome& outcome, const std::stri
   job.state = JobState::kRetrying;
   job.nextAttemptAt = at;
   job.lastError = outcome.message;
-  if (!at) *job.lastError += "; no time is left for another attempt before the deadline";
+  if (!at) *job.lastError += "; " + noRequestFits(job, context.settings.retry, outcome.notBefore);
   HistoryEntry entry = entryOf(context, action, outcome, *job.lastError);
   Change change{std::move(job), std::move(entry)};
   change.loud = outcome.kind == OutcomeKind::kCertificate;
@@ -45,7 +45,24 @@ Change pause(Job job) {
 
 // Poll again after the poll interval, or at the last moment a request may start.
 void pollLater(Job& job, const TransitionContext& context) {
-  job.nextAttemptAt = requestTime(job, context.now + context.settings.pollIntervalMs, context);
+  scheduleRequest(job, context.now + context.settings.pollIntervalMs, context);
+}
+
+// The remote job is still there: poll it again later, do not resubmit.
+Change pollFailed(Job job, Runtime& runtime, const Outcome& outcome, const TransitionContext& context) {
+  runtime.pollFailures += 1;
+  auto at = nextAttemptAt(context.settings.retry, runtime.pollFailures, context.now, outcome.notBefore,
+                          job.deadline.value_or(context.now), context.random);
+  job.nextAttemptAt = at;
+  job.lastError = "reading the status failed: " + outcome.message;
+  if (!at) *job.lastError += "; " + noRequestFits(job, context.settings.retry, outcome.notBefore);
+  HistoryEntry entry = entryOf(context, "poll", outcome,
+                               outcome.message + (at ? "; polling again at " + formatTime(*at)
+                                                     : "; no time left to poll again"));
+  Change change{std::move(job), std::move(entry)};
+  if (outcome.kind == OutcomeKind::kRateLimited) change.limitSite = outcome.notBefore;
+  change.loud = outcome.kind == OutcomeKind::kCertificate;
+  return change;
 }
 
 std::string attemptsUsed(int attempts) {
@@ -65,6 +82,23 @@ std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionCon
   // Wanted later than allowed: the last allowed moment, if it is still ahead.
   if (*latest > context.now) return *latest;
   return std::nullopt;
+}
+
+void scheduleRequest(Job& job, TimeMs at, const TransitionContext& context) {
+  job.nextAttemptAt = requestTime(job, at, context);
+  if (!job.nextAttemptAt && job.deadline) job.lastError = noRequestFits(job, context.settings.retry);
+}
+
+// A rate limit is named only when it is what rules the request out.
+std::string noRequestFits(const Job& job, const RetryPolicy& policy, std::optional<TimeMs> siteOpensAt) {
+  const TimeMs deadline = job.deadline.value_or(0);
+  const TimeMs latest = deadline - policy.lastCallMs;
+  std::string why = "no request can start before the deadline at " + formatTime(deadline) +
+                    ": a request may take up to " + formatDuration(policy.lastCallMs) +
+                    " (relinkd.api.timeout), so the last could start at " + formatTime(latest);
+  if (siteOpensAt && *siteOpensAt > latest)
+    why += ", and the site's rate limit allows none before " + formatTime(*siteOpensAt);
+  return why;
 }
 
 Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
@@ -141,21 +175,8 @@ Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const Trans
                               " failed: " + outcome.message;
       return fail(std::move(job), outcome, "poll", why, context);
     }
-    default: {
-      // The remote job is still there: poll it again later, do not resubmit.
-      runtime.pollFailures += 1;
-      auto at = nextAttemptAt(context.settings.retry, runtime.pollFailures, context.now, outcome.notBefore,
-                              job.deadline.value_or(context.now), context.random);
-      job.nextAttemptAt = at;
-      job.lastError = "reading the status failed: " + outcome.message;
-      HistoryEntry entry = entryOf(context, "poll", outcome,
-                                   outcome.message + (at ? "; polling again at " + formatTime(*at)
-                                                         : "; no time left to poll again"));
-      Change change{std::move(job), std::move(entry)};
-      if (outcome.kind == OutcomeKind::kRateLimited) change.limitSite = outcome.notBefore;
-      change.loud = outcome.kind == OutcomeKind::kCertificate;
-      return change;
-    }
+    default:
+      return pollFailed(std::move(job), runtime, outcome, context);
   }
 }
 
@@ -165,7 +186,7 @@ Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const s
   job.updatedAt = context.now;
   if (outcome.ok()) {
     job.siteId = answer.value;
-    job.nextAttemptAt = requestTime(job, context.now, context);
+    scheduleRequest(job, context.now, context);
     return Change{std::move(job),
                   entryOf(context, "discover", outcome, "siteId " + answer.value + " read from " + site)};
   }
@@ -185,7 +206,7 @@ Change afterStaleCredentials(Job job, RequestKind kind, const TransitionContext&
     job.submitting = false;
     job.attempts = std::max(0, job.attempts - 1);  // it did not count: the token was old
   }
-  job.nextAttemptAt = requestTime(job, context.now, context);
+  scheduleRequest(job, context.now, context);
   const std::string detail =
       "the API rejected the previous token, which has been replaced since the request was sent; "
       "sending again with the new one";

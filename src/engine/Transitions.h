@@ -6,9 +6,10 @@
 //   event                          from                 to
 //   submit 2xx {uuid}              queued/retrying      running (poll after poll.interval)
 //   submit 400/403/404/4xx         queued/retrying      failed
-//   submit 401 (current token)     any unfinished       paused (every job)
+//   submit 401 (current token)     any unfinished       paused (every job that can still send)
 //   submit 401 (token changed)     queued/retrying      unchanged, sent again now
 //   submit 429/503 + Retry-After   queued/retrying      retrying at the limit, site closed until then
+//     (after the latest start)                          retrying, no further request (lastError says why)
 //   submit other failure           queued/retrying      retrying with backoff; failed at maxAttempts
 //   poll Complete                  running              succeeded
 //   poll Pending/In progress/...   running              running (poll after poll.interval)
@@ -18,12 +19,20 @@
 //   discover 2xx {cloudId}         queued               queued with its siteId, submitted now
 //   discover 4xx                   queued               failed (add siteId to the file)
 //   discover other failure         queued               retrying with backoff
-//   no time left before deadline   queued/retrying/running  unchanged, no further request
+//   no time left before deadline   queued/retrying/running  unchanged, no further request; lastError says why
+//   site closed past latest start  queued/retrying/running  likewise, naming the rate limit (noRequestFits)
 //   deadline passed                any unfinished       expired
 //   stored spec unreadable         queued/retrying      invalid
 //
 // A request is never scheduled later than retry.lastCallMs before the
-// job's deadline (latestStart): the last one is moved to that moment.
+// job's deadline (latestStart): the last one is moved to that moment, unless
+// a rate limit forbids it then; a job that can send nothing more keeps its
+// state, has no nextAttemptAt and says why in lastError.
+//
+// Beyond one job, carried out by the scheduler: a 401 pauses every job
+// that can still send, and an answer the API gives only to accepted
+// credentials, to a request sent while paused (relinkctl retry), resumes
+// them all (CredentialsPause.h decides both).
 //
 // Thread-safety: pure functions; the RandomSource is the caller's.
 #pragma once
@@ -59,6 +68,12 @@ std::optional<TimeMs> latestStart(const Job& job, const RetryPolicy& policy);
 // `at` when a request may start then; else the last moment one may start,
 // if that is still ahead; else nullopt (no further request).
 std::optional<TimeMs> requestTime(const Job& job, TimeMs at, const TransitionContext& context);
+// Sets job's next request to requestTime(at); when none fits, lastError
+// says why (so a resume or an answer never leaves it silent).
+void scheduleRequest(Job& job, TimeMs at, const TransitionContext& context);
+// Why job can send nothing more: its deadline, the request budget and,
+// when siteOpensAt is set, the rate limit that holds its site until then.
+std::string noRequestFits(const Job& job, const RetryPolicy& policy, std::optional<TimeMs> siteOpensAt = {});
 
 Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
 Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);

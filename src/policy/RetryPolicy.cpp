@@ -22,8 +22,9 @@ std::optional<TimeMs> nextAttemptAt(const RetryPolicy& policy, int failures, Tim
                                     RandomSource& random) {
   const TimeMs lastCall = deadline - policy.lastCallMs;
   if (now >= lastCall) return std::nullopt;
+  if (notBefore && *notBefore > lastCall) return std::nullopt;  // a request then could not finish in time
   TimeMs at = now + backoffDelay(policy, failures, random.uniform());
-  if (notBefore) at = std::max(at, std::min(*notBefore, lastCall));
+  if (notBefore) at = std::max(at, *notBefore);
   return std::min(at, lastCall);
 }
 

@@ -48,9 +48,9 @@ std::int64_t backoffDelay(const RetryPolicy& policy, int failures, double u);
 
 // The next request time after `failures` consecutive failures, or nullopt
 // when no request fits before the deadline any more. Never earlier than
-// notBefore (Retry-After), except that notBefore is clamped to the last
-// moment a request may start (deadline − lastCallMs); when the backoff
-// would pass that moment, the last attempt is scheduled at it instead.
+// notBefore (Retry-After): when notBefore is after the last moment a
+// request may start (deadline − lastCallMs), no request fits. When only
+// the backoff would pass that moment, the last attempt is scheduled at it.
 std::optional<TimeMs> nextAttemptAt(const RetryPolicy& policy, int failures, TimeMs now,
                                     std::optional<TimeMs> notBefore, TimeMs deadline,
                                     RandomSource& random);

@@ -55,7 +55,7 @@ TEST_CASE("Engine: relinkctl retry after the last moment a request may start sen
   h.advance(1 * kSecond);
   CHECK(h.executor.sent.empty());
   CHECK_FALSE(h.job("eu").nextAttemptAt);
-  CHECK(h.job("eu").lastError->find("no request can start any more") != std::string::npos);
+  CHECK(h.job("eu").lastError->find("no request can start before the deadline at") != std::string::npos);
   CHECK(historyHas(h, "eu", "no-time-left"));
 }
 

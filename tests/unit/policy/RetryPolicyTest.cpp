@@ -93,9 +93,11 @@ TEST_CASE("Backoff: never schedules past the deadline") {
     CHECK(nextAttemptAt(policy(), 3, kNow, std::nullopt, deadline, noJitter) == deadline - 30000);
     CHECK(nextAttemptAt(policy(), 3, kNow, std::nullopt, deadline, halfJitter) == deadline - 30000);
   }
-  SUBCASE("an absurd Retry-After is clamped to the last moment a request may start") {
+  SUBCASE("a Retry-After after the last moment a request may start leaves no attempt") {
     const TimeMs deadline = kNow + 2 * kHour;
-    CHECK(nextAttemptAt(policy(), 1, kNow, kNow + 400LL * 24 * kHour, deadline, noJitter) == deadline - 30000);
+    CHECK_FALSE(nextAttemptAt(policy(), 1, kNow, kNow + 400LL * 24 * kHour, deadline, noJitter));
+    CHECK_FALSE(nextAttemptAt(policy(), 1, kNow, deadline - 30000 + 1, deadline, noJitter));
+    CHECK(nextAttemptAt(policy(), 1, kNow, deadline - 30000, deadline, noJitter) == deadline - 30000);
   }
   SUBCASE("no attempt fits any more") {
     CHECK_FALSE(nextAttemptAt(policy(), 1, kNow, std::nullopt, kNow + 30000, noJitter));
