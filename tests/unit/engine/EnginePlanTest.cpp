@@ -5,74 +5,11 @@
 #include <set>
 
 #include "EngineHarness.h"
+#include "PlanHarness.h"
 
 using namespace enginetest;
 
 namespace {
-
-const std::string kEu = "https://acme-eu.atlassian.net";
-const std::string kUs = "https://acme-us.atlassian.net";
-const std::string kApac = "https://acme-apac.atlassian.net";
-const std::string kLatam = "https://acme-latam.atlassian.net";
-
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
-
-// A plan of these sites, each with the site id "id-" + its first label
-// unless discovered lists it; extra is spliced into the object.
-std::string planJson(const std::vector<std::string>& sites, const std::set<std::string>& discovered = {},
-                     const std::string& extra = "") {
-  std::string list, ids;
-  for (const std::string& site : sites) {
-    list += (list.empty() ? "" : ",") + quoted(site);
-    if (discovered.count(site)) continue;
-    const std::string label = site.substr(8, site.find('.') - 8);
-    ids += (ids.empty() ? "" : ",") + quoted(site) + ":" + quoted("id-" + label);
-  }
-  return "{\"sites\":[" + list + "],\"siteIds\":{" + ids +
-         "},\"migratedFrom\":\"https://jira.acme.example\",\"migratedAt\":\"2025-11-23T16:00:00Z\"" + extra + "}";
-}
-
-void writePlan(Harness& h, const std::string& name, const std::string& json) {
-  std::ofstream(h.jobsDir + "/" + name + ".plan.json", std::ios::binary) << json;
-  h.engine->fileChanged(name + ".plan.json");
-  h.engine->step();
-}
-
-void removePlan(Harness& h, const std::string& name) {
-  Poco::File(h.jobsDir + "/" + name + ".plan.json").remove();
-  h.engine->fileChanged(name + ".plan.json");
-  h.engine->step();
-}
-
-// Every job of the store whose plan is plan, name -> job.
-std::map<std::string, Job> planJobs(Harness& h, const std::string& plan) {
-  std::map<std::string, Job> jobs;
-  for (Job& job : h.store->all())
-    if (job.plan == plan) jobs.emplace(job.name, std::move(job));
-  return jobs;
-}
-
-bool hasAction(const std::vector<HistoryEntry>& history, const std::string& action) {
-  return std::any_of(history.begin(), history.end(), [&](const HistoryEntry& e) { return e.action == action; });
-}
-
-std::set<std::string> namesOf(const std::map<std::string, Job>& jobs) {
-  std::set<std::string> names;
-  for (const auto& [name, job] : jobs) names.insert(name);
-  return names;
-}
-
-// Submits everything sent so far and answers each with a new uuid.
-std::set<std::string> acceptAll(Harness& h) {
-  std::set<std::string> submitted;
-  while (!h.executor.sent.empty()) {
-    Dispatch d = h.executor.take();
-    REQUIRE(d.kind == RequestKind::kSubmit);
-    submitted.insert(d.jobName);
-    h.answer(d, 200, "{\"uuid\":\"u-" + d.jobName + "\"}");
-  }
-  return submitted;
-}
 
 const std::set<std::string> kThreeSiteJobs = {
     "acme.acme-eu.acme-us",   "acme.acme-eu.acme-apac", "acme.acme-us.acme-eu",
