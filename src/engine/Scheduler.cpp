@@ -172,7 +172,7 @@ MonoMs Scheduler::step(Inbox& inbox) {
   const bool startPending = startPending_;
   const Credentials credentials = credentials_;
   const std::int64_t generation = credentialsGeneration_;
-  const std::map<std::string, MonoMs> fileRetries = fileRetries_;
+  const FileReadRetries fileReads = fileReads_;
   const MonoMs nextRescan = nextRescan_;
   const bool rejected = credentialsRejected_;
   const std::string pauseWhy = pauseWhy_;
@@ -190,7 +190,7 @@ MonoMs Scheduler::step(Inbox& inbox) {
     startPending_ = startPending;
     credentials_ = credentials;
     credentialsGeneration_ = generation;
-    fileRetries_ = fileRetries;
+    fileReads_ = fileReads;
     nextRescan_ = nextRescan;
     credentialsRejected_ = rejected;
     pauseWhy_ = pauseWhy;
@@ -281,7 +281,7 @@ void Scheduler::applyInbox(Inbox& inbox) {
         continue;
       }
       const std::string file = *it;
-      fileRetries_.erase(file);
+      fileReads_.dropRetry(file);
       reconcileFile(file);
       takenFiles_.push_back(file);
       it = inbox.files.erase(it);

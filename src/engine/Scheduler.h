@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "FileReadRetries.h"
 #include "Inbox.h"
 #include "JobTable.h"
 #include "Transitions.h"
@@ -80,7 +81,6 @@ class Scheduler {
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
-  bool rememberReadError(const std::string& fileName, const std::string& error);  // true when new
   Job ingest(Job job, const ScannedFile& file);
   // The job made from file with spec, or invalid with problem (spec unset).
   Job arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec, const std::string& problem);
@@ -134,8 +134,7 @@ class Scheduler {
   std::int64_t credentialsGeneration_ = 1;
   JobTable table_;
   std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
-  std::map<std::string, MonoMs> fileRetries_;  // file name -> when to read it again
-  std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
+  FileReadRetries fileReads_;
   std::map<std::string, PlanFile> planFiles_;      // plan name -> what its jobs were made from
   struct SiteDiscovery {
     std::string by;                  // the job whose tenant_info request is out

@@ -203,7 +203,7 @@ MonoMs Scheduler::nextWakeup() const {
   const MonoMs mono = clock_.monoNow();
   const TimeMs wall = clock_.wallNow();
   MonoMs next = std::min({nextRescan_, nextStoreCheck_, mono + kWallCheckMs});
-  for (const auto& [fileName, when] : fileRetries_) next = std::min(next, when);
+  if (const auto retry = fileReads_.nextRetry()) next = std::min(next, *retry);
   // With every slot taken, a completion (which wakes the loop) comes first.
   if (inFlight_ < settings_.concurrency && !table_.due().empty())
     next = std::min(next, table_.due().begin()->first);

@@ -112,21 +112,21 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   if (existing && !existing->plan.empty() && existing->fileHash) {
     // The name is a plan's: the plan came first, the file must give way.
     if (!file.read.missing &&
-        rememberReadError(fileName, "conflict with plan " + existing->plan)) {
+        fileReads_.remember(fileName, "conflict with plan " + existing->plan)) {
       engineLog().error("job file " + file.path + ": the name " + name + " is already a job of the plan " +
                         existing->plan + " (" + existing->file + "); the file is ignored: rename it");
     }
-    if (file.read.missing) readErrors_.erase(fileName);
+    if (file.read.missing) fileReads_.forget(fileName);
     return;
   }
   if (file.read.missing) {
-    readErrors_.erase(fileName);
+    fileReads_.forget(fileName);
     if (existing && existing->fileHash) fileRemoved(*existing);
     return;
   }
   if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
-  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  else readErrors_.erase(fileName);
+  if (file.read.transient) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  else fileReads_.forget(fileName);
   if (existing && existing->fileHash == file.hash) {
     // Same content: only a stamp to remember, and never under a request in
     // flight (a new version would make its answer look stale).
@@ -161,8 +161,8 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
 // distinct error, so a file unreadable for hours does not flood the journal.
 // name is the job's, or for a plan file the plan's.
 void Scheduler::keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file) {
-  fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  if (!rememberReadError(fileName, file.read.error)) return;
+  fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  if (!fileReads_.remember(fileName, file.read.error)) return;
   const Job* job = table_.find(name);
   const std::string what = isPlanFileName(fileName) ? "plan " + name + ": " : "job " + name + ": ";
   const std::string stays = isPlanFileName(fileName) || !job ? "its jobs stay as they were"
@@ -172,22 +172,8 @@ void Scheduler::keepAfterReadError(const std::string& name, const std::string& f
                       " and relinkd reads the file again every " + formatDuration(settings_.fileRetryMs));
 }
 
-bool Scheduler::rememberReadError(const std::string& fileName, const std::string& error) {
-  std::string& logged = readErrors_[fileName];
-  if (logged == error) return false;
-  logged = error;
-  return true;
-}
-
 void Scheduler::retryFileReads() {
-  const MonoMs mono = clock_.monoNow();
-  std::vector<std::string> due;
-  for (const auto& [fileName, when] : fileRetries_)
-    if (when <= mono) due.push_back(fileName);
-  for (const std::string& fileName : due) {
-    fileRetries_.erase(fileName);
-    reconcileFile(fileName);
-  }
+  for (const std::string& fileName : fileReads_.takeDue(clock_.monoNow())) reconcileFile(fileName);
 }
 
 // (Re)starts job from the file's content: invalid, expired, or ready for

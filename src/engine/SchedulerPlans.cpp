@@ -75,14 +75,14 @@ bool Scheduler::planUnchanged(const std::string& plan, const ListedFile& listed)
 void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) {
   const std::string fileName = planFileName(plan);
   if (file.read.missing) {
-    readErrors_.erase(fileName);
+    fileReads_.forget(fileName);
     planRemoved(plan);
     return;
   }
   auto known = planFiles_.find(plan);
   if (file.read.transient && known != planFiles_.end()) return keepAfterReadError(plan, fileName, file);
-  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  else readErrors_.erase(fileName);
+  if (file.read.transient) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  else fileReads_.forget(fileName);
   if (known != planFiles_.end() && known->second.hash == file.hash) {
     known->second.stamp = file.read.stamp;  // the same content written again
     return;
@@ -115,7 +115,7 @@ std::string Scheduler::planConflict(const std::string& plan, const std::vector<D
 void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
   const Job* standIn = table_.find(plan);
   if (standIn && !isStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
-    if (rememberReadError(planFileName(plan), problem)) {
+    if (fileReads_.remember(planFileName(plan), problem)) {
       engineLog().error("plan " + plan + ": " + file.path + " is invalid: " + problem + "; its jobs stay as they were (" +
                         "the job " + plan + " of " + standIn->file + " has the plan's name, so the problem shows only here)");
     }
