@@ -58,7 +58,7 @@ void Scheduler::loadAll() {
   if (reloading)
     for (const std::string& name : table_.names())
       if (!stored.count(name)) table_.erase(name);
-  rebuildPlanFiles();
+  planRecords_.rebuild(table_);
   // A deadline warned of before a restart (or a failed step) is not warned
   // of again; one whose warning was rolled back is.
   if (settings_.notify) {

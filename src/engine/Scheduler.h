@@ -21,6 +21,7 @@
 
 #include "FileReadRetries.h"
 #include "Inbox.h"
+#include "PlanRecords.h"
 #include "JobTable.h"
 #include "Transitions.h"
 #include "relinkd/Engine.h"
@@ -87,15 +88,6 @@ class Scheduler {
   void fileRemoved(Job job, const std::string& why = "the job file was removed");
   void retryFileReads();
   // SchedulerPlans.cpp
-  struct PlanFile {
-    std::string hash;   // of the content the plan's jobs were last made from; empty: read it again
-    std::string stamp;  // its ListedFile stamp; empty when not to be trusted
-    // Jobs the last change did not alter but that had a request out: their
-    // file hash, stamp and spec move on once it is answered (catchUpPlan).
-    std::map<std::string, std::string> behind;  // job name -> its spec as the plan now says
-  };
-  void rebuildPlanFiles();
-  bool planUnchanged(const std::string& plan, const ListedFile& listed) const;
   void reconcilePlan(const std::string& plan, const ScannedFile& file);
   std::string planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const;
   void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
@@ -135,7 +127,7 @@ class Scheduler {
   JobTable table_;
   std::map<std::string, MonoMs> siteGates_;  // no request to the site before this
   FileReadRetries fileReads_;
-  std::map<std::string, PlanFile> planFiles_;      // plan name -> what its jobs were made from
+  PlanRecords planRecords_;  // what each plan's jobs were made from
   struct SiteDiscovery {
     std::string by;                  // the job whose tenant_info request is out
     std::set<std::string> waiting;   // jobs of the same site, parked until it is answered

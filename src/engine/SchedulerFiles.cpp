@@ -78,7 +78,7 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
   for (const std::string& name : gone)
     if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
   for (const auto& [plan, file] : plans) {
-    if (planUnchanged(plan, *file)) continue;
+    if (planRecords_.unchanged(plan, *file)) continue;
     if (later) {
       later->files.insert(file->fileName);
       continue;
@@ -87,10 +87,7 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
     const std::string& fileName = file->fileName;
     if (!inBatch([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
   }
-  std::vector<std::string> plansGone;
-  for (const auto& [plan, record] : planFiles_)
-    if (!plans.count(plan)) plansGone.push_back(plan);
-  for (const std::string& plan : plansGone)
+  for (const std::string& plan : planRecords_.missingFrom(plans))
     if (!inBatch([&] { planRemoved(plan); })) return false;
   if (batch) batch->commit();
   return true;

@@ -15,7 +15,7 @@
 // name the plan would derive that a job file already uses is a conflict:
 // the plan is invalid and says which file holds the name. Nothing about a
 // plan is stored beyond its jobs; what their file hashes say is rebuilt at
-// load (rebuildPlanFiles).
+// load (PlanRecords::rebuild).
 #include <Poco/Logger.h>
 
 #include <set>
@@ -27,8 +27,6 @@
 namespace relinkd {
 
 namespace {
-
-bool isStandIn(const Job& job) { return !job.plan.empty() && job.name == job.plan; }
 
 // The same work: the same spec, or the same but for a site id the plan now
 // names and the job had already discovered.
@@ -42,36 +40,6 @@ bool sameWork(const Job& job, const JobSpec& spec, const std::string& specJson) 
 
 }  // namespace
 
-// What the stored jobs say each plan was made from: its jobs' file (they
-// agree unless a change was cut short; then the plan is read again, which
-// changes only what differs). An invalid plan is read again at every scan:
-// a conflict ends when the other file goes, without the plan changing.
-void Scheduler::rebuildPlanFiles() {
-  planFiles_.clear();
-  for (const auto& [plan, names] : table_.plans()) {
-    std::optional<PlanFile> record;
-    bool agree = true;
-    for (const std::string& name : names) {
-      const Job& job = *table_.find(name);
-      if (!job.fileHash) continue;
-      const PlanFile file{*job.fileHash, job.fileStamp.value_or(""), {}};
-      if (isStandIn(job)) {  // invalid: judged again at every scan
-        record = PlanFile{};
-        break;
-      }
-      if (record && (record->hash != file.hash || record->stamp != file.stamp)) agree = false;
-      if (!record) record = file;
-    }
-    if (record) planFiles_[plan] = agree ? *record : PlanFile{};
-  }
-}
-
-bool Scheduler::planUnchanged(const std::string& plan, const ListedFile& listed) const {
-  auto it = planFiles_.find(plan);
-  return it != planFiles_.end() && !it->second.hash.empty() && !listed.stamp.empty() &&
-         it->second.stamp == listed.stamp;
-}
-
 void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) {
   const std::string fileName = planFileName(plan);
   if (file.read.missing) {
@@ -79,12 +47,12 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
     planRemoved(plan);
     return;
   }
-  auto known = planFiles_.find(plan);
-  if (file.read.transient && known != planFiles_.end()) return keepAfterReadError(plan, fileName, file);
+  PlanRecord* known = planRecords_.find(plan);
+  if (file.read.transient && known) return keepAfterReadError(plan, fileName, file);
   if (file.read.transient) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
   else fileReads_.forget(fileName);
-  if (known != planFiles_.end() && known->second.hash == file.hash) {
-    known->second.stamp = file.read.stamp;  // the same content written again
+  if (known && known->hash == file.hash) {
+    known->stamp = file.read.stamp;  // the same content written again
     return;
   }
   PlanResult result;
@@ -93,10 +61,10 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   const std::vector<DerivedJob> derived = result.ok() ? deriveJobs(plan, *result.plan) : std::vector<DerivedJob>{};
   const std::string problem = result.ok() ? planConflict(plan, derived) : result.message();
   if (!problem.empty()) {
-    planFiles_[plan] = PlanFile{};  // read again at every scan (see rebuildPlanFiles)
+    planRecords_.judgeAgain(plan);  // read again at every scan
     return planInvalid(plan, file, problem);
   }
-  planFiles_[plan] = PlanFile{file.hash, file.read.stamp, {}};
+  planRecords_.made(plan, file.hash, file.read.stamp);
   applyPlan(plan, file, derived);
 }
 
@@ -114,7 +82,7 @@ std::string Scheduler::planConflict(const std::string& plan, const std::vector<D
 
 void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
   const Job* standIn = table_.find(plan);
-  if (standIn && !isStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
+  if (standIn && !isPlanStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
     if (fileReads_.remember(planFileName(plan), problem)) {
       engineLog().error("plan " + plan + ": " + file.path + " is invalid: " + problem + "; its jobs stay as they were (" +
                         "the job " + plan + " of " + standIn->file + " has the plan's name, so the problem shows only here)");
@@ -155,7 +123,7 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
       // never under a request in flight (its answer would look stale).
       const bool behind = existing->fileHash != file.hash || existing->fileStamp != stamp || existing->specJson != specJson;
       if (behind && table_.runtime(next.name).inFlight) {
-        planFiles_[plan].behind[next.name] = specJson;
+        planRecords_.setBehind(plan, next.name, specJson);
       } else if (behind) {
         Job job = *existing;
         job.fileHash = file.hash;
@@ -189,11 +157,11 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
   const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
   for (const std::string& name : current) {
     const Job& job = *table_.find(name);
-    if (isStandIn(job) || !job.fileHash || names.count(name)) continue;
+    if (isPlanStandIn(job) || !job.fileHash || names.count(name)) continue;
     fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
   }
   removeStandIn(plan);
-  if (!applied) planFiles_[plan].hash.clear();
+  if (!applied) planRecords_.readAgain(plan);
 }
 
 // After an answer: a job of a plan that changed while its request was out,
@@ -201,34 +169,32 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
 void Scheduler::catchUpPlan(const std::string& name) {
   const Job* job = table_.find(name);
   if (!job || job->plan.empty() || table_.runtime(name).inFlight) return;
-  auto file = planFiles_.find(job->plan);
-  if (file == planFiles_.end()) return;
-  auto behind = file->second.behind.find(name);
-  if (behind == file->second.behind.end()) return;
-  const std::string specJson = std::move(behind->second);
-  file->second.behind.erase(behind);
-  if (!job->fileHash || file->second.hash.empty()) return;  // removed, or judged again at the next scan
+  const std::optional<std::string> specJson = planRecords_.takeBehind(job->plan, name);
+  if (!specJson) return;
+  const PlanRecord* file = planRecords_.find(job->plan);
+  if (!job->fileHash || file->hash.empty()) return;  // removed, or judged again at the next scan
   Job caughtUp = *job;
-  caughtUp.fileHash = file->second.hash;
-  caughtUp.fileStamp = file->second.stamp.empty() ? std::nullopt : std::optional<std::string>(file->second.stamp);
-  caughtUp.specJson = specJson;
+  caughtUp.fileHash = file->hash;
+  caughtUp.fileStamp = file->stamp.empty() ? std::nullopt : std::optional<std::string>(file->stamp);
+  caughtUp.specJson = *specJson;
   caughtUp.specLeftOut = false;
-  if (!commit(std::move(caughtUp), std::nullopt)) file->second.hash.clear();  // read the plan again
+  const std::string plan = job->plan;
+  if (!commit(std::move(caughtUp), std::nullopt)) planRecords_.readAgain(plan);  // read the plan again
 }
 
 void Scheduler::planRemoved(const std::string& plan) {
   const std::set<std::string> current = table_.planJobs(plan);
   for (const std::string& name : current) {
     const Job& job = *table_.find(name);
-    if (!isStandIn(job) && job.fileHash) fileRemoved(job, "the plan file " + planFileName(plan) + " was removed");
+    if (!isPlanStandIn(job) && job.fileHash) fileRemoved(job, "the plan file " + planFileName(plan) + " was removed");
   }
   removeStandIn(plan);
-  planFiles_.erase(plan);
+  planRecords_.erase(plan);
 }
 
 void Scheduler::removeStandIn(const std::string& plan) {
   const Job* standIn = table_.find(plan);
-  if (!standIn || !isStandIn(*standIn)) return;
+  if (!standIn || !isPlanStandIn(*standIn)) return;
   writing();
   if (store_.remove(*standIn)) {
     engineLog().information("plan " + plan + ": valid again or removed; the job " + plan +
