@@ -29,6 +29,8 @@
 
 namespace relinkd {
 
+class ScanBatch;
+
 class Scheduler {
  public:
   Scheduler(EngineSettings settings, JobStore& store, JobSource& source, const Clock& clock,
@@ -78,6 +80,12 @@ class Scheduler {
   // of one transaction each; afterwards their names go to later->files, to
   // be read a few per step (applyInbox).
   bool scanAll(const std::function<bool()>& stopRequested = {}, Inbox* later = nullptr);
+  using ListedPlans = std::map<std::string, const ListedFile*>;  // plan name -> its listed file
+  std::optional<Listing> listJobDirectory();
+  bool scanJobFiles(const Listing& listed, ListedPlans& plans, ScanBatch& batch, Inbox* later);
+  bool scanRemovedJobFiles(const Listing& listed, ScanBatch& batch);
+  bool scanPlans(const ListedPlans& plans, ScanBatch& batch, Inbox* later);
+  bool scanRemovedPlans(const ListedPlans& plans, ScanBatch& batch);
   bool unchanged(const std::string& name, const ListedFile& listed) const;
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);

@@ -9,6 +9,7 @@
 #include <Poco/Logger.h>
 
 #include "EngineLog.h"
+#include "ScanBatch.h"
 #include "Scheduler.h"
 #include "relinkd/Duration.h"
 #include "relinkd/JobSpec.h"
@@ -21,15 +22,26 @@ constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
 
 }  // namespace
 
-// Changes found by a scan are stored in groups of this many, each group one
-// transaction (a scan sends nothing, so no answer waits on them): a first
-// start with thousands of files costs thousands of commits less.
-constexpr int kChangesPerTransaction = 256;
-
+// The phases in order. Job files first: a name that both a job file and a
+// plan claim is the job file's, and the plan is told so. Removed job files
+// next: their names are free for a plan that now derives them.
 bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later) {
-  Listing listed;
+  const std::optional<Listing> listed = listJobDirectory();
+  if (!listed) return true;
+  ScanBatch batch(store_, [this] { writing(); }, stopRequested);
+  ListedPlans plans;
+  return scanJobFiles(*listed, plans, batch, later) && scanRemovedJobFiles(*listed, batch) &&
+         scanPlans(plans, batch, later) && scanRemovedPlans(plans, batch) && batch.finish();
+}
+
+// The listing, or nullopt while the directory cannot be listed: then no job
+// is cancelled because of it, and it is looked for again soon.
+std::optional<Listing> Scheduler::listJobDirectory() {
   try {
-    listed = source_.list();
+    Listing listed = source_.list();
+    if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
+    directoryMissing_ = false;
+    return listed;
   } catch (const JobSourceError& error) {
     if (!directoryMissing_)
       engineLog().warning(std::string(error.what()) +
@@ -37,26 +49,12 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
                           "looks for the directory again every few seconds");
     directoryMissing_ = true;
     nextRescan_ = clock_.monoNow() + std::min(settings_.rescanIntervalMs, kMissingDirectoryRetryMs);
-    return true;
+    return std::nullopt;
   }
-  if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
-  directoryMissing_ = false;
-  std::optional<JobStore::Transaction> batch;
-  int changes = 0;
-  auto inBatch = [&](auto&& change) {
-    if (!batch) {
-      writing();  // inside a step, the groups nest in the step's transaction
-      batch.emplace(store_);
-    }
-    change();
-    if (++changes % kChangesPerTransaction != 0) return true;
-    batch->commit();
-    batch.reset();
-    return !(stopRequested && stopRequested());
-  };
-  // Job files first: a name that both a job file and a plan claim is the
-  // job file's, and the plan is told so.
-  std::map<std::string, const ListedFile*> plans;
+}
+
+// Job files whose stamp moved (plans are set aside in plans for later).
+bool Scheduler::scanJobFiles(const Listing& listed, ListedPlans& plans, ScanBatch& batch, Inbox* later) {
   for (const ListedFile& file : listed) {
     if (isPlanFileName(file.fileName)) {
       plans.emplace(planNameOf(file.fileName), &file);
@@ -68,15 +66,22 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
       later->files.insert(file.fileName);
       continue;
     }
-    if (!inBatch([&] { reconcile(name, source_.scanOne(file.fileName)); })) return false;
+    if (!batch.add([&] { reconcile(name, source_.scanOne(file.fileName)); })) return false;
   }
-  // Removed job files next: their names are free for a plan that now derives them.
+  return true;
+}
+
+bool Scheduler::scanRemovedJobFiles(const Listing& listed, ScanBatch& batch) {
   std::vector<std::string> gone;
   table_.forEach([&](const Job& job) {
     if (job.plan.empty() && job.fileHash && !findListed(listed, job.name)) gone.push_back(job.name);
   });
   for (const std::string& name : gone)
-    if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
+    if (!batch.add([&] { fileRemoved(*table_.find(name)); })) return false;
+  return true;
+}
+
+bool Scheduler::scanPlans(const ListedPlans& plans, ScanBatch& batch, Inbox* later) {
   for (const auto& [plan, file] : plans) {
     if (planRecords_.unchanged(plan, *file)) continue;
     if (later) {
@@ -85,11 +90,14 @@ bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later
     }
     const std::string& planName = plan;
     const std::string& fileName = file->fileName;
-    if (!inBatch([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
+    if (!batch.add([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
   }
+  return true;
+}
+
+bool Scheduler::scanRemovedPlans(const ListedPlans& plans, ScanBatch& batch) {
   for (const std::string& plan : planRecords_.missingFrom(plans))
-    if (!inBatch([&] { planRemoved(plan); })) return false;
-  if (batch) batch->commit();
+    if (!batch.add([&] { planRemoved(plan); })) return false;
   return true;
 }
 
