@@ -3,7 +3,9 @@
 // answers. Each part lives in its own file:
 //
 //   Scheduler.cpp          the step, loading, recovery, relinkctl's changes
-//   SchedulerFiles.cpp     the job directory, declaratively
+//   SchedulerScan.cpp      scanning the job directory, in phases
+//   SchedulerFiles.cpp     a job file's change applied to its job
+//   SchedulerWindow.cpp    a change that only moves a job's window
 //   SchedulerPlans.cpp     plan files: the jobs of a split, kept in step with it
 //   SchedulerDispatch.cpp  what is due: requests, expiry, warnings, the next wake-up
 //   SchedulerAnswers.cpp   applying the transition table to answers; pause and resume
@@ -26,6 +28,7 @@
 #include "Transitions.h"
 #include "relinkd/Engine.h"
 #include "relinkd/PlanSpec.h"
+#include "relinkd/SpecChange.h"
 
 namespace relinkd {
 
@@ -74,7 +77,7 @@ class Scheduler {
   void applyInbox(Inbox& inbox);
   void applyCredentials(const Credentials& credentials);
   TransitionContext context() const;
-  // SchedulerFiles.cpp
+  // SchedulerScan.cpp
   // Every file whose stamp moved, and every job and plan whose file is gone.
   // At start (later == nullptr) changed files are read at once, in groups
   // of one transaction each; afterwards their names go to later->files, to
@@ -87,10 +90,32 @@ class Scheduler {
   bool scanPlans(const ListedPlans& plans, ScanBatch& batch, Inbox* later);
   bool scanRemovedPlans(const ListedPlans& plans, ScanBatch& batch);
   bool unchanged(const std::string& name, const ListedFile& listed) const;
+  // SchedulerFiles.cpp
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
+  void sameContent(const Job& job, const ScannedFile& file);
+  static bool stampMoved(const std::optional<std::string>& known, const std::string& now);
+  void startFromFile(const std::string& name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);
+  // The file's spec, or nullopt with problem set.
+  std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::string& problem) const;
+  // SchedulerWindow.cpp
+  // True when the file's change leaves the job's request the same (only its
+  // window moved, or nothing): then applied without a restart, or put off
+  // while a request of the job is in flight.
+  bool windowMoved(const Job& job, const ScannedFile& file);
+  // The change of job's spec to spec, as compareSpecs says; nullopt when the
+  // job is to restart whatever changed (no spec, cancelled, failed).
+  std::optional<SpecChange> changeOf(const Job& job, const JobSpec& spec) const;
+  // job with spec's window (hash and stamp: what it is made from now), its
+  // request as it was; a history entry names the old and new deadline.
+  bool moveWindow(Job job, const JobSpec& spec, const std::string& hash, const std::optional<std::string>& stamp,
+                  const SpecChange& change);
+  std::string afterWindowMoved(Job& job, TimeMs now);  // the job's state under its new window; what it did
+  // job wants requests from now on, in state (paused instead while the
+  // credentials are rejected).
+  void wantRequests(Job& job, JobState state, TimeMs now);
   // The job made from file with spec, or invalid with problem (spec unset).
   Job arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec, const std::string& problem);
   void fileRemoved(Job job, const std::string& why = "the job file was removed");
@@ -100,6 +125,9 @@ class Scheduler {
   std::string planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const;
   void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
   void applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived);
+  bool applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next);
+  bool deriveJob(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
+                 const std::optional<Job>& existing, std::string action);
   void planRemoved(const std::string& plan);
   void catchUpPlan(const std::string& name);
   void removeStandIn(const std::string& plan);

@@ -1,7 +1,8 @@
 // The job directory as a declaration: a new file creates a job, changed
-// content restarts it (history kept), a removed file cancels it if it has
-// not finished. What changed while relinkd was stopped is found by the full
-// scan at start; the periodic rescan reads only files whose stamp moved.
+// content restarts it (history kept) unless only its window moved
+// (SchedulerWindow.cpp), the file re-created after its job was cancelled
+// starts it again, a removed file cancels it if it has not finished. The
+// scans that find these changes are in SchedulerScan.cpp.
 //
 // What is not a change: a read that failed for a reason that may pass (the
 // job stays as it was and the file is read again), and a directory that
@@ -9,102 +10,11 @@
 #include <Poco/Logger.h>
 
 #include "EngineLog.h"
-#include "ScanBatch.h"
 #include "Scheduler.h"
 #include "relinkd/Duration.h"
 #include "relinkd/JobSpec.h"
 
 namespace relinkd {
-namespace {
-
-// While the directory is missing, look for it again this often.
-constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
-
-}  // namespace
-
-// The phases in order. Job files first: a name that both a job file and a
-// plan claim is the job file's, and the plan is told so. Removed job files
-// next: their names are free for a plan that now derives them.
-bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later) {
-  const std::optional<Listing> listed = listJobDirectory();
-  if (!listed) return true;
-  ScanBatch batch(store_, [this] { writing(); }, stopRequested);
-  ListedPlans plans;
-  return scanJobFiles(*listed, plans, batch, later) && scanRemovedJobFiles(*listed, batch) &&
-         scanPlans(plans, batch, later) && scanRemovedPlans(plans, batch) && batch.finish();
-}
-
-// The listing, or nullopt while the directory cannot be listed: then no job
-// is cancelled because of it, and it is looked for again soon.
-std::optional<Listing> Scheduler::listJobDirectory() {
-  try {
-    Listing listed = source_.list();
-    if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
-    directoryMissing_ = false;
-    return listed;
-  } catch (const JobSourceError& error) {
-    if (!directoryMissing_)
-      engineLog().warning(std::string(error.what()) +
-                          "; no job is cancelled because of it, polls and expiry go on, and relinkd "
-                          "looks for the directory again every few seconds");
-    directoryMissing_ = true;
-    nextRescan_ = clock_.monoNow() + std::min(settings_.rescanIntervalMs, kMissingDirectoryRetryMs);
-    return std::nullopt;
-  }
-}
-
-// Job files whose stamp moved (plans are set aside in plans for later).
-bool Scheduler::scanJobFiles(const Listing& listed, ListedPlans& plans, ScanBatch& batch, Inbox* later) {
-  for (const ListedFile& file : listed) {
-    if (isPlanFileName(file.fileName)) {
-      plans.emplace(planNameOf(file.fileName), &file);
-      continue;
-    }
-    const std::string name(listedName(file));
-    if (unchanged(name, file)) continue;
-    if (later) {
-      later->files.insert(file.fileName);
-      continue;
-    }
-    if (!batch.add([&] { reconcile(name, source_.scanOne(file.fileName)); })) return false;
-  }
-  return true;
-}
-
-bool Scheduler::scanRemovedJobFiles(const Listing& listed, ScanBatch& batch) {
-  std::vector<std::string> gone;
-  table_.forEach([&](const Job& job) {
-    if (job.plan.empty() && job.fileHash && !findListed(listed, job.name)) gone.push_back(job.name);
-  });
-  for (const std::string& name : gone)
-    if (!batch.add([&] { fileRemoved(*table_.find(name)); })) return false;
-  return true;
-}
-
-bool Scheduler::scanPlans(const ListedPlans& plans, ScanBatch& batch, Inbox* later) {
-  for (const auto& [plan, file] : plans) {
-    if (planRecords_.unchanged(plan, *file)) continue;
-    if (later) {
-      later->files.insert(file->fileName);
-      continue;
-    }
-    const std::string& planName = plan;
-    const std::string& fileName = file->fileName;
-    if (!batch.add([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
-  }
-  return true;
-}
-
-bool Scheduler::scanRemovedPlans(const ListedPlans& plans, ScanBatch& batch) {
-  for (const std::string& plan : planRecords_.missingFrom(plans))
-    if (!batch.add([&] { planRemoved(plan); })) return false;
-  return true;
-}
-
-bool Scheduler::unchanged(const std::string& name, const ListedFile& listed) const {
-  const Job* job = table_.find(name);
-  return job && job->fileHash && !listed.stamp.empty() && job->fileStamp == listed.stamp;
-}
 
 void Scheduler::reconcileFile(const std::string& fileName) {
   if (isPlanFileName(fileName)) reconcilePlan(planNameOf(fileName), source_.scanOne(fileName));
@@ -132,34 +42,62 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
   if (file.read.transient) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
   else fileReads_.forget(fileName);
-  if (existing && existing->fileHash == file.hash) {
-    // Same content: only a stamp to remember, and never under a request in
-    // flight (a new version would make its answer look stale).
-    if (existing->fileStamp.value_or("") != file.read.stamp && !table_.runtime(name).inFlight) {
-      Job job = *existing;
-      job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
-      commit(std::move(job), std::nullopt);
-    }
+  if (existing && existing->fileHash == file.hash) return sameContent(*existing, file);
+  if (existing && existing->fileHash && windowMoved(*existing, file)) return;
+  startFromFile(name, existing, file, existing && existing->fileHash ? "file-changed" : "file-restored");
+}
+
+// The same bytes again. A cancelled job whose file was re-created or
+// rewritten since (its stamp moved) starts again: that is how an operator
+// says "once more". Otherwise only a stamp to remember, and never under a
+// request in flight (a new version would make its answer look stale).
+void Scheduler::sameContent(const Job& job, const ScannedFile& file) {
+  if (job.state == JobState::kCancelled && stampMoved(job.fileStamp, file.read.stamp))
+    return startFromFile(job.name, &job, file, "file-recreated");
+  if (file.read.stamp.empty()) {
+    // Written within the last seconds (or the clock stepped back): too fresh
+    // to judge. The known stamp stays, so that once the file's settles it
+    // still tells whether the file was written again.
+    if (job.state == JobState::kCancelled && job.fileStamp)
+      fileReads_.retryAt(jobFileName(job.name), clock_.monoNow() + settings_.fileRetryMs);
     return;
   }
+  if (job.fileStamp == file.read.stamp || table_.runtime(job.name).inFlight) return;
+  Job stamped = job;
+  stamped.fileStamp = file.read.stamp;
+  commit(std::move(stamped), std::nullopt);
+}
+
+// A known stamp that the file's is not any more (a new inode or new
+// times). An unknown one on either side (a file written within the last
+// seconds) says nothing.
+bool Scheduler::stampMoved(const std::optional<std::string>& known, const std::string& now) {
+  return known && !known->empty() && !now.empty() && *known != now;
+}
+
+// (Re)starts the job named name from the file: created, or with action
+// ("file-changed", "file-restored", "file-recreated") when it exists.
+void Scheduler::startFromFile(const std::string& name, const Job* existing, const ScannedFile& file,
+                              const std::string& action) {
   const TimeMs now = clock_.wallNow();
   Job job;
-  std::string action = "created";
   if (existing) {
     job = *existing;
-    action = job.fileHash ? "file-changed" : "file-restored";
     job.plan.clear();  // a name a plan no longer uses can be a job file's
   } else {
     job.name = name;
     job.createdAt = now;  // acceptedAt stays 0 until the content is valid
   }
   job = ingest(std::move(job), file);
-  std::string detail = job.state == JobState::kInvalid || job.state == JobState::kExpired
-                           ? *job.lastError
-                           : (action == "created" ? "accepted from " : "restarted with the new content of ") +
-                                 job.file;
+  std::string detail;
+  if (job.state == JobState::kInvalid || job.state == JobState::kExpired) detail = *job.lastError;
+  else if (!existing) detail = "accepted from " + job.file;
+  else if (action == "file-recreated")
+    detail = "started again: " + job.file + " was re-created or rewritten after the job was cancelled";
+  else detail = "restarted with the new content of " + job.file;
   const std::string state = stateOutcome(job.state);
-  if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(name);
+  const HistoryEntry entry{now, existing ? action : "created", std::nullopt, state, detail};
+  if (commit(std::move(job), entry)) table_.resetRuntime(name);
 }
 
 // The job stays as it was; the file is read again soon. Logged once per
@@ -185,19 +123,24 @@ void Scheduler::retryFileReads() {
 // its first submission.
 Job Scheduler::ingest(Job job, const ScannedFile& file) {
   std::string problem;
-  std::optional<JobSpec> spec;
+  const std::optional<JobSpec> spec = readSpec(job, file, problem);
+  return arm(std::move(job), file, spec, problem);
+}
+
+std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& file, std::string& problem) const {
   if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
     problem = "file name: " + bad;
-  } else if (!file.read.ok) {
-    problem = "file: " + file.read.error;
-  } else {
-    // Without migratedAt the window counts from the first valid content.
-    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
-    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
-    if (result.ok()) spec = std::move(result.spec);
-    else problem = result.message();
+    return std::nullopt;
   }
-  return arm(std::move(job), file, spec, problem);
+  if (!file.read.ok) {
+    problem = "file: " + file.read.error;
+    return std::nullopt;
+  }
+  // Without migratedAt the window counts from the first valid content.
+  const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
+  SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
+  if (!result.ok()) problem = result.message();
+  return std::move(result.spec);
 }
 
 Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec,
@@ -232,14 +175,21 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   } else if (*job.deadline <= now) {
     job.state = JobState::kExpired;
     job.lastError = "the window closed at " + formatTime(*job.deadline) + "; no request was sent";
-  } else if (credentialsRejected_) {
-    job.state = JobState::kPaused;
-    job.lastError = "waiting: " + pauseWhy_;
   } else {
-    job.state = JobState::kQueued;
-    job.nextAttemptAt = now;
+    wantRequests(job, JobState::kQueued, now);
   }
   return job;
+}
+
+void Scheduler::wantRequests(Job& job, JobState state, TimeMs now) {
+  if (credentialsRejected_) {
+    job.state = JobState::kPaused;
+    job.lastError = "waiting: " + pauseWhy_;
+    job.nextAttemptAt.reset();
+  } else {
+    job.state = state;
+    job.nextAttemptAt = now;
+  }
 }
 
 void Scheduler::fileRemoved(Job job, const std::string& why) {

@@ -4,11 +4,13 @@
 // that set the way a job file's change is applied to its job:
 //
 //   a job the plan derives and the table lacks          created
-//   a job whose spec the change alters                  restarted (history kept)
+//   a job whose request the change alters               restarted (history kept)
+//   a job whose window alone the change moves           window moved (same remote job; see SchedulerWindow.cpp)
 //   a job the change does not alter                     left alone (same remote job, same state)
+//   a cancelled job, the file written again since       started again (even with the same content)
 //   a job the plan no longer derives (a site removed)   cancelled unless final
 //   the plan file removed                               all of its jobs, likewise
-//   the same content written again                      nothing
+//   the same content written again                      nothing but the stamp each job remembers
 //
 // An invalid plan leaves its jobs alone and shows its problem as a job named
 // PLAN ("the stand-in"), invalid, removed again once the plan is valid. A
@@ -28,14 +30,8 @@ namespace relinkd {
 
 namespace {
 
-// The same work: the same spec, or the same but for a site id the plan now
-// names and the job had already discovered.
-bool sameWork(const Job& job, const JobSpec& spec, const std::string& specJson) {
-  if (job.specJson == specJson) return true;
-  if (!job.specJson || spec.siteId.empty() || job.siteId != spec.siteId) return false;
-  JobSpec withoutId = spec;
-  withoutId.siteId.clear();
-  return *job.specJson == specToJson(withoutId);
+std::optional<std::string> stampOf(const ScannedFile& file) {
+  return file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
 }
 
 }  // namespace
@@ -51,10 +47,13 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   if (file.read.transient && known) return keepAfterReadError(plan, fileName, file);
   if (file.read.transient) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
   else fileReads_.forget(fileName);
-  if (known && known->hash == file.hash) {
-    known->stamp = file.read.stamp;  // the same content written again
+  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp)) {
+    if (!file.read.stamp.empty()) known->stamp = file.read.stamp;  // else kept: see sameContent
+    else if (!known->stamp.empty()) fileReads_.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
     return;
   }
+  // Written again (its stamp moved), the same content or not: applied
+  // again, which restarts the jobs cancelled since and changes no other.
   PlanResult result;
   if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs);
   else result.problems.push_back({"file", file.read.error});
@@ -107,52 +106,11 @@ void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, co
 }
 
 void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived) {
-  const TimeMs now = clock_.wallNow();
   bool applied = true;  // false: relinkctl changed a job meanwhile; the plan is read again at the next scan
-  const std::optional<std::string> stamp =
-      file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
   std::set<std::string> names;
   for (const DerivedJob& next : derived) {
     names.insert(next.name);
-    const Job* inTable = table_.find(next.name);
-    const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
-    const bool ours = existing && existing->plan == plan && existing->fileHash;
-    const std::string specJson = specToJson(next.spec);
-    if (ours && sameWork(*existing, next.spec, specJson)) {
-      // Not a change for this job: only what it was made from moves on, and
-      // never under a request in flight (its answer would look stale).
-      const bool behind = existing->fileHash != file.hash || existing->fileStamp != stamp || existing->specJson != specJson;
-      if (behind && table_.runtime(next.name).inFlight) {
-        planRecords_.setBehind(plan, next.name, specJson);
-      } else if (behind) {
-        Job job = *existing;
-        job.fileHash = file.hash;
-        job.fileStamp = stamp;
-        job.specJson = specJson;
-        job.specLeftOut = false;
-        applied = commit(std::move(job), std::nullopt) && applied;
-      }
-      continue;
-    }
-    Job job;
-    std::string action = "created";
-    if (existing) {
-      job = *existing;
-      action = ours ? "plan-changed" : "file-restored";
-    } else {
-      job.name = next.name;
-      job.createdAt = now;
-    }
-    job.plan = plan;
-    job = arm(std::move(job), file, next.spec, "");
-    const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
-    const std::string detail = job.state == JobState::kExpired ? *job.lastError
-                               : action == "plan-changed"
-                                   ? "restarted: the change to plan " + plan + " alters this job (" + pair + ")"
-                                   : "derived from plan " + plan + " (" + file.path + "): " + pair;
-    const std::string state = stateOutcome(job.state);
-    if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(next.name);
-    else applied = false;
+    applied = applyDerived(plan, file, next) && applied;
   }
   const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
   for (const std::string& name : current) {
@@ -164,8 +122,60 @@ void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, cons
   if (!applied) planRecords_.readAgain(plan);
 }
 
+// One job the plan derives: created, restarted, its window moved, or only
+// what it was made from moved on. False when relinkctl changed it meanwhile.
+bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next) {
+  const Job* inTable = table_.find(next.name);
+  const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
+  if (!existing || existing->plan != plan || !existing->fileHash) return deriveJob(plan, file, next, existing, "");
+  if (existing->state == JobState::kCancelled &&
+      (existing->fileHash != file.hash || stampMoved(existing->fileStamp, file.read.stamp)))
+    return deriveJob(plan, file, next, existing, "file-recreated");  // rewritten since it was cancelled
+  const std::optional<SpecChange> change = changeOf(*existing, next.spec);
+  if (!change || change->kind == SpecChangeKind::kRestart) return deriveJob(plan, file, next, existing, "plan-changed");
+  const std::string specJson = specToJson(next.spec);
+  const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file) ||
+                      existing->specJson != specJson;
+  if (!behind) return true;
+  // Never under a request in flight (its answer would look stale): once it is answered (catchUpPlan).
+  if (table_.runtime(next.name).inFlight) {
+    planRecords_.setBehind(plan, next.name, specJson);
+    return true;
+  }
+  return moveWindow(*existing, next.spec, file.hash, stampOf(file), *change);
+}
+
+// The job as the plan derives it, from scratch: created, or with action
+// (file-restored when action is empty and it exists).
+bool Scheduler::deriveJob(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
+                          const std::optional<Job>& existing, std::string action) {
+  const TimeMs now = clock_.wallNow();
+  Job job;
+  if (existing) {
+    job = *existing;
+    if (action.empty()) action = "file-restored";
+  } else {
+    job.name = next.name;
+    job.createdAt = now;
+    action = "created";
+  }
+  job.plan = plan;
+  job = arm(std::move(job), file, next.spec, "");
+  const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
+  std::string detail = "derived from plan " + plan + " (" + file.path + "): " + pair;
+  if (job.state == JobState::kExpired) detail = *job.lastError;
+  else if (action == "plan-changed") detail = "restarted: the change to plan " + plan + " alters this job (" + pair + ")";
+  else if (action == "file-recreated")
+    detail = "started again: " + file.path + " was re-created or rewritten after the job was cancelled (" + pair + ")";
+  const std::string state = stateOutcome(job.state);
+  if (!commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) return false;
+  table_.resetRuntime(next.name);
+  return true;
+}
+
 // After an answer: a job of a plan that changed while its request was out,
-// not altered by the change, takes on what the plan was made from.
+// not restarted by the change, takes on what the plan was made from (its
+// window moved, if that is what changed).
 void Scheduler::catchUpPlan(const std::string& name) {
   const Job* job = table_.find(name);
   if (!job || job->plan.empty() || table_.runtime(name).inFlight) return;
@@ -173,13 +183,22 @@ void Scheduler::catchUpPlan(const std::string& name) {
   if (!specJson) return;
   const PlanRecord* file = planRecords_.find(job->plan);
   if (!job->fileHash || file->hash.empty()) return;  // removed, or judged again at the next scan
-  Job caughtUp = *job;
-  caughtUp.fileHash = file->hash;
-  caughtUp.fileStamp = file->stamp.empty() ? std::nullopt : std::optional<std::string>(file->stamp);
-  caughtUp.specJson = *specJson;
-  caughtUp.specLeftOut = false;
+  const std::optional<JobSpec> spec = specFromJson(*specJson);
+  const std::optional<SpecChange> change = spec ? changeOf(*job, *spec) : std::nullopt;
   const std::string plan = job->plan;
-  if (!commit(std::move(caughtUp), std::nullopt)) planRecords_.readAgain(plan);  // read the plan again
+  const std::optional<std::string> stamp = file->stamp.empty() ? std::nullopt : std::optional<std::string>(file->stamp);
+  bool caughtUp;
+  if (change && change->kind != SpecChangeKind::kRestart) {
+    caughtUp = moveWindow(withSpec(*job), *spec, file->hash, stamp, *change);
+  } else {  // finished meanwhile in a way its window no longer matters to (cancelled, failed)
+    Job moved = *job;
+    moved.fileHash = file->hash;
+    moved.fileStamp = stamp;
+    moved.specJson = *specJson;
+    moved.specLeftOut = false;
+    caughtUp = commit(std::move(moved), std::nullopt);
+  }
+  if (!caughtUp) planRecords_.readAgain(plan);  // read the plan again
 }
 
 void Scheduler::planRemoved(const std::string& plan) {

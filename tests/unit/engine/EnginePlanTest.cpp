@@ -52,11 +52,26 @@ TEST_CASE("Plans: each change to a plan touches exactly the jobs it alters") {
   const auto before = planJobs(h, "acme");
 
   SUBCASE("the same content written again changes nothing") {
+    std::map<std::string, std::size_t> historyBefore;
+    for (const auto& [name, job] : before) historyBefore[name] = h.store->history(name).size();
     writePlan(h, "acme", planJson({kEu, kUs, kApac}));
     h.engine->rescan();
     h.engine->step();
     CHECK(h.executor.sent.empty());
-    for (const auto& [name, job] : planJobs(h, "acme")) CHECK(job.version == before.at(name).version);
+    // Each job remembers the file's new stamp (so that a job cancelled later
+    // restarts only when the file is written again after that), nothing else.
+    for (const auto& [name, job] : planJobs(h, "acme")) {
+      CHECK(job.state == before.at(name).state);
+      CHECK(job.remoteJobId == before.at(name).remoteJobId);
+      CHECK(job.fileHash == before.at(name).fileHash);
+      CHECK(h.store->history(name).size() == historyBefore.at(name));
+    }
+    h.engine->rescan();  // and once remembered, a rescan writes nothing
+    h.engine->step();
+    const auto remembered = planJobs(h, "acme");
+    h.engine->rescan();
+    h.engine->step();
+    for (const auto& [name, job] : planJobs(h, "acme")) CHECK(job.version == remembered.at(name).version);
   }
   SUBCASE("a new site adds only its six jobs") {
     std::map<std::string, std::size_t> historyBefore;
