@@ -23,8 +23,8 @@
 
 #include "FileReadRetries.h"
 #include "Inbox.h"
-#include "PlanRecords.h"
 #include "JobTable.h"
+#include "PlanRecords.h"
 #include "Transitions.h"
 #include "relinkd/Engine.h"
 #include "relinkd/PlanSpec.h"

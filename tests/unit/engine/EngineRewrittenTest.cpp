@@ -153,4 +153,14 @@ TEST_CASE("Rewritten: a plan rewritten with the same content starts its cancelle
     h.restart();
     onlyTheCancelledRestarted();
   }
+  SUBCASE("re-created and read while its stamp is too fresh to trust: started once it settles") {
+    h.fileClock.jumpWall(-2 * 3600 * kSecond);  // an hour behind real time: every file looks just written
+    recreate(path, json);
+    h.engine->fileChanged("acme.plan.json");
+    h.engine->step();
+    CHECK(h.job("acme.acme-us.acme-eu").state == JobState::kCancelled);  // not yet
+    h.fileClock.jumpWall(2 * 3600 * kSecond);
+    h.advance(h.settings.fileRetryMs);
+    onlyTheCancelledRestarted();
+  }
 }
