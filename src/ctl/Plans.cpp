@@ -48,7 +48,7 @@ std::vector<std::string> fileOrder(const std::string& plan, const std::string& f
   const FileRead read = readJobFile(file);
   if (!read.ok) return {};
   const PlanResult result = parsePlan(read.bytes, plan, windowMs);
-  return result.plan ? siteLabels(result.plan->sites) : std::vector<std::string>{};
+  return result.plan ? result.plan->labels : std::vector<std::string>{};
 }
 
 void orderSites(std::vector<Site>& sites, const std::vector<std::string>& order) {

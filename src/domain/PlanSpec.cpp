@@ -56,6 +56,86 @@ std::string nameSafe(std::string text) {
 
 std::string firstLabel(const std::string& host) { return nameSafe(host.substr(0, host.find('.'))); }
 
+// The first label of the site's host: "acme-eu" for https://acme-eu.atlassian.net.
+std::string hostLabel(const std::string& site) { return firstLabel(hostOf(site)); }
+
+bool labelValid(const std::string& label) {
+  if (label.empty() || label.size() > kMaxSiteLabelLength) return false;
+  for (unsigned char c : label)
+    if (!(std::islower(c) || std::isdigit(c) || c == '-')) return false;
+  return true;
+}
+
+// A URL checked by urlProblem (no spaces, no control characters), short
+// enough for a message.
+std::string shownUrl(const std::string& site) {
+  constexpr std::size_t kShown = 80;
+  return site.size() <= kShown ? site : site.substr(0, kShown) + "...";
+}
+
+struct SiteEntry {
+  std::string url, label;
+};
+
+// One element of sites: an https URL, or {"url": URL, "label": LABEL}.
+std::optional<SiteEntry> readSite(FieldReader& reader, const std::string& field, const Var& element) {
+  std::string url;
+  std::optional<Var> label;
+  if (element.type() == typeid(Object::Ptr)) {
+    const Object& object = *element.extract<Object::Ptr>();
+    for (const auto& [key, value] : object) {
+      if (key != "url" && key != "label")
+        reader.add(field + "." + safeFieldName(key), "is not a field of a site; a site has \"url\" and \"label\"");
+    }
+    if (!object.has("url") || object.get("url").type() != typeid(std::string)) {
+      reader.add(field + ".url", "is required: the site's https URL");
+      return std::nullopt;
+    }
+    url = object.getValue<std::string>("url");
+    if (object.has("label")) label = object.get("label");
+  } else if (element.type() == typeid(std::string)) {
+    url = element.extract<std::string>();
+  } else {
+    reader.add(field, "must be an https URL, or {\"url\": URL, \"label\": LABEL}");
+    return std::nullopt;
+  }
+  if (const std::string problem = urlProblem(url, false); !problem.empty()) {
+    reader.add(label ? field + ".url" : field, problem);
+    return std::nullopt;
+  }
+  if (!label) return SiteEntry{url, hostLabel(url)};
+  if (label->type() != typeid(std::string) || !labelValid(label->extract<std::string>())) {
+    reader.add(field + ".label", "must be 1 to 32 characters of a-z, 0-9 and '-' (it names the site in job names)");
+    return std::nullopt;
+  }
+  return SiteEntry{url, label->extract<std::string>()};
+}
+
+// Adds the site unless it repeats another's site, host or label.
+void addSite(FieldReader& reader, PlanSpec& plan, std::size_t index, const SiteEntry& site,
+             std::map<std::string, std::size_t>& byKey, std::map<std::string, std::size_t>& byHost,
+             std::map<std::string, std::pair<std::size_t, std::string>>& byLabel) {
+  const std::string field = "sites[" + std::to_string(index) + "]";
+  if (auto [it, added] = byKey.emplace(siteKey(site.url), index); !added) {
+    reader.add(field, "is the same site as sites[" + std::to_string(it->second) + "]; list each site once");
+    return;
+  }
+  if (auto [it, added] = byHost.emplace(hostOf(site.url), index); !added) {
+    reader.add(field, "has the same host as sites[" + std::to_string(it->second) +
+                          "]; every site of a split is a cloud site of its own");
+    return;
+  }
+  if (auto [it, added] = byLabel.emplace(site.label, std::make_pair(index, site.url)); !added) {
+    const std::string other = "sites[" + std::to_string(it->second.first) + "]";
+    reader.add(field, shownUrl(site.url) + " and " + shownUrl(it->second.second) + " (" + other +
+                          ") would both be named " + site.label + " in job names; give one of them a label: "
+                          "{\"url\": \"" + shownUrl(site.url) + "\", \"label\": \"...\"}");
+    return;
+  }
+  plan.sites.push_back(site.url);
+  plan.labels.push_back(site.label);
+}
+
 void readSites(FieldReader& reader, PlanSpec& plan) {
   std::optional<Var> value = reader.take("sites", true);
   if (!value) return;
@@ -70,30 +150,16 @@ void readSites(FieldReader& reader, PlanSpec& plan) {
   }
   const std::size_t before = reader.problemCount();
   std::map<std::string, std::size_t> byKey, byHost;
+  std::map<std::string, std::pair<std::size_t, std::string>> byLabel;  // label -> its site's index and URL
   for (std::size_t i = 0; i < array.size(); ++i) {
     const std::string field = "sites[" + std::to_string(i) + "]";
-    const Var& element = array.get(static_cast<unsigned>(i));
-    if (element.type() != typeid(std::string)) {
-      reader.add(field, "must be a string (an https URL)");
-      continue;
-    }
-    const std::string site = element.extract<std::string>();
-    if (const std::string problem = urlProblem(site, false); !problem.empty()) {
-      reader.add(field, problem);
-      continue;
-    }
-    if (auto [it, added] = byKey.emplace(siteKey(site), i); !added) {
-      reader.add(field, "is the same site as sites[" + std::to_string(it->second) + "]; list each site once");
-      continue;
-    }
-    if (auto [it, added] = byHost.emplace(hostOf(site), i); !added) {
-      reader.add(field, "has the same host as sites[" + std::to_string(it->second) +
-                            "]; every site of a split is a cloud site of its own");
-      continue;
-    }
-    plan.sites.push_back(site);
+    const std::optional<SiteEntry> site = readSite(reader, field, array.get(static_cast<unsigned>(i)));
+    if (site) addSite(reader, plan, i, *site, byKey, byHost, byLabel);
   }
-  if (reader.problemCount() != before) plan.sites.clear();
+  if (reader.problemCount() != before) {
+    plan.sites.clear();
+    plan.labels.clear();
+  }
 }
 
 void readSiteIds(FieldReader& reader, PlanSpec& plan) {
@@ -136,22 +202,11 @@ void readProductJira(FieldReader& reader) {
 // Every derived name must be a valid job name; the plan name is checked by
 // the caller's file name rules first.
 void checkDerivedNames(FieldReader& reader, const std::string& planName, const PlanSpec& plan) {
-  if (plan.sites.empty()) return;
-  const std::vector<std::string> labels = siteLabels(plan.sites);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (labels[i] == labels[j]) {
-        reader.add("sites[" + std::to_string(i) + "]", "would be named " + labels[i] + " in job names, as sites[" +
-                                                          std::to_string(j) + "] is; hosts must differ in more than '.' and '_'");
-        return;
-      }
-    }
-  }
-  for (const std::string& label : labels) {
+  for (const std::string& label : plan.labels) {
     const std::string longest = planName + "." + label + "." + label;
     if (longest.size() > kMaxJobNameLength) {
       reader.add("sites", "the job names derived from this plan, like " + safeFieldName(longest) +
-                              ", would be longer than 128 characters; use a shorter plan file name");
+                              ", would be longer than 128 characters; use a shorter plan file name or site labels");
       return;
     }
   }
@@ -189,22 +244,10 @@ PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::i
   return result;
 }
 
-std::vector<std::string> siteLabels(const std::vector<std::string>& sites) {
-  std::vector<std::string> hosts, labels;
-  std::map<std::string, int> uses;
-  for (const std::string& site : sites) {
-    hosts.push_back(hostOf(site));
-    ++uses[firstLabel(hosts.back())];
-  }
-  for (const std::string& host : hosts) {
-    const std::string label = firstLabel(host);
-    labels.push_back(uses[label] > 1 ? nameSafe(host) : label);
-  }
-  return labels;
-}
+std::string defaultSiteLabel(const std::string& site) { return hostLabel(site); }
 
 std::vector<DerivedJob> deriveJobs(const std::string& planName, const PlanSpec& plan) {
-  const std::vector<std::string> labels = siteLabels(plan.sites);
+  const std::vector<std::string>& labels = plan.labels;
   std::vector<DerivedJob> jobs;
   jobs.reserve(plan.sites.size() * (plan.sites.size() - 1));
   for (std::size_t from = 0; from < plan.sites.size(); ++from) {

@@ -25,7 +25,7 @@ Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source
 TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
 
 bool Scheduler::start(const std::function<bool()>& stopRequested) {
-  nextRescan_ = clock_.monoNow() + settings_.rescanIntervalMs;
+  state_.nextRescan = clock_.monoNow() + settings_.rescanIntervalMs;
   nextStoreCheck_ = clock_.monoNow() + settings_.storeCheckIntervalMs;
   try {
     loadAll();
@@ -59,7 +59,7 @@ void Scheduler::loadAll() {
   if (reloading)
     for (const std::string& name : table_.names())
       if (!stored.count(name)) table_.erase(name);
-  rebuildPlanFiles();
+  planRecords_.rebuild(table_);
   // A deadline warned of before a restart (or a failed step) is not warned
   // of again; one whose warning was rolled back is.
   if (settings_.notify) {
@@ -174,14 +174,12 @@ Inbox withoutFiles(Inbox& inbox) {
 MonoMs Scheduler::step(Inbox& inbox) {
   Inbox before = withoutFiles(inbox);
   StepState saved = state_;
-  auto files = std::make_pair(fileRetries_, nextRescan_);  // the job directory's part
   pending_.emplace();
   try {
     runStep(inbox);
     if (pending_->writes) pending_->writes->commit();
   } catch (...) {
     undoStep(inbox, std::move(before), std::move(saved));
-    std::tie(fileRetries_, nextRescan_) = std::move(files);
     throw;
   }
   std::vector<Dispatch> requests = std::move(pending_->requests);
@@ -259,8 +257,8 @@ void Scheduler::applyInbox(Inbox& inbox) {
     inbox.resume = false;
   }
   const MonoMs mono = clock_.monoNow();
-  if (inbox.rescan || mono >= nextRescan_) {
-    nextRescan_ = mono + settings_.rescanIntervalMs;  // sooner if the directory is missing
+  if (inbox.rescan || mono >= state_.nextRescan) {
+    state_.nextRescan = mono + settings_.rescanIntervalMs;  // sooner if the directory is missing
     scanAll({}, &inbox);
     inbox.rescan = false;
   }
@@ -278,7 +276,7 @@ void Scheduler::takeFiles(Inbox& inbox) {
         continue;
       }
       const std::string file = *it;
-      fileRetries_.erase(file);
+      state_.fileReads.dropRetry(file);
       reconcileFile(file);
       pending_->files.push_back(file);
       it = inbox.files.erase(it);

@@ -7,6 +7,8 @@
 //   RequestSlots.h         the requests in flight against relinkd.api.concurrency
 //   SiteGates.h            rate-limited sites: no request before the gate opens
 //   SiteDiscovery.h        one tenant_info request per site, its answer shared
+//   FileReadRetries.h      files to read again, and the read errors logged once
+//   PlanRecords.h          what each plan's jobs were made from
 //   Transitions.h          the transition table, as pure functions
 //
 // A step (step()) keeps what it may change in memory in one value
@@ -15,7 +17,9 @@
 // the other. The Scheduler's own parts live in these files:
 //
 //   Scheduler.cpp             the step, loading, recovery, relinkctl's changes
-//   SchedulerFiles.cpp        the job directory, declaratively
+//   SchedulerScan.cpp         scanning the job directory, in phases
+//   SchedulerFiles.cpp        a job file's change applied to its job
+//   SchedulerWindow.cpp       a change that only moves a job's window
 //   SchedulerPlans.cpp        plan files: the jobs of a split, kept in step with it
 //   SchedulerDispatch.cpp     what is due: requests, expiry, warnings, the next wake-up
 //   SchedulerAnswers.cpp      applying the transition table to answers; site discovery's verdict
@@ -33,16 +37,21 @@
 #include <vector>
 
 #include "CredentialsPause.h"
+#include "FileReadRetries.h"
 #include "Inbox.h"
 #include "JobTable.h"
+#include "PlanRecords.h"
 #include "RequestSlots.h"
 #include "SiteDiscovery.h"
 #include "SiteGates.h"
 #include "Transitions.h"
 #include "relinkd/engine/Engine.h"
 #include "relinkd/domain/PlanSpec.h"
+#include "relinkd/domain/SpecChange.h"
 
 namespace relinkd {
+
+class ScanBatch;
 
 class Scheduler {
  public:
@@ -76,6 +85,8 @@ class Scheduler {
     RequestSlots slots;
     SiteGates gates;
     SiteDiscovery discovery;
+    FileReadRetries fileReads;
+    MonoMs nextRescan = 0;      // the next full scan of the job directory
     bool startPending = false;  // start() could not load, recover and scan: the next step does
   };
   // What a step holds until its transaction commits: dropped whole when it fails.
@@ -103,36 +114,57 @@ class Scheduler {
   void applyInbox(Inbox& inbox);
   void takeFiles(Inbox& inbox);
   TransitionContext context() const;
-  // SchedulerFiles.cpp
+  // SchedulerScan.cpp
   // Every file whose stamp moved, and every job and plan whose file is gone.
   // At start (later == nullptr) changed files are read at once, in groups
   // of one transaction each; afterwards their names go to later->files, to
   // be read a few per step (applyInbox).
   bool scanAll(const std::function<bool()>& stopRequested = {}, Inbox* later = nullptr);
+  using ListedPlans = std::map<std::string, const ListedFile*>;  // plan name -> its listed file
+  std::optional<Listing> listJobDirectory();
+  bool scanJobFiles(const Listing& listed, ListedPlans& plans, ScanBatch& batch, Inbox* later);
+  bool scanRemovedJobFiles(const Listing& listed, ScanBatch& batch);
+  bool scanPlans(const ListedPlans& plans, ScanBatch& batch, Inbox* later);
+  bool scanRemovedPlans(const ListedPlans& plans, ScanBatch& batch);
   bool unchanged(const std::string& name, const ListedFile& listed) const;
+  // SchedulerFiles.cpp
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
   void reconcile(const std::string& name, const ScannedFile& file);
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
-  bool rememberReadError(const std::string& fileName, const std::string& error);  // true when new
+  void sameContent(const Job& job, const ScannedFile& file);
+  static bool stampMoved(const std::optional<std::string>& known, const std::string& now);
+  void startFromFile(const std::string& name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);
+  // The file's spec, or nullopt with problem set.
+  std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::string& problem) const;
+  // SchedulerWindow.cpp
+  // True when the file's change leaves the job's request the same (only its
+  // window moved, or nothing): then applied without a restart, or put off
+  // while a request of the job is in flight.
+  bool windowMoved(const Job& job, const ScannedFile& file);
+  // The change of job's spec to spec, as compareSpecs says; nullopt when the
+  // job is to restart whatever changed (no spec, cancelled, failed).
+  std::optional<SpecChange> changeOf(const Job& job, const JobSpec& spec) const;
+  // job with spec's window (hash and stamp: what it is made from now), its
+  // request as it was; a history entry names the old and new deadline.
+  bool moveWindow(Job job, const JobSpec& spec, const std::string& hash, const std::optional<std::string>& stamp,
+                  const SpecChange& change);
+  std::string afterWindowMoved(Job& job, TimeMs now);  // the job's state under its new window; what it did
+  // job wants requests from now on, in state (paused instead while the
+  // credentials are rejected).
+  void wantRequests(Job& job, JobState state, TimeMs now);
   // The job made from file with spec, or invalid with problem (spec unset).
   Job arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec, const std::string& problem);
   void fileRemoved(Job job, const std::string& why = "the job file was removed");
   void retryFileReads();
   // SchedulerPlans.cpp
-  struct PlanFile {
-    std::string hash;   // of the content the plan's jobs were last made from; empty: read it again
-    std::string stamp;  // its ListedFile stamp; empty when not to be trusted
-    // Jobs the last change did not alter but that had a request out: their
-    // file hash, stamp and spec move on once it is answered (catchUpPlan).
-    std::map<std::string, std::string> behind;  // job name -> its spec as the plan now says
-  };
-  void rebuildPlanFiles();
-  bool planUnchanged(const std::string& plan, const ListedFile& listed) const;
   void reconcilePlan(const std::string& plan, const ScannedFile& file);
   std::string planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const;
   void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
   void applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived);
+  bool applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next);
+  bool deriveJob(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
+                 const std::optional<Job>& existing, std::string action);
   void planRemoved(const std::string& plan);
   void catchUpPlan(const std::string& name);
   void removeStandIn(const std::string& plan);
@@ -177,12 +209,7 @@ class Scheduler {
   JobTable table_;
   StepState state_;
   std::optional<PendingStep> pending_;  // set while a step runs
-  // The job directory's part of what a step may change (SchedulerFiles.cpp),
-  // saved and restored by step() beside StepState.
-  std::map<std::string, MonoMs> fileRetries_;  // file name -> when to read it again
-  MonoMs nextRescan_ = 0;
-  std::map<std::string, std::string> readErrors_;  // file name -> the error last logged
-  std::map<std::string, PlanFile> planFiles_;      // plan name -> what its jobs were made from
+  PlanRecords planRecords_;  // what each plan's jobs were made from (rebuilt by loadAll)
   bool reloadNeeded_ = false;
   bool notificationsOwed_ = false;
   bool directoryMissing_ = false;

@@ -156,8 +156,8 @@ void Scheduler::send(Dispatch request) {
 MonoMs Scheduler::nextWakeup() const {
   const MonoMs mono = clock_.monoNow();
   const TimeMs wall = clock_.wallNow();
-  MonoMs next = std::min({nextRescan_, nextStoreCheck_, mono + kWallCheckMs});
-  for (const auto& [fileName, when] : fileRetries_) next = std::min(next, when);
+  MonoMs next = std::min({state_.nextRescan, nextStoreCheck_, mono + kWallCheckMs});
+  if (const auto retry = state_.fileReads.nextRetry()) next = std::min(next, *retry);
   // With every slot taken, a completion (which wakes the loop) comes first.
   if (!state_.slots.full(settings_.concurrency) && !table_.due().empty())
     next = std::min(next, table_.due().begin()->first);

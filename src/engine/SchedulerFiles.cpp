@@ -1,7 +1,8 @@
 // The job directory as a declaration: a new file creates a job, changed
-// content restarts it (history kept), a removed file cancels it if it has
-// not finished. What changed while relinkd was stopped is found by the full
-// scan at start; the periodic rescan reads only files whose stamp moved.
+// content restarts it (history kept) unless only its window moved
+// (SchedulerWindow.cpp), the file re-created after its job was cancelled
+// starts it again, a removed file cancels it if it has not finished. The
+// scans that find these changes are in SchedulerScan.cpp.
 //
 // What is not a change: a read that failed for a reason that may pass (the
 // job stays as it was and the file is read again), and a directory that
@@ -14,92 +15,6 @@
 #include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
-namespace {
-
-// While the directory is missing, look for it again this often.
-constexpr std::int64_t kMissingDirectoryRetryMs = 5000;
-
-}  // namespace
-
-// Changes found by a scan are stored in groups of this many, each group one
-// transaction (a scan sends nothing, so no answer waits on them): a first
-// start with thousands of files costs thousands of commits less.
-constexpr int kChangesPerTransaction = 256;
-
-bool Scheduler::scanAll(const std::function<bool()>& stopRequested, Inbox* later) {
-  Listing listed;
-  try {
-    listed = source_.list();
-  } catch (const JobSourceError& error) {
-    if (!directoryMissing_)
-      engineLog().warning(std::string(error.what()) +
-                          "; no job is cancelled because of it, polls and expiry go on, and relinkd "
-                          "looks for the directory again every few seconds");
-    directoryMissing_ = true;
-    nextRescan_ = clock_.monoNow() + std::min(settings_.rescanIntervalMs, kMissingDirectoryRetryMs);
-    return true;
-  }
-  if (directoryMissing_) engineLog().notice("the job directory " + source_.where() + " can be read again; rescanning");
-  directoryMissing_ = false;
-  std::optional<JobStore::Transaction> batch;
-  int changes = 0;
-  auto inBatch = [&](auto&& change) {
-    if (!batch) {
-      writing();  // inside a step, the groups nest in the step's transaction
-      batch.emplace(store_);
-    }
-    change();
-    if (++changes % kChangesPerTransaction != 0) return true;
-    batch->commit();
-    batch.reset();
-    return !(stopRequested && stopRequested());
-  };
-  // Job files first: a name that both a job file and a plan claim is the
-  // job file's, and the plan is told so.
-  std::map<std::string, const ListedFile*> plans;
-  for (const ListedFile& file : listed) {
-    if (isPlanFileName(file.fileName)) {
-      plans.emplace(planNameOf(file.fileName), &file);
-      continue;
-    }
-    const std::string name(listedName(file));
-    if (unchanged(name, file)) continue;
-    if (later) {
-      later->files.insert(file.fileName);
-      continue;
-    }
-    if (!inBatch([&] { reconcile(name, source_.scanOne(file.fileName)); })) return false;
-  }
-  // Removed job files next: their names are free for a plan that now derives them.
-  std::vector<std::string> gone;
-  table_.forEach([&](const Job& job) {
-    if (job.plan.empty() && job.fileHash && !findListed(listed, job.name)) gone.push_back(job.name);
-  });
-  for (const std::string& name : gone)
-    if (!inBatch([&] { fileRemoved(*table_.find(name)); })) return false;
-  for (const auto& [plan, file] : plans) {
-    if (planUnchanged(plan, *file)) continue;
-    if (later) {
-      later->files.insert(file->fileName);
-      continue;
-    }
-    const std::string& planName = plan;
-    const std::string& fileName = file->fileName;
-    if (!inBatch([&] { reconcilePlan(planName, source_.scanOne(fileName)); })) return false;
-  }
-  std::vector<std::string> plansGone;
-  for (const auto& [plan, record] : planFiles_)
-    if (!plans.count(plan)) plansGone.push_back(plan);
-  for (const std::string& plan : plansGone)
-    if (!inBatch([&] { planRemoved(plan); })) return false;
-  if (batch) batch->commit();
-  return true;
-}
-
-bool Scheduler::unchanged(const std::string& name, const ListedFile& listed) const {
-  const Job* job = table_.find(name);
-  return job && job->fileHash && !listed.stamp.empty() && job->fileStamp == listed.stamp;
-}
 
 void Scheduler::reconcileFile(const std::string& fileName) {
   if (isPlanFileName(fileName)) reconcilePlan(planNameOf(fileName), source_.scanOne(fileName));
@@ -112,57 +27,85 @@ void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   if (existing && !existing->plan.empty() && existing->fileHash) {
     // The name is a plan's: the plan came first, the file must give way.
     if (!file.read.missing &&
-        rememberReadError(fileName, "conflict with plan " + existing->plan)) {
+        state_.fileReads.remember(fileName, "conflict with plan " + existing->plan)) {
       engineLog().error("job file " + file.path + ": the name " + name + " is already a job of the plan " +
                         existing->plan + " (" + existing->file + "); the file is ignored: rename it");
     }
-    if (file.read.missing) readErrors_.erase(fileName);
+    if (file.read.missing) state_.fileReads.forget(fileName);
     return;
   }
   if (file.read.missing) {
-    readErrors_.erase(fileName);
+    state_.fileReads.forget(fileName);
     if (existing && existing->fileHash) fileRemoved(*existing);
     return;
   }
   if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
-  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  else readErrors_.erase(fileName);
-  if (existing && existing->fileHash == file.hash) {
-    // Same content: only a stamp to remember, and never under a request in
-    // flight (a new version would make its answer look stale).
-    if (existing->fileStamp.value_or("") != file.read.stamp && !table_.runtime(name).inFlight) {
-      Job job = *existing;
-      job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
-      commit(std::move(job), std::nullopt);
-    }
+  if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  else state_.fileReads.forget(fileName);
+  if (existing && existing->fileHash == file.hash) return sameContent(*existing, file);
+  if (existing && existing->fileHash && windowMoved(*existing, file)) return;
+  startFromFile(name, existing, file, existing && existing->fileHash ? "file-changed" : "file-restored");
+}
+
+// The same bytes again. A cancelled job whose file was re-created or
+// rewritten since (its stamp moved) starts again: that is how an operator
+// says "once more". Otherwise only a stamp to remember, and never under a
+// request in flight (a new version would make its answer look stale).
+void Scheduler::sameContent(const Job& job, const ScannedFile& file) {
+  if (job.state == JobState::kCancelled && stampMoved(job.fileStamp, file.read.stamp))
+    return startFromFile(job.name, &job, file, "file-recreated");
+  if (file.read.stamp.empty()) {
+    // Written within the last seconds (or the clock stepped back): too fresh
+    // to judge. The known stamp stays, so that once the file's settles it
+    // still tells whether the file was written again.
+    if (job.state == JobState::kCancelled && job.fileStamp)
+      state_.fileReads.retryAt(jobFileName(job.name), clock_.monoNow() + settings_.fileRetryMs);
     return;
   }
+  if (job.fileStamp == file.read.stamp || table_.runtime(job.name).inFlight) return;
+  Job stamped = job;
+  stamped.fileStamp = file.read.stamp;
+  commit(std::move(stamped), std::nullopt);
+}
+
+// A known stamp that the file's is not any more (a new inode or new
+// times). An unknown one on either side (a file written within the last
+// seconds) says nothing.
+bool Scheduler::stampMoved(const std::optional<std::string>& known, const std::string& now) {
+  return known && !known->empty() && !now.empty() && *known != now;
+}
+
+// (Re)starts the job named name from the file: created, or with action
+// ("file-changed", "file-restored", "file-recreated") when it exists.
+void Scheduler::startFromFile(const std::string& name, const Job* existing, const ScannedFile& file,
+                              const std::string& action) {
   const TimeMs now = clock_.wallNow();
   Job job;
-  std::string action = "created";
   if (existing) {
     job = *existing;
-    action = job.fileHash ? "file-changed" : "file-restored";
     job.plan.clear();  // a name a plan no longer uses can be a job file's
   } else {
     job.name = name;
     job.createdAt = now;  // acceptedAt stays 0 until the content is valid
   }
   job = ingest(std::move(job), file);
-  std::string detail = job.state == JobState::kInvalid || job.state == JobState::kExpired
-                           ? *job.lastError
-                           : (action == "created" ? "accepted from " : "restarted with the new content of ") +
-                                 job.file;
+  std::string detail;
+  if (job.state == JobState::kInvalid || job.state == JobState::kExpired) detail = *job.lastError;
+  else if (!existing) detail = "accepted from " + job.file;
+  else if (action == "file-recreated")
+    detail = "started again: " + job.file + " was re-created or rewritten after the job was cancelled";
+  else detail = "restarted with the new content of " + job.file;
   const std::string state = stateOutcome(job.state);
-  if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(name);
+  const HistoryEntry entry{now, existing ? action : "created", std::nullopt, state, detail};
+  if (commit(std::move(job), entry)) table_.resetRuntime(name);
 }
 
 // The job stays as it was; the file is read again soon. Logged once per
 // distinct error, so a file unreadable for hours does not flood the journal.
 // name is the job's, or for a plan file the plan's.
 void Scheduler::keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file) {
-  fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  if (!rememberReadError(fileName, file.read.error)) return;
+  state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  if (!state_.fileReads.remember(fileName, file.read.error)) return;
   const Job* job = table_.find(name);
   const std::string what = isPlanFileName(fileName) ? "plan " + name + ": " : "job " + name + ": ";
   const std::string stays = isPlanFileName(fileName) || !job ? "its jobs stay as they were"
@@ -172,41 +115,32 @@ void Scheduler::keepAfterReadError(const std::string& name, const std::string& f
                       " and relinkd reads the file again every " + formatDuration(settings_.fileRetryMs));
 }
 
-bool Scheduler::rememberReadError(const std::string& fileName, const std::string& error) {
-  std::string& logged = readErrors_[fileName];
-  if (logged == error) return false;
-  logged = error;
-  return true;
-}
-
 void Scheduler::retryFileReads() {
-  const MonoMs mono = clock_.monoNow();
-  std::vector<std::string> due;
-  for (const auto& [fileName, when] : fileRetries_)
-    if (when <= mono) due.push_back(fileName);
-  for (const std::string& fileName : due) {
-    fileRetries_.erase(fileName);
-    reconcileFile(fileName);
-  }
+  for (const std::string& fileName : state_.fileReads.takeDue(clock_.monoNow())) reconcileFile(fileName);
 }
 
 // (Re)starts job from the file's content: invalid, expired, or ready for
 // its first submission.
 Job Scheduler::ingest(Job job, const ScannedFile& file) {
   std::string problem;
-  std::optional<JobSpec> spec;
+  const std::optional<JobSpec> spec = readSpec(job, file, problem);
+  return arm(std::move(job), file, spec, problem);
+}
+
+std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& file, std::string& problem) const {
   if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
     problem = "file name: " + bad;
-  } else if (!file.read.ok) {
-    problem = "file: " + file.read.error;
-  } else {
-    // Without migratedAt the window counts from the first valid content.
-    const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
-    SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
-    if (result.ok()) spec = std::move(result.spec);
-    else problem = result.message();
+    return std::nullopt;
   }
-  return arm(std::move(job), file, spec, problem);
+  if (!file.read.ok) {
+    problem = "file: " + file.read.error;
+    return std::nullopt;
+  }
+  // Without migratedAt the window counts from the first valid content.
+  const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
+  SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
+  if (!result.ok()) problem = result.message();
+  return std::move(result.spec);
 }
 
 Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec,
@@ -241,14 +175,21 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   } else if (*job.deadline <= now) {
     job.state = JobState::kExpired;
     job.lastError = "the window closed at " + formatTime(*job.deadline) + "; no request was sent";
-  } else if (credentialsRejected()) {
-    job.state = JobState::kPaused;
-    job.lastError = "waiting: " + pauseWhy();
   } else {
-    job.state = JobState::kQueued;
-    job.nextAttemptAt = now;
+    wantRequests(job, JobState::kQueued, now);
   }
   return job;
+}
+
+void Scheduler::wantRequests(Job& job, JobState state, TimeMs now) {
+  if (credentialsRejected()) {
+    job.state = JobState::kPaused;
+    job.lastError = "waiting: " + pauseWhy();
+    job.nextAttemptAt.reset();
+  } else {
+    job.state = state;
+    job.nextAttemptAt = now;
+  }
 }
 
 void Scheduler::fileRemoved(Job job, const std::string& why) {

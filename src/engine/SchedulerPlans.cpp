@@ -4,18 +4,20 @@
 // that set the way a job file's change is applied to its job:
 //
 //   a job the plan derives and the table lacks          created
-//   a job whose spec the change alters                  restarted (history kept)
+//   a job whose request the change alters               restarted (history kept)
+//   a job whose window alone the change moves           window moved (same remote job; see SchedulerWindow.cpp)
 //   a job the change does not alter                     left alone (same remote job, same state)
+//   a cancelled job, the file written again since       started again (even with the same content)
 //   a job the plan no longer derives (a site removed)   cancelled unless final
 //   the plan file removed                               all of its jobs, likewise
-//   the same content written again                      nothing
+//   the same content written again                      nothing but the stamp each job remembers
 //
 // An invalid plan leaves its jobs alone and shows its problem as a job named
 // PLAN ("the stand-in"), invalid, removed again once the plan is valid. A
 // name the plan would derive that a job file already uses is a conflict:
 // the plan is invalid and says which file holds the name. Nothing about a
 // plan is stored beyond its jobs; what their file hashes say is rebuilt at
-// load (rebuildPlanFiles).
+// load (PlanRecords::rebuild).
 #include <Poco/Logger.h>
 
 #include <set>
@@ -28,75 +30,40 @@ namespace relinkd {
 
 namespace {
 
-bool isStandIn(const Job& job) { return !job.plan.empty() && job.name == job.plan; }
-
-// The same work: the same spec, or the same but for a site id the plan now
-// names and the job had already discovered.
-bool sameWork(const Job& job, const JobSpec& spec, const std::string& specJson) {
-  if (job.specJson == specJson) return true;
-  if (!job.specJson || spec.siteId.empty() || job.siteId != spec.siteId) return false;
-  JobSpec withoutId = spec;
-  withoutId.siteId.clear();
-  return *job.specJson == specToJson(withoutId);
+std::optional<std::string> stampOf(const ScannedFile& file) {
+  return file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
 }
 
 }  // namespace
 
-// What the stored jobs say each plan was made from: its jobs' file (they
-// agree unless a change was cut short; then the plan is read again, which
-// changes only what differs). An invalid plan is read again at every scan:
-// a conflict ends when the other file goes, without the plan changing.
-void Scheduler::rebuildPlanFiles() {
-  planFiles_.clear();
-  for (const auto& [plan, names] : table_.plans()) {
-    std::optional<PlanFile> record;
-    bool agree = true;
-    for (const std::string& name : names) {
-      const Job& job = *table_.find(name);
-      if (!job.fileHash) continue;
-      const PlanFile file{*job.fileHash, job.fileStamp.value_or(""), {}};
-      if (isStandIn(job)) {  // invalid: judged again at every scan
-        record = PlanFile{};
-        break;
-      }
-      if (record && (record->hash != file.hash || record->stamp != file.stamp)) agree = false;
-      if (!record) record = file;
-    }
-    if (record) planFiles_[plan] = agree ? *record : PlanFile{};
-  }
-}
-
-bool Scheduler::planUnchanged(const std::string& plan, const ListedFile& listed) const {
-  auto it = planFiles_.find(plan);
-  return it != planFiles_.end() && !it->second.hash.empty() && !listed.stamp.empty() &&
-         it->second.stamp == listed.stamp;
-}
-
 void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) {
   const std::string fileName = planFileName(plan);
   if (file.read.missing) {
-    readErrors_.erase(fileName);
+    state_.fileReads.forget(fileName);
     planRemoved(plan);
     return;
   }
-  auto known = planFiles_.find(plan);
-  if (file.read.transient && known != planFiles_.end()) return keepAfterReadError(plan, fileName, file);
-  if (file.read.transient) fileRetries_[fileName] = clock_.monoNow() + settings_.fileRetryMs;
-  else readErrors_.erase(fileName);
-  if (known != planFiles_.end() && known->second.hash == file.hash) {
-    known->second.stamp = file.read.stamp;  // the same content written again
+  PlanRecord* known = planRecords_.find(plan);
+  if (file.read.transient && known) return keepAfterReadError(plan, fileName, file);
+  if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+  else state_.fileReads.forget(fileName);
+  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp)) {
+    if (!file.read.stamp.empty()) known->stamp = file.read.stamp;  // else kept: see sameContent
+    else if (!known->stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
     return;
   }
+  // Written again (its stamp moved), the same content or not: applied
+  // again, which restarts the jobs cancelled since and changes no other.
   PlanResult result;
   if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs);
   else result.problems.push_back({"file", file.read.error});
   const std::vector<DerivedJob> derived = result.ok() ? deriveJobs(plan, *result.plan) : std::vector<DerivedJob>{};
   const std::string problem = result.ok() ? planConflict(plan, derived) : result.message();
   if (!problem.empty()) {
-    planFiles_[plan] = PlanFile{};  // read again at every scan (see rebuildPlanFiles)
+    planRecords_.judgeAgain(plan);  // read again at every scan
     return planInvalid(plan, file, problem);
   }
-  planFiles_[plan] = PlanFile{file.hash, file.read.stamp, {}};
+  planRecords_.made(plan, file.hash, file.read.stamp);
   applyPlan(plan, file, derived);
 }
 
@@ -114,8 +81,8 @@ std::string Scheduler::planConflict(const std::string& plan, const std::vector<D
 
 void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
   const Job* standIn = table_.find(plan);
-  if (standIn && !isStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
-    if (rememberReadError(planFileName(plan), problem)) {
+  if (standIn && !isPlanStandIn(*standIn)) {  // the name is a job's of its own, even a finished one: never taken
+    if (state_.fileReads.remember(planFileName(plan), problem)) {
       engineLog().error("plan " + plan + ": " + file.path + " is invalid: " + problem + "; its jobs stay as they were (" +
                         "the job " + plan + " of " + standIn->file + " has the plan's name, so the problem shows only here)");
     }
@@ -139,96 +106,114 @@ void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, co
 }
 
 void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived) {
-  const TimeMs now = clock_.wallNow();
   bool applied = true;  // false: relinkctl changed a job meanwhile; the plan is read again at the next scan
-  const std::optional<std::string> stamp =
-      file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
   std::set<std::string> names;
   for (const DerivedJob& next : derived) {
     names.insert(next.name);
-    const Job* inTable = table_.find(next.name);
-    const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
-    const bool ours = existing && existing->plan == plan && existing->fileHash;
-    const std::string specJson = specToJson(next.spec);
-    if (ours && sameWork(*existing, next.spec, specJson)) {
-      // Not a change for this job: only what it was made from moves on, and
-      // never under a request in flight (its answer would look stale).
-      const bool behind = existing->fileHash != file.hash || existing->fileStamp != stamp || existing->specJson != specJson;
-      if (behind && table_.runtime(next.name).inFlight) {
-        planFiles_[plan].behind[next.name] = specJson;
-      } else if (behind) {
-        Job job = *existing;
-        job.fileHash = file.hash;
-        job.fileStamp = stamp;
-        job.specJson = specJson;
-        job.specLeftOut = false;
-        applied = commit(std::move(job), std::nullopt) && applied;
-      }
-      continue;
-    }
-    Job job;
-    std::string action = "created";
-    if (existing) {
-      job = *existing;
-      action = ours ? "plan-changed" : "file-restored";
-    } else {
-      job.name = next.name;
-      job.createdAt = now;
-    }
-    job.plan = plan;
-    job = arm(std::move(job), file, next.spec, "");
-    const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
-    const std::string detail = job.state == JobState::kExpired ? *job.lastError
-                               : action == "plan-changed"
-                                   ? "restarted: the change to plan " + plan + " alters this job (" + pair + ")"
-                                   : "derived from plan " + plan + " (" + file.path + "): " + pair;
-    const std::string state = stateOutcome(job.state);
-    if (commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) table_.resetRuntime(next.name);
-    else applied = false;
+    applied = applyDerived(plan, file, next) && applied;
   }
   const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
   for (const std::string& name : current) {
     const Job& job = *table_.find(name);
-    if (isStandIn(job) || !job.fileHash || names.count(name)) continue;
+    if (isPlanStandIn(job) || !job.fileHash || names.count(name)) continue;
     fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
   }
   removeStandIn(plan);
-  if (!applied) planFiles_[plan].hash.clear();
+  if (!applied) planRecords_.readAgain(plan);
+}
+
+// One job the plan derives: created, restarted, its window moved, or only
+// what it was made from moved on. False when relinkctl changed it meanwhile.
+bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next) {
+  const Job* inTable = table_.find(next.name);
+  const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
+  if (!existing || existing->plan != plan || !existing->fileHash) return deriveJob(plan, file, next, existing, "");
+  if (existing->state == JobState::kCancelled &&
+      (existing->fileHash != file.hash || stampMoved(existing->fileStamp, file.read.stamp)))
+    return deriveJob(plan, file, next, existing, "file-recreated");  // rewritten since it was cancelled
+  const std::optional<SpecChange> change = changeOf(*existing, next.spec);
+  if (!change || change->kind == SpecChangeKind::kRestart) return deriveJob(plan, file, next, existing, "plan-changed");
+  const std::string specJson = specToJson(next.spec);
+  const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file) ||
+                      existing->specJson != specJson;
+  if (!behind) return true;
+  // Never under a request in flight (its answer would look stale): once it is answered (catchUpPlan).
+  if (table_.runtime(next.name).inFlight) {
+    planRecords_.setBehind(plan, next.name, specJson);
+    return true;
+  }
+  return moveWindow(*existing, next.spec, file.hash, stampOf(file), *change);
+}
+
+// The job as the plan derives it, from scratch: created, or with action
+// (file-restored when action is empty and it exists).
+bool Scheduler::deriveJob(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
+                          const std::optional<Job>& existing, std::string action) {
+  const TimeMs now = clock_.wallNow();
+  Job job;
+  if (existing) {
+    job = *existing;
+    if (action.empty()) action = "file-restored";
+  } else {
+    job.name = next.name;
+    job.createdAt = now;
+    action = "created";
+  }
+  job.plan = plan;
+  job = arm(std::move(job), file, next.spec, "");
+  const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
+  std::string detail = "derived from plan " + plan + " (" + file.path + "): " + pair;
+  if (job.state == JobState::kExpired) detail = *job.lastError;
+  else if (action == "plan-changed") detail = "restarted: the change to plan " + plan + " alters this job (" + pair + ")";
+  else if (action == "file-recreated")
+    detail = "started again: " + file.path + " was re-created or rewritten after the job was cancelled (" + pair + ")";
+  const std::string state = stateOutcome(job.state);
+  if (!commit(std::move(job), HistoryEntry{now, action, std::nullopt, state, detail})) return false;
+  table_.resetRuntime(next.name);
+  return true;
 }
 
 // After an answer: a job of a plan that changed while its request was out,
-// not altered by the change, takes on what the plan was made from.
+// not restarted by the change, takes on what the plan was made from (its
+// window moved, if that is what changed).
 void Scheduler::catchUpPlan(const std::string& name) {
   const Job* job = table_.find(name);
   if (!job || job->plan.empty() || table_.runtime(name).inFlight) return;
-  auto file = planFiles_.find(job->plan);
-  if (file == planFiles_.end()) return;
-  auto behind = file->second.behind.find(name);
-  if (behind == file->second.behind.end()) return;
-  const std::string specJson = std::move(behind->second);
-  file->second.behind.erase(behind);
-  if (!job->fileHash || file->second.hash.empty()) return;  // removed, or judged again at the next scan
-  Job caughtUp = *job;
-  caughtUp.fileHash = file->second.hash;
-  caughtUp.fileStamp = file->second.stamp.empty() ? std::nullopt : std::optional<std::string>(file->second.stamp);
-  caughtUp.specJson = specJson;
-  caughtUp.specLeftOut = false;
-  if (!commit(std::move(caughtUp), std::nullopt)) file->second.hash.clear();  // read the plan again
+  const std::optional<std::string> specJson = planRecords_.takeBehind(job->plan, name);
+  if (!specJson) return;
+  const PlanRecord* file = planRecords_.find(job->plan);
+  if (!job->fileHash || file->hash.empty()) return;  // removed, or judged again at the next scan
+  const std::optional<JobSpec> spec = specFromJson(*specJson);
+  const std::optional<SpecChange> change = spec ? changeOf(*job, *spec) : std::nullopt;
+  const std::string plan = job->plan;
+  const std::optional<std::string> stamp = file->stamp.empty() ? std::nullopt : std::optional<std::string>(file->stamp);
+  bool caughtUp;
+  if (change && change->kind != SpecChangeKind::kRestart) {
+    caughtUp = moveWindow(withSpec(*job), *spec, file->hash, stamp, *change);
+  } else {  // finished meanwhile in a way its window no longer matters to (cancelled, failed)
+    Job moved = *job;
+    moved.fileHash = file->hash;
+    moved.fileStamp = stamp;
+    moved.specJson = *specJson;
+    moved.specLeftOut = false;
+    caughtUp = commit(std::move(moved), std::nullopt);
+  }
+  if (!caughtUp) planRecords_.readAgain(plan);  // read the plan again
 }
 
 void Scheduler::planRemoved(const std::string& plan) {
   const std::set<std::string> current = table_.planJobs(plan);
   for (const std::string& name : current) {
     const Job& job = *table_.find(name);
-    if (!isStandIn(job) && job.fileHash) fileRemoved(job, "the plan file " + planFileName(plan) + " was removed");
+    if (!isPlanStandIn(job) && job.fileHash) fileRemoved(job, "the plan file " + planFileName(plan) + " was removed");
   }
   removeStandIn(plan);
-  planFiles_.erase(plan);
+  planRecords_.erase(plan);
 }
 
 void Scheduler::removeStandIn(const std::string& plan) {
   const Job* standIn = table_.find(plan);
-  if (!standIn || !isStandIn(*standIn)) return;
+  if (!standIn || !isPlanStandIn(*standIn)) return;
   writing();
   if (store_.remove(*standIn)) {
     engineLog().information("plan " + plan + ": valid again or removed; the job " + plan +

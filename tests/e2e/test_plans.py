@@ -2,6 +2,7 @@
 jobs a plan derives, the plan's changes applied to them, and relinkctl's
 view of a plan."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -231,3 +232,48 @@ def test_hostile_plan_files_become_invalid_and_a_good_plan_beside_them_runs(fake
         assert job["plan"] == name
         assert word in job["lastError"].lower(), f"{name}: {job['lastError']}"
     assert not [j for j in d.jobs() if j["plan"] in expected and j["name"] != j["plan"]]
+
+
+def test_a_site_label_names_its_jobs_and_a_shared_first_label_asks_for_one(fake, daemon):
+    d = daemon()
+    spec = write_plan(d, "acme", plan_spec([EU, US]))
+    code, out, err = d.ctl("wait", "acme", "--timeout=60s")
+    assert code == 0, out + err
+    eu_com = "https://acme-eu.example.com"  # its first host label is acme-eu's too
+    spec["sites"].append(eu_com)
+    spec["siteIds"][eu_com] = "id-eu-com"
+    write_plan(d, "acme", spec)
+    clash = d.wait_state("acme", "invalid")
+    assert EU in clash["lastError"] and eu_com in clash["lastError"] and "label" in clash["lastError"]
+    code, out, _ = d.ctl("validate", str(d.jobs_dir / "acme.plan.json"))
+    assert code == 1 and EU in out and eu_com in out
+    jobs = plan_jobs(d)
+    del jobs["acme"]
+    assert set(jobs) == names([EU, US]) and all(j["state"] == "succeeded" for j in jobs.values())
+
+    spec["sites"][2] = {"url": eu_com, "label": "eu-com"}
+    write_plan(d, "acme", spec)
+    d.wait_for(lambda: d.job("acme") is None, what="the plan valid again")
+    code, out, err = d.ctl("wait", "acme", "--timeout=60s")
+    assert code == 0, out + err
+    label = {**LABEL, eu_com: "eu-com"}
+    assert set(plan_jobs(d)) == names([EU, US, eu_com], label=label)
+    pairs = posts_by_pair(fake)
+    assert len(pairs) == 6 and all(len(p) == 1 for p in pairs.values()), "the first two jobs were not submitted again"
+    assert [s["label"] for s in d.show("acme")["sites"]] == ["acme-eu", "acme-us", "eu-com"]
+
+
+def test_a_new_migrated_at_moves_the_window_of_the_plans_jobs_and_submits_none_again(fake, daemon):
+    d = daemon()
+    spec = write_plan(d, "acme", plan_spec([EU, US]))
+    code, out, err = d.ctl("wait", "acme", "--timeout=60s")
+    assert code == 0, out + err
+    before = {name: job["deadline"] for name, job in plan_jobs(d).items()}
+    write_plan(d, "acme", {**spec, "migratedAt": rfc3339(now_utc() - datetime.timedelta(hours=1))})
+    d.wait_for(lambda: all(job["deadline"] != before[name] for name, job in plan_jobs(d).items()),
+               what="every job's window moved")
+    for name, job in plan_jobs(d).items():
+        assert job["state"] == "succeeded", name
+        moved = [e for e in d.show(name)["history"] if e["action"] == "window-moved"]
+        assert len(moved) == 1 and "migratedAt changed" in moved[0]["detail"], moved
+    assert len(fake.posts()) == 2, "a change of the window alone submits nothing again"

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)result.message();
   if (!result.plan) return 0;
   const std::size_t n = result.plan->sites.size();
+  if (result.plan->labels.size() != n) std::abort();
   std::set<std::string> names;
   for (const relinkd::DerivedJob& job : relinkd::deriveJobs("fuzz", *result.plan)) {
     if (!relinkd::jobNameProblem(job.name).empty()) std::abort();

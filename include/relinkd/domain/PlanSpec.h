@@ -21,9 +21,11 @@ namespace relinkd {
 
 inline constexpr std::size_t kMinPlanSites = 2;
 inline constexpr std::size_t kMaxPlanSites = 64;
+inline constexpr std::size_t kMaxSiteLabelLength = 32;
 
 struct PlanSpec {
-  std::vector<std::string> sites;              // as written, in the file's order
+  std::vector<std::string> sites;              // the URLs as written, in the file's order
+  std::vector<std::string> labels;             // each site's label (see deriveJobs), in the same order
   std::map<std::string, std::string> siteIds;  // site (as in sites) -> site id, when given
   JobSpec shared;  // migratedFrom, migratedFromOverride, migratedAt, deadline, createBackup
 };
@@ -47,13 +49,15 @@ struct DerivedJob {
 };
 
 // Every job of the plan: for each site in order, one job per other site in
-// order. SRC and DST are each site's first host label, or the whole host
-// with '.' replaced by '_' for sites whose first label another site shares.
+// order, named PLAN.SRC.DST by the sites' labels. A site's label is its
+// "label" when the plan gives one, else its first host label; it never
+// depends on the other sites (two sites with one label make the plan
+// invalid), so adding or removing a site renames no other site's jobs.
 std::vector<DerivedJob> deriveJobs(const std::string& planName, const PlanSpec& plan);
 
-// The short name of each site as used in job names (see deriveJobs), in the
-// order of plan.sites.
-std::vector<std::string> siteLabels(const std::vector<std::string>& sites);
+// The label of a site given without one: its host's first label, lower
+// case ("acme-eu" for https://acme-eu.atlassian.net).
+std::string defaultSiteLabel(const std::string& site);
 
 // Plan file names: "acme.plan.json" is the plan "acme". A plan file is also
 // a job file name (isJobFileName); these tell the two apart.

@@ -2,6 +2,7 @@
 // per rule, and the jobs a plan derives.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -69,7 +70,8 @@ std::vector<BadCase> badCases() {
       {"one site", plan({{"sites", R"(["https://zzsecret.example"])"}}), "sites", "2 to 64 sites (it lists 1)"},
       {"no site", plan({{"sites", "[]"}}), "sites", "2 to 64 sites (it lists 0)"},
       {"65 sites", plan({{"sites", sitesOf(65)}}), "sites", "2 to 64 sites (it lists 65)"},
-      {"a site not a string", plan({{"sites", R"(["https://a.example", 42])"}}), "sites[1]", "must be a string"},
+      {"a site not a string", plan({{"sites", R"(["https://a.example", 42])"}}), "sites[1]",
+       "must be an https URL, or {\"url\": URL, \"label\": LABEL}"},
       {"a site over http", plan({{"sites", R"(["https://a.example", "http://zzsecret.example"])"}}), "sites[1]",
        "https URL"},
       {"a site with credentials", plan({{"sites", R"(["https://a.example", "https://u:zzsecret@b.example"])"}}),
@@ -79,8 +81,27 @@ std::vector<BadCase> badCases() {
       {"two sites on one host", plan({{"sites", R"(["https://a.example/x", "https://a.example/y"])"}}), "sites[1]",
        "same host as sites[0]"},
       {"derived names too long", plan(), "sites", "longer than 128 characters", std::string(110, 'p')},
-      {"two hosts with one name", plan({{"sites", R"(["https://a.b_c.example", "https://a.b.c_example"])"}}),
-       "sites[1]", "would be named a_b_c_example in job names, as sites[0] is"},
+      {"two sites with one label", plan({{"sites", R"(["https://a.b_c.example", "https://a.b.c_example"])"}}),
+       "sites[1]", "would both be named a in job names; give one of them a label"},
+      {"a given label taken by another's host", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": "a"}])"}}),
+       "sites[1]", "would both be named a in job names"},
+      {"a label in upper case", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": "EU"}])"}}),
+       "sites[1].label", "1 to 32 characters of a-z, 0-9 and '-'"},
+      {"a label with a dot", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": "e.u"}])"}}),
+       "sites[1].label", "1 to 32 characters"},
+      {"an empty label", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": ""}])"}}),
+       "sites[1].label", "1 to 32 characters"},
+      {"a label of 33 characters", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": ")" +
+                                                         std::string(33, 'z') + R"("}])"}}),
+       "sites[1].label", "1 to 32 characters"},
+      {"a label a number", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "label": 7}])"}}),
+       "sites[1].label", "1 to 32 characters"},
+      {"a site object without url", plan({{"sites", R"(["https://a.example", {"label": "b"}])"}}), "sites[1].url",
+       "is required"},
+      {"a site object with a bad url", plan({{"sites", R"(["https://a.example", {"url": "http://zzsecret.example", "label": "b"}])"}}),
+       "sites[1].url", "https URL"},
+      {"a site object with another field", plan({{"sites", R"(["https://a.example", {"url": "https://b.example", "labl": "b"}])"}}),
+       "sites[1].labl", "is not a field of a site"},
       // siteIds
       {"siteIds an array", plan({{"siteIds", R"(["x"])"}}), "siteIds", "must be an object"},
       {"siteIds for a site not in sites", plan({{"siteIds", R"({"https://other.example": "id-1"})"}}),
@@ -178,15 +199,65 @@ TEST_CASE("PlanSpec: a plan derives one job per ordered pair of sites") {
   CHECK(distinct.size() == 56);
 }
 
-TEST_CASE("PlanSpec: sites whose first host labels are the same are named by their whole host") {
-  CHECK(siteLabels({"https://acme.atlassian.net", "https://acme.jira.example", "https://other.atlassian.net"}) ==
-        std::vector<std::string>{"acme_atlassian_net", "acme_jira_example", "other"});
-  CHECK(siteLabels({"https://127.0.0.1:8443", "https://localhost:8443"}) ==
-        std::vector<std::string>{"127", "localhost"});
-  CHECK(siteLabels({"https://127.0.0.1:8443", "https://127.0.0.2:8443"}) ==
-        std::vector<std::string>{"127_0_0_1", "127_0_0_2"});
-  CHECK(siteLabels({"https://Acme-EU.atlassian.net", "https://b.example"}) ==
-        std::vector<std::string>{"acme-eu", "b"});
+std::vector<std::string> namesOf(const PlanResult& result, const std::string& planName = "acme") {
+  std::vector<std::string> names;
+  for (const DerivedJob& job : deriveJobs(planName, *result.plan)) names.push_back(job.name);
+  return names;
+}
+
+TEST_CASE("PlanSpec: a site's label is its own label, else its first host label, whatever the other sites") {
+  CHECK(defaultSiteLabel("https://Acme-EU.atlassian.net") == "acme-eu");
+  CHECK(defaultSiteLabel("https://127.0.0.1:8443") == "127");
+  const PlanResult labelled = parse(plan({{"sites", R"([{"url": "https://acme-eu.atlassian.net", "label": "eu-1"},
+                                                         "https://acme-us.atlassian.net"])"}}));
+  INFO(labelled.message());
+  REQUIRE(labelled.ok());
+  CHECK(labelled.plan->sites == std::vector<std::string>{"https://acme-eu.atlassian.net", "https://acme-us.atlassian.net"});
+  CHECK(labelled.plan->labels == std::vector<std::string>{"eu-1", "acme-us"});
+  CHECK(namesOf(labelled) == std::vector<std::string>{"acme.eu-1.acme-us", "acme.acme-us.eu-1"});
+  // A site id is keyed by the URL, labelled or not.
+  const PlanResult withId = parse(plan({{"sites", R"([{"url": "https://acme-eu.atlassian.net", "label": "eu-1"},
+                                                       "https://acme-us.atlassian.net"])"},
+                                        {"siteIds", R"({"https://acme-eu.atlassian.net": "id-eu"})"}}));
+  REQUIRE(withId.ok());
+  CHECK(deriveJobs("acme", *withId.plan)[0].spec.siteId == "id-eu");
+  CHECK(parse(plan({{"sites", R"([{"url": "https://a.example", "label": ")" + std::string(32, 'z') +
+                                  R"("}, "https://b.example"])"}})).ok());
+}
+
+TEST_CASE("PlanSpec: two sites with one label make the plan invalid, naming both and asking for a label") {
+  const std::string eu = "https://acme-eu.atlassian.net", euToo = "https://acme-eu.example.com";
+  const PlanResult clash =
+      parse(plan({{"sites", R"([")" + eu + R"(", "https://acme-us.atlassian.net", ")" + euToo + R"("])"}}));
+  REQUIRE_FALSE(clash.ok());
+  REQUIRE(clash.problems.size() == 1);
+  CHECK(clash.problems[0].field == "sites[2]");
+  const std::string& problem = clash.problems[0].problem;
+  CAPTURE(problem);
+  CHECK(problem.find(eu) != std::string::npos);
+  CHECK(problem.find(euToo) != std::string::npos);
+  CHECK(problem.find("sites[0]") != std::string::npos);
+  CHECK(problem.find("acme-eu") != std::string::npos);
+  CHECK(problem.find("label") != std::string::npos);
+  // With a label on either of the two, the plan is valid and the other keeps its name.
+  const PlanResult newLabelled = parse(plan({{"sites", R"([")" + eu + R"(", "https://acme-us.atlassian.net",
+                                                  {"url": ")" + euToo + R"(", "label": "eu-com"}])"}}));
+  REQUIRE(newLabelled.ok());
+  CHECK(newLabelled.plan->labels == std::vector<std::string>{"acme-eu", "acme-us", "eu-com"});
+  const PlanResult oldLabelled = parse(plan({{"sites", R"([{"url": ")" + eu + R"(", "label": "eu-net"},
+                                                  "https://acme-us.atlassian.net", ")" + euToo + R"("])"}}));
+  REQUIRE(oldLabelled.ok());
+  CHECK(oldLabelled.plan->labels == std::vector<std::string>{"eu-net", "acme-us", "acme-eu"});
+}
+
+TEST_CASE("PlanSpec: adding a site renames no other site's jobs") {
+  const PlanResult two = parse(plan({{"sites", R"(["https://acme.atlassian.net", "https://other.atlassian.net"])"}}));
+  const PlanResult three = parse(plan({{"sites", R"(["https://acme.atlassian.net", "https://other.atlassian.net",
+                                                     {"url": "https://acme.jira.example", "label": "acme-dc"}])"}}));
+  REQUIRE(two.ok());
+  REQUIRE(three.ok());
+  const std::vector<std::string> before = namesOf(two), after = namesOf(three);
+  for (const std::string& name : before) CHECK(std::find(after.begin(), after.end(), name) != after.end());
 }
 
 TEST_CASE("PlanSpec: plan file names") {

@@ -5,74 +5,11 @@
 #include <set>
 
 #include "EngineHarness.h"
+#include "PlanHarness.h"
 
 using namespace enginetest;
 
 namespace {
-
-const std::string kEu = "https://acme-eu.atlassian.net";
-const std::string kUs = "https://acme-us.atlassian.net";
-const std::string kApac = "https://acme-apac.atlassian.net";
-const std::string kLatam = "https://acme-latam.atlassian.net";
-
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
-
-// A plan of these sites, each with the site id "id-" + its first label
-// unless discovered lists it; extra is spliced into the object.
-std::string planJson(const std::vector<std::string>& sites, const std::set<std::string>& discovered = {},
-                     const std::string& extra = "") {
-  std::string list, ids;
-  for (const std::string& site : sites) {
-    list += (list.empty() ? "" : ",") + quoted(site);
-    if (discovered.count(site)) continue;
-    const std::string label = site.substr(8, site.find('.') - 8);
-    ids += (ids.empty() ? "" : ",") + quoted(site) + ":" + quoted("id-" + label);
-  }
-  return "{\"sites\":[" + list + "],\"siteIds\":{" + ids +
-         "},\"migratedFrom\":\"https://jira.acme.example\",\"migratedAt\":\"2025-11-23T16:00:00Z\"" + extra + "}";
-}
-
-void writePlan(Harness& h, const std::string& name, const std::string& json) {
-  h.putFile(name + ".plan.json", json);
-  h.engine->fileChanged(name + ".plan.json");
-  h.engine->step();
-}
-
-void removePlan(Harness& h, const std::string& name) {
-  h.deleteFile(name + ".plan.json");
-  h.engine->fileChanged(name + ".plan.json");
-  h.engine->step();
-}
-
-// Every job of the store whose plan is plan, name -> job.
-std::map<std::string, Job> planJobs(Harness& h, const std::string& plan) {
-  std::map<std::string, Job> jobs;
-  for (Job& job : h.store->all())
-    if (job.plan == plan) jobs.emplace(job.name, std::move(job));
-  return jobs;
-}
-
-bool hasAction(const std::vector<HistoryEntry>& history, const std::string& action) {
-  return std::any_of(history.begin(), history.end(), [&](const HistoryEntry& e) { return e.action == action; });
-}
-
-std::set<std::string> namesOf(const std::map<std::string, Job>& jobs) {
-  std::set<std::string> names;
-  for (const auto& [name, job] : jobs) names.insert(name);
-  return names;
-}
-
-// Submits everything sent so far and answers each with a new uuid.
-std::set<std::string> acceptAll(Harness& h) {
-  std::set<std::string> submitted;
-  while (!h.executor.sent.empty()) {
-    Dispatch d = h.executor.take();
-    REQUIRE(d.kind == RequestKind::kSubmit);
-    submitted.insert(d.jobName);
-    h.answer(d, 200, "{\"uuid\":\"u-" + d.jobName + "\"}");
-  }
-  return submitted;
-}
 
 const std::set<std::string> kThreeSiteJobs = {
     "acme.acme-eu.acme-us",   "acme.acme-eu.acme-apac", "acme.acme-us.acme-eu",
@@ -115,13 +52,30 @@ TEST_CASE("Plans: each change to a plan touches exactly the jobs it alters") {
   const auto before = planJobs(h, "acme");
 
   SUBCASE("the same content written again changes nothing") {
+    std::map<std::string, std::size_t> historyBefore;
+    for (const auto& [name, job] : before) historyBefore[name] = h.store->history(name).size();
     writePlan(h, "acme", planJson({kEu, kUs, kApac}));
     h.engine->rescan();
     h.engine->step();
     CHECK(h.executor.sent.empty());
-    for (const auto& [name, job] : planJobs(h, "acme")) CHECK(job.version == before.at(name).version);
+    // Each job remembers the file's new stamp (so that a job cancelled later
+    // restarts only when the file is written again after that), nothing else.
+    for (const auto& [name, job] : planJobs(h, "acme")) {
+      CHECK(job.state == before.at(name).state);
+      CHECK(job.remoteJobId == before.at(name).remoteJobId);
+      CHECK(job.fileHash == before.at(name).fileHash);
+      CHECK(h.store->history(name).size() == historyBefore.at(name));
+    }
+    h.engine->rescan();  // and once remembered, a rescan writes nothing
+    h.engine->step();
+    const auto remembered = planJobs(h, "acme");
+    h.engine->rescan();
+    h.engine->step();
+    for (const auto& [name, job] : planJobs(h, "acme")) CHECK(job.version == remembered.at(name).version);
   }
   SUBCASE("a new site adds only its six jobs") {
+    std::map<std::string, std::size_t> historyBefore;
+    for (const auto& [name, job] : before) historyBefore[name] = h.store->history(name).size();
     writePlan(h, "acme", planJson({kEu, kUs, kApac, kLatam}));
     const std::set<std::string> submitted = acceptAll(h);
     CHECK(submitted == std::set<std::string>{"acme.acme-eu.acme-latam", "acme.acme-us.acme-latam",
@@ -132,7 +86,7 @@ TEST_CASE("Plans: each change to a plan touches exactly the jobs it alters") {
     for (const auto& [name, job] : before) {
       CHECK(after.at(name).remoteJobId == job.remoteJobId);
       CHECK(after.at(name).state == JobState::kRunning);
-      CHECK(h.store->history(name).size() == h.store->history(name).size());
+      CHECK(h.store->history(name).size() == historyBefore.at(name));  // not a line more
     }
   }
   SUBCASE("a removed site cancels the jobs that name it, and no other") {
