@@ -2,8 +2,9 @@
 // manual clock, an executor that only records what the engine wants sent
 // (tests answer each request themselves), a fixed random source, and the
 // settings of the tests. Nothing sleeps and nothing touches the network.
-// EngineHarness.h adds the in-memory store and directory;
-// tests/unit/engine_store adds the real ones.
+// HarnessBase adds what every harness does once it has a store and a job
+// directory; EngineHarness.h adds the in-memory ones, tests/unit/engine_store
+// the real ones. Not thread-safe: a test drives its harness from one thread.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -16,6 +17,7 @@
 
 #include "FixedRandom.h"
 #include "TestSupport.h"
+#include "relinkd/domain/OperatorActions.h"
 #include "relinkd/engine/Engine.h"
 
 namespace enginetest {
@@ -97,6 +99,53 @@ struct EngineDriver {
     REQUIRE(submit.kind == RequestKind::kSubmit);
     answer(submit, 200, "{\"uuid\":\"" + uuid + "\"}");
   }
+};
+
+// The part of a harness that is the same whatever the store: written once
+// here so that the in-memory and the on-disk harness cannot drift apart.
+// Self provides `store` (the engine's connection, a unique_ptr), makeEngine()
+// (opens it and makes the engine, not started), putFile(name, content) and
+// otherConnection() (a new connection of its own to the same database, as
+// relinkctl opens).
+template <class Self>
+struct HarnessBase : EngineDriver {
+  void start() {
+    self().makeEngine();
+    engine->start();
+    engine->step();
+  }
+  // As after a kill -9: the engine and its connection vanish; the database
+  // and the files stay.
+  void restart() {
+    engine.reset();
+    self().store.reset();
+    executor.sent.clear();
+    start();
+  }
+  // A file written and the engine told of it, as the watcher does.
+  void writeJob(const std::string& name, const std::string& json) {
+    self().putFile(name + ".json", json);
+    engine->fileChanged(name + ".json");
+    engine->step();
+  }
+  // What relinkctl does: an operator action on the stored job, through a
+  // connection of its own; saved when allowed.
+  ActionResult byOperator(const std::string& name, ActionResult (*action)(Job&, TimeMs, HistoryEntry&)) {
+    auto ctl = self().otherConnection();
+    Job stored = *ctl->find(name);
+    HistoryEntry entry;
+    ActionResult result = action(stored, clock.wallNow(), entry);
+    if (result.allowed) REQUIRE(ctl->save(stored, entry));
+    return result;
+  }
+  Job job(const std::string& name) {
+    auto found = self().store->find(name);
+    REQUIRE(found);
+    return *found;
+  }
+
+ private:
+  Self& self() { return static_cast<Self&>(*this); }
 };
 
 }  // namespace enginetest

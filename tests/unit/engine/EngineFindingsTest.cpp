@@ -1,6 +1,7 @@
 // Regression tests for what a review of the engine found (issue 7): each
 // failed on the engine before the rewrite.
 #include "EngineHarness.h"
+#include "Scenarios.h"
 
 using namespace enginetest;
 
@@ -64,26 +65,7 @@ TEST_CASE("Engine: a job file that cannot be read for a while leaves its job as 
 
 TEST_CASE("Engine: a job directory that goes away cancels nothing, and polls and expiry go on") {
   Harness h;
-  h.settings.rescanIntervalMs = 10 * kSecond;
-  h.start();
-  h.writeJob("eu", jobJson());
-  h.writeJob("old", jobJson("site-b", "", formatTime(kStart - 14 * kDay + 40 * kSecond)));
-  h.submitOk("u-1");
-  h.submitOk("u-2");
-  h.source->setGone(true);  // moved away or unmounted
-  h.engine->rescan();
-  h.engine->fileChanged("eu.json");  // as the watcher reports a moved-away directory's files
-  h.engine->step();
-  CHECK(h.job("eu").state == JobState::kRunning);
-  h.advance(30 * kSecond);
-  CHECK(h.executor.take().kind == RequestKind::kPoll);  // polling went on
-  h.advance(10 * kSecond);
-  CHECK(h.job("old").state == JobState::kExpired);  // and so did expiry
-  CHECK(h.job("eu").state == JobState::kRunning);
-  h.source->setGone(false);
-  h.advance(10 * kSecond);
-  CHECK(h.job("eu").state == JobState::kRunning);
-  CHECK(h.job("eu").fileHash);
+  scenarios::directoryGoneCancelsNothing(h);
 }
 
 TEST_CASE("Engine: relinkctl retry during a submission in flight is refused, and the answer counts") {
@@ -108,10 +90,10 @@ TEST_CASE("Engine: a stored spec that no longer parses makes the job invalid ins
   h.start();
   h.writeJob("eu", jobJson());
   h.fail(h.executor.take(), TransportError::kConnectionReset);
-  MemoryJobStore ctl(h.database);
-  Job job = *ctl.find("eu");
+  auto ctl = h.otherConnection();
+  Job job = *ctl->find("eu");
   job.specJson = "{\"siteId\":";  // as a hand-edited database might hold
-  REQUIRE(ctl.save(job, std::nullopt));
+  REQUIRE(ctl->save(job, std::nullopt));
   h.clock.advance(30 * kSecond);
   const MonoMs next = h.engine->step();
   CHECK(next > h.clock.monoNow());  // no spin: nothing is due at once
@@ -123,34 +105,12 @@ TEST_CASE("Engine: a stored spec that no longer parses makes the job invalid ins
 
 TEST_CASE("Engine: a rescan reads only the files whose stamp changed") {
   Harness h;
-  h.settings.rescanIntervalMs = 10 * kSecond;
-  h.start();
-  h.writeJob("a", jobJson("site-a"));
-  h.writeJob("b", jobJson("site-b"));
-  const int aReads = h.source->reads["a.json"];
-  h.advance(10 * kSecond);  // the first rescan stores the settled stamps
-  h.advance(10 * kSecond);
-  h.advance(10 * kSecond);
-  CHECK(h.source->reads["a.json"] <= aReads + 1);
-  h.putFile("b.json", jobJson("site-c"));  // no event
-  const int bReads = h.source->reads["b.json"];
-  h.advance(10 * kSecond);
-  CHECK(h.source->reads["b.json"] == bReads + 1);
-  CHECK(h.job("b").siteId == "site-c");
+  scenarios::rescanReadsOnlyChangedFiles(h);
 }
 
 TEST_CASE("Engine: a first scan asked to stop keeps what it stored, and the next start goes on") {
   Harness h;
-  for (int i = 0; i < 300; ++i)
-    h.putFile("j" + std::to_string(i) + ".json", jobJson());
-  h.makeEngine();
-  int asked = 0;
-  CHECK_FALSE(h.engine->start([&] { return ++asked >= 1; }));
-  CHECK(asked == 1);
-  CHECK(h.store->all().size() == 256);  // one whole transaction's worth, no half-written job
-  CHECK(h.executor.sent.empty());
-  h.restart();
-  CHECK(h.store->all().size() == 300);
+  scenarios::firstScanStoppedKeepsWhatItStored(h);
 }
 
 TEST_CASE("Engine: without a token every job pauses, saying why, and resumes when a token is back") {
@@ -188,8 +148,8 @@ TEST_CASE("Engine: a job whose row another program deleted is forgotten, not due
   h.start();
   h.writeJob("eu", jobJson());
   h.fail(h.executor.take(), TransportError::kConnectionReset);  // retrying, due again in 30 s
-  MemoryJobStore other(h.database);
-  REQUIRE(other.remove(*other.find("eu")));
+  auto other = h.otherConnection();
+  REQUIRE(other->remove(*other->find("eu")));
   SUBCASE("at its next submission") {
     h.clock.advance(30 * kSecond);
   }

@@ -1,6 +1,7 @@
 // The state machine of interface.md, driven through the Engine with an
 // injected clock and executor.
 #include "EngineHarness.h"
+#include "Scenarios.h"
 
 using namespace enginetest;
 
@@ -220,18 +221,7 @@ TEST_CASE("Engine: at most `concurrency` requests are in flight") {
 
 TEST_CASE("Engine: a crash during a submission submits again at the next start") {
   Harness h;
-  h.start();
-  h.writeJob("eu", jobJson());
-  REQUIRE(h.executor.sent.size() == 1);
-  CHECK(h.job("eu").submitting);
-  h.restart();  // the answer never came
-  Dispatch again = h.executor.take();
-  CHECK(again.kind == RequestKind::kSubmit);
-  CHECK(h.job("eu").attempts == 1);
-  h.answer(again, 200, R"({"uuid":"u-1"})");
-  h.restart();  // a running job is polled again
-  h.advance(30 * kSecond);
-  CHECK(h.executor.take().kind == RequestKind::kPoll);
+  scenarios::crashDuringSubmissionSubmitsAgain(h);
 }
 
 TEST_CASE("Engine: the job file is a declaration") {
@@ -274,39 +264,12 @@ TEST_CASE("Engine: the job file is a declaration") {
 
 TEST_CASE("Engine: relinkctl's cancel wins over an answer in flight") {
   Harness h;
-  h.start();
-  h.writeJob("eu", jobJson());
-  Dispatch submit = h.executor.take();
-  REQUIRE(h.byOperator("eu", applyCancel).allowed);
-  h.answer(submit, 200, R"({"uuid":"u-1"})");
-  CHECK(h.job("eu").state == JobState::kCancelled);
-  h.advance(3600 * kSecond);
-  CHECK(h.executor.sent.empty());
+  scenarios::operatorCancelWinsOverAnswerInFlight(h);
 }
 
 TEST_CASE("Engine: a store that cannot be written loses no answer and no file event") {
   Harness h;
-  h.start();
-  h.writeJob("eu", jobJson());
-  Dispatch submit = h.executor.take();
-
-  MemoryJobStore other(h.database);
-  {
-    JobStore::Transaction lock(other);  // BEGIN IMMEDIATE: the engine cannot write
-    HttpResult ok;
-    ok.response.status = 200;
-    ok.response.body = R"({"uuid":"u-1"})";
-    h.engine->complete(Completion{submit, ok});
-    h.putFile("us.json", jobJson("site-u"));
-    h.engine->fileChanged("us.json");
-    CHECK_THROWS_AS(h.engine->step(), StoreError);
-    CHECK(h.job("eu").submitting);
-  }  // rolled back: the lock is gone
-  h.engine->step();
-  CHECK(h.job("eu").state == JobState::kRunning);
-  CHECK(h.job("eu").remoteJobId == "u-1");
-  CHECK(h.job("us").state == JobState::kQueued);
-  CHECK(h.executor.take().jobName == "us");
+  scenarios::lockedStoreLosesNoAnswerNorFileEvent(h);
 }
 
 TEST_CASE("Engine: a job paused while its submission was in flight resumes after a restart") {

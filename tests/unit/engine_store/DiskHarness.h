@@ -2,11 +2,14 @@
 // tests whose point is the real parts: a restart from the file, another
 // process's lock, relinkctl writing through its own connection, real file
 // stamps. The engine's own rules are tested on the in-memory parts
-// (tests/unit/engine/EngineHarness.h).
+// (tests/unit/engine/EngineHarness.h); what both run is written once in
+// tests/unit/engine/Scenarios.h.
+// Not thread-safe: a test drives its harness from one thread.
 #pragma once
 
 #include <Poco/File.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -14,7 +17,6 @@
 
 #include "EngineDriver.h"
 #include "relinkd/io/JobDirectory.h"
-#include "relinkd/domain/OperatorActions.h"
 #include "relinkd/store/SqliteJobStore.h"
 
 namespace enginetest {
@@ -35,11 +37,14 @@ class CountingDirectory final : public JobSource {
   JobDirectory real_;
 };
 
-struct DiskHarness : EngineDriver {
+struct DiskHarness : HarnessBase<DiskHarness> {
   testsupport::TempDir dir;
   std::string jobsDir = dir.file("jobs");
   std::string dbPath = dir.file("relinkd.db");
   std::unique_ptr<SqliteJobStore> store;
+  // How long every connection waits for another's lock; a test of a locked
+  // store shortens it so that a step fails at once instead of waiting.
+  int busyTimeoutMs = 10000;
   // The files' stamps are judged against real time, an hour ahead, so that
   // files written by a test count as settled.
   ManualClock fileClock{SystemClock().wallNow() + 3600 * kSecond};
@@ -49,46 +54,24 @@ struct DiskHarness : EngineDriver {
   ~DiskHarness() { engine.reset(); }
 
   // Opens the file and makes the engine, without starting it.
-  void makeEngine(int busyTimeoutMs = 10000) {
-    store = std::make_unique<SqliteJobStore>(dbPath);
-    store->setBusyTimeout(busyTimeoutMs);
+  void makeEngine() {
+    store = otherConnection();
     source = std::make_unique<CountingDirectory>(jobsDir, fileClock);
     EngineDriver::makeEngine(*store, *source);
   }
-  void start() {
-    makeEngine();
-    engine->start();
-    engine->step();
+  // A connection of its own to the same file, as relinkctl opens.
+  std::unique_ptr<SqliteJobStore> otherConnection() {
+    auto connection = std::make_unique<SqliteJobStore>(dbPath);
+    connection->setBusyTimeout(busyTimeoutMs);
+    return connection;
   }
-  // As after a kill -9: the engine and its connection vanish; the file stays.
-  void restart() {
-    engine.reset();
-    store.reset();
-    executor.sent.clear();
-    start();
-  }
+  // A file written without telling the engine (no event).
   void putFile(const std::string& fileName, const std::string& content) {
     std::ofstream(jobsDir + "/" + fileName, std::ios::binary) << content;
   }
-  void writeJob(const std::string& name, const std::string& json) {
-    putFile(name + ".json", json);
-    engine->fileChanged(name + ".json");
-    engine->step();
-  }
-  // What relinkctl does: an operator action through a connection of its own.
-  ActionResult byOperator(const std::string& name, ActionResult (*action)(Job&, TimeMs, HistoryEntry&)) {
-    SqliteJobStore ctl(dbPath);
-    Job stored = *ctl.find(name);
-    HistoryEntry entry;
-    ActionResult result = action(stored, clock.wallNow(), entry);
-    if (result.allowed) REQUIRE(ctl.save(stored, entry));
-    return result;
-  }
-  Job job(const std::string& name) {
-    auto found = store->find(name);
-    REQUIRE(found);
-    return *found;
-  }
+  // The whole job directory renamed away, and back.
+  void moveDirectoryAway() { std::filesystem::rename(jobsDir, jobsDir + ".away"); }
+  void bringDirectoryBack() { std::filesystem::rename(jobsDir + ".away", jobsDir); }
 };
 
 }  // namespace enginetest

@@ -1,12 +1,12 @@
 // The engine with the real store and directory: what only a real SQLite
 // file and real files can show. One test each for a restart from the file,
 // a first scan cut short, another process's lock, relinkctl's writes
-// through its own connection, and real file stamps and directories.
+// through its own connection, and real file stamps and directories. Most
+// are scenarios of the in-memory tests (Scenarios.h) run again here.
 #include <sqlite3.h>
 
-#include <filesystem>
-
 #include "DiskHarness.h"
+#include "Scenarios.h"
 
 using namespace enginetest;
 
@@ -36,31 +36,12 @@ class ForeignLock {
 
 TEST_CASE("Engine+SQLite: a crash during a submission submits again at the next start") {
   DiskHarness h;
-  h.start();
-  h.writeJob("eu", jobJson());
-  REQUIRE(h.executor.sent.size() == 1);
-  CHECK(h.job("eu").submitting);
-  h.restart();  // the answer never came
-  Dispatch again = h.executor.take();
-  CHECK(again.kind == RequestKind::kSubmit);
-  CHECK(h.job("eu").attempts == 1);
-  h.answer(again, 200, R"({"uuid":"u-1"})");
-  h.restart();  // a running job is polled again
-  h.advance(30 * kSecond);
-  CHECK(h.executor.take().kind == RequestKind::kPoll);
+  scenarios::crashDuringSubmissionSubmitsAgain(h);
 }
 
 TEST_CASE("Engine+SQLite: a first scan asked to stop keeps what it stored, and the next start goes on") {
   DiskHarness h;
-  for (int i = 0; i < 300; ++i) h.putFile("j" + std::to_string(i) + ".json", jobJson());
-  h.makeEngine();
-  int asked = 0;
-  CHECK_FALSE(h.engine->start([&] { return ++asked >= 1; }));
-  CHECK(asked == 1);
-  CHECK(h.store->all().size() == 256);  // one whole transaction's worth, no half-written job
-  CHECK(h.executor.sent.empty());
-  h.restart();
-  CHECK(h.store->all().size() == 300);
+  scenarios::firstScanStoppedKeepsWhatItStored(h);
 }
 
 TEST_CASE("Engine+SQLite: a start that cannot write recovers an interrupted submission at the first step that can") {
@@ -71,7 +52,8 @@ TEST_CASE("Engine+SQLite: a start that cannot write recovers an interrupted subm
   h.engine.reset();
   h.store.reset();
   h.putFile("b.json", jobJson("site-b"));  // written while it was down
-  h.makeEngine(10);
+  h.busyTimeoutMs = 10;  // each step gives up on the lock at once
+  h.makeEngine();
   ForeignLock lock(h.dbPath);
   CHECK_THROWS_AS(h.engine->start(), StoreError);
   for (int i = 0; i < 3; ++i) {
@@ -93,73 +75,21 @@ TEST_CASE("Engine+SQLite: a start that cannot write recovers an interrupted subm
 
 TEST_CASE("Engine+SQLite: a store locked by relinkctl loses no answer and no file event") {
   DiskHarness h;
-  h.start();
-  h.store->setBusyTimeout(10);
-  h.writeJob("eu", jobJson());
-  Dispatch submit = h.executor.take();
-
-  SqliteJobStore other(h.dbPath);
-  other.setBusyTimeout(10);
-  {
-    JobStore::Transaction lock(other);  // BEGIN IMMEDIATE: the engine cannot write
-    HttpResult ok;
-    ok.response.status = 200;
-    ok.response.body = R"({"uuid":"u-1"})";
-    h.engine->complete(Completion{submit, ok});
-    h.putFile("us.json", jobJson("site-u"));
-    h.engine->fileChanged("us.json");
-    CHECK_THROWS_AS(h.engine->step(), StoreError);
-    CHECK(h.job("eu").submitting);
-  }  // rolled back: the lock is gone
-  h.engine->step();
-  CHECK(h.job("eu").state == JobState::kRunning);
-  CHECK(h.job("eu").remoteJobId == "u-1");
-  CHECK(h.job("us").state == JobState::kQueued);
-  CHECK(h.executor.take().jobName == "us");
+  h.busyTimeoutMs = 10;  // the engine's step fails at once on relinkctl's lock
+  scenarios::lockedStoreLosesNoAnswerNorFileEvent(h);
 }
 
 TEST_CASE("Engine+SQLite: relinkctl's cancel, written through its own connection, wins over an answer in flight") {
   DiskHarness h;
-  h.start();
-  h.writeJob("eu", jobJson());
-  Dispatch submit = h.executor.take();
-  REQUIRE(h.byOperator("eu", applyCancel).allowed);
-  h.answer(submit, 200, R"({"uuid":"u-1"})");
-  CHECK(h.job("eu").state == JobState::kCancelled);
-  h.advance(3600 * kSecond);
-  CHECK(h.executor.sent.empty());
+  scenarios::operatorCancelWinsOverAnswerInFlight(h);
 }
 
 TEST_CASE("Engine+SQLite: a rescan reads only the real files whose stamp changed") {
   DiskHarness h;
-  h.settings.rescanIntervalMs = 10 * kSecond;
-  h.start();
-  h.writeJob("a", jobJson("site-a"));
-  h.writeJob("b", jobJson("site-b"));
-  const int aReads = h.source->reads["a.json"];
-  h.advance(10 * kSecond);
-  h.advance(10 * kSecond);
-  CHECK(h.source->reads["a.json"] <= aReads + 1);
-  h.putFile("b.json", jobJson("site-c"));  // no event
-  const int bReads = h.source->reads["b.json"];
-  h.advance(10 * kSecond);
-  CHECK(h.source->reads["b.json"] == bReads + 1);
-  CHECK(h.job("b").siteId == "site-c");
+  scenarios::rescanReadsOnlyChangedFiles(h);
 }
 
 TEST_CASE("Engine+SQLite: a real job directory moved away cancels nothing") {
   DiskHarness h;
-  h.settings.rescanIntervalMs = 10 * kSecond;
-  h.start();
-  h.writeJob("eu", jobJson());
-  h.submitOk("u-1");
-  std::filesystem::rename(h.jobsDir, h.jobsDir + ".away");
-  h.engine->rescan();
-  h.engine->fileChanged("eu.json");  // as the watcher reports a moved-away directory's files
-  h.engine->step();
-  CHECK(h.job("eu").state == JobState::kRunning);
-  std::filesystem::rename(h.jobsDir + ".away", h.jobsDir);
-  h.advance(10 * kSecond);
-  CHECK(h.job("eu").state == JobState::kRunning);
-  CHECK(h.job("eu").fileHash);
+  scenarios::directoryGoneCancelsNothing(h);
 }
