@@ -18,6 +18,22 @@ bool historyHas(Harness& h, const std::string& name, const std::string& action, 
   return false;
 }
 
+// A started engine with one request slot, taken by the submission of job
+// eu (json): what frees that slot again is the point of the tests using it.
+Dispatch oneSlotTakenByEu(Harness& h, const std::string& json) {
+  h.settings.concurrency = 1;
+  h.start();
+  h.writeJob("eu", json);
+  return h.executor.take();
+}
+
+// The slot is free again: the next job's submission goes out at once.
+void checkSlotFree(Harness& h) {
+  h.writeJob("us", jobJson("site-b"));
+  REQUIRE(h.executor.sent.size() == 1);
+  CHECK(h.executor.take().jobName == "us");
+}
+
 bool saysNoRequestFits(const Job& job) {
   return job.lastError && job.lastError->find("no request can start before the deadline at") != std::string::npos &&
          job.lastError->find("(relinkd.api.timeout)") != std::string::npos;
@@ -73,36 +89,23 @@ TEST_CASE("Engine: relinkctl retry of a paused job whose token is still refused 
 
 TEST_CASE("Engine: a job row deleted while its request is in flight gives its request slot back") {
   Harness h;
-  h.settings.concurrency = 1;
-  h.start();
-  h.writeJob("eu", jobJson("site-a"));
-  Dispatch submit = h.executor.take();
-  {
-    MemoryJobStore other(h.database);
-    REQUIRE(other.remove(*other.find("eu")));
-  }
+  Dispatch submit = oneSlotTakenByEu(h, jobJson("site-a"));
+  h.deleteRow("eu");
   SUBCASE("answered") { h.answer(submit, 200, R"({"uuid":"u-1"})"); }
   SUBCASE("refused for good") { h.answer(submit, 404, R"({"errorMessage":"no such site"})"); }
   SUBCASE("a server error") { h.answer(submit, 500, "{}"); }
   SUBCASE("failed in transit") { h.fail(submit, TransportError::kConnectionReset); }
   CHECK_FALSE(h.store->find("eu"));
-  h.writeJob("us", jobJson("site-b"));
-  REQUIRE(h.executor.sent.size() == 1);
-  CHECK(h.executor.take().jobName == "us");
+  checkSlotFree(h);
 }
 
 TEST_CASE("Engine: a job expired while its request is in flight gives its request slot back") {
   Harness h;
-  h.settings.concurrency = 1;
-  h.start();
-  h.writeJob("eu", closingJob());
-  Dispatch submit = h.executor.take();
+  Dispatch submit = oneSlotTakenByEu(h, closingJob());
   h.advance(100 * kSecond);
   REQUIRE(h.job("eu").state == JobState::kExpired);
   h.answer(submit, 200, R"({"uuid":"u-1"})");
-  h.writeJob("us", jobJson("site-b"));
-  REQUIRE(h.executor.sent.size() == 1);
-  CHECK(h.executor.take().jobName == "us");
+  checkSlotFree(h);
 }
 
 TEST_CASE("Engine: a rate limit that ends after the last moment a request may start stops the job asking") {
@@ -200,18 +203,12 @@ TEST_CASE("Engine: a job that can send nothing more is not paused by rejected cr
 
 TEST_CASE("Engine: a failed step gives back its slots exactly: the answers it took count once") {
   Harness h;
-  h.settings.concurrency = 1;
-  h.start();
-  h.writeJob("eu", jobJson("site-a"));
-  Dispatch submit = h.executor.take();
+  Dispatch submit = oneSlotTakenByEu(h, jobJson("site-a"));
   h.writeJob("us", jobJson("site-b"));  // waits for the slot
   {
-    MemoryJobStore other(h.database);
-    JobStore::Transaction lock(other);  // the engine cannot write
-    HttpResult ok;
-    ok.response.status = 200;
-    ok.response.body = R"({"uuid":"u-1"})";
-    h.engine->complete(Completion{submit, ok});
+    auto other = h.otherConnection();
+    JobStore::Transaction lock(*other);  // the engine cannot write
+    h.deliver(submit, 200, R"({"uuid":"u-1"})");
     CHECK_THROWS_AS(h.engine->step(), StoreError);
     CHECK(h.executor.sent.empty());
   }

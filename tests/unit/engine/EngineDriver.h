@@ -73,13 +73,19 @@ struct EngineDriver {
     engine = std::make_unique<Engine>(settings, store, source, clock, executor, random,
                                       Credentials{"ops@acme.example", "token-1"});
   }
-  void answer(Dispatch dispatch, int status, const std::string& body,
-              std::vector<std::pair<std::string, std::string>> headers = {}) {
+  // An answer handed to the engine without the step that takes it in, as
+  // when it comes while the store is locked or among other events.
+  void deliver(Dispatch dispatch, int status, const std::string& body,
+               std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpResult result;
     result.response.status = status;
     result.response.body = body;
     result.response.headers = std::move(headers);
     engine->complete(Completion{std::move(dispatch), result});
+  }
+  void answer(Dispatch dispatch, int status, const std::string& body,
+              std::vector<std::pair<std::string, std::string>> headers = {}) {
+    deliver(std::move(dispatch), status, body, std::move(headers));
     engine->step();
   }
   void fail(Dispatch dispatch, TransportError error) {
@@ -137,6 +143,11 @@ struct HarnessBase : EngineDriver {
     ActionResult result = action(stored, clock.wallNow(), entry);
     if (result.allowed) REQUIRE(ctl->save(stored, entry));
     return result;
+  }
+  // A job's row deleted behind the engine's back, as by sqlite3 by hand.
+  void deleteRow(const std::string& name) {
+    auto other = self().otherConnection();
+    REQUIRE(other->remove(*other->find(name)));
   }
   Job job(const std::string& name) {
     auto found = self().store->find(name);

@@ -148,8 +148,7 @@ TEST_CASE("Engine: a job whose row another program deleted is forgotten, not due
   h.start();
   h.writeJob("eu", jobJson());
   h.fail(h.executor.take(), TransportError::kConnectionReset);  // retrying, due again in 30 s
-  auto other = h.otherConnection();
-  REQUIRE(other->remove(*other->find("eu")));
+  h.deleteRow("eu");
   SUBCASE("at its next submission") {
     h.clock.advance(30 * kSecond);
   }

@@ -38,10 +38,7 @@ TEST_CASE("Engine: files that arrive by the hundred are read a step's share at a
   writeBurst(h, true);
 
   // The answer that came in with the burst is handled in the first step.
-  HttpResult result;
-  result.response.status = 200;
-  result.response.body = R"({"status":"COMPLETE"})";
-  h.engine->complete(Completion{poll, result});
+  h.deliver(poll, 200, R"({"status":"COMPLETE"})");
   const MonoMs next = h.engine->step();
   CHECK(h.job("a").state == JobState::kSucceeded);
   CHECK(stored(h) == 1 + kFilesPerStep);

@@ -313,9 +313,9 @@ TEST_CASE("Engine: a token change that meets a store failure still resumes the p
   h.writeJob("a", jobJson());
   h.answer(h.executor.take(), 401, "{}");
   REQUIRE(h.job("a").state == JobState::kPaused);
-  MemoryJobStore other(h.database);
+  auto other = h.otherConnection();
   {
-    JobStore::Transaction lock(other);
+    JobStore::Transaction lock(*other);
     h.engine->credentialsChanged(Credentials{"ops@acme.example", "token-2"});
     CHECK_THROWS_AS(h.engine->step(), StoreError);
   }

@@ -22,6 +22,13 @@ Job minimalJob(const std::string& name) {
   return job;
 }
 
+// A minimal job, saved new: version 1, no history entry.
+Job savedJob(JobStore& store, const std::string& name) {
+  Job job = minimalJob(name);
+  REQUIRE(store.save(job, std::nullopt));
+  return job;
+}
+
 HistoryEntry entry(const std::string& action) { return HistoryEntry{1, action, std::nullopt, "ok", ""}; }
 
 std::vector<std::string> namesOf(const std::vector<Job>& jobs) {
@@ -63,8 +70,7 @@ TEST_CASE("MemoryJobStore: save is compare-and-set on the version, across connec
 TEST_CASE("MemoryJobStore: a spec left out is kept, a new job must carry one, specOf reads it") {
   MemoryDatabase db;
   MemoryJobStore store(db);
-  Job job = minimalJob("a");
-  REQUIRE(store.save(job, std::nullopt));
+  Job job = savedJob(store, "a");
   job.specJson.reset();
   job.specLeftOut = true;
   job.siteId = "changed";
@@ -84,18 +90,14 @@ TEST_CASE("MemoryJobStore: a spec left out is kept, a new job must carry one, sp
 TEST_CASE("MemoryJobStore: changedElsewhere returns only other connections' writes, each once") {
   MemoryDatabase db;
   MemoryJobStore mine(db), other(db);
-  Job before = minimalJob("before");
-  REQUIRE(other.save(before, std::nullopt));
+  Job before = savedJob(other, "before");
   CHECK(mine.changedElsewhere().empty());  // the first call only sets the mark
-  Job job = minimalJob("a");
-  REQUIRE(mine.save(job, std::nullopt));
+  Job job = savedJob(mine, "a");
   CHECK(mine.changedElsewhere().empty());  // our own write
-  Job theirs = minimalJob("b");
-  REQUIRE(other.save(theirs, std::nullopt));
+  Job theirs = savedJob(other, "b");
   REQUIRE(other.save(theirs, std::nullopt));
   REQUIRE(mine.save(job, std::nullopt));
-  Job third = minimalJob("c");
-  REQUIRE(other.save(third, std::nullopt));
+  Job third = savedJob(other, "c");
   CHECK(namesOf(mine.changedElsewhere()) == std::vector<std::string>{"b@2", "c@1"});
   CHECK(mine.changedElsewhere().empty());
   MemoryJobStore reopened(db);  // a restart: a new mark
@@ -146,8 +148,7 @@ TEST_CASE("MemoryJobStore: transactions roll back unless committed, savepoints i
 TEST_CASE("MemoryJobStore: a connection in a transaction holds the write lock") {
   MemoryDatabase db;
   MemoryJobStore engine(db), ctl(db);
-  Job a = minimalJob("a");
-  REQUIRE(engine.save(a, std::nullopt));
+  Job a = savedJob(engine, "a");
   {
     JobStore::Transaction lock(ctl);
     Job changed = a;
@@ -172,10 +173,8 @@ TEST_CASE("MemoryJobStore: a connection in a transaction holds the write lock") 
 TEST_CASE("MemoryJobStore: injected failures") {
   MemoryDatabase db;
   MemoryJobStore store(db);
-  Job a = minimalJob("a");
-  Job b = minimalJob("b");
-  REQUIRE(store.save(a, std::nullopt));
-  REQUIRE(store.save(b, std::nullopt));
+  Job a = savedJob(store, "a");
+  Job b = savedJob(store, "b");
   SUBCASE("writes fail with the cause, and nothing is written") {
     db.failWrites(StoreError::Cause::kFull);
     CHECK_THROWS_AS(store.save(a, entry("x")), StoreError);
@@ -213,10 +212,8 @@ TEST_CASE("MemoryJobStore: remove is compare-and-set and takes the history and n
 TEST_CASE("MemoryJobStore: notifications are owed in order, updated, summarised; site limits only grow") {
   MemoryDatabase db;
   MemoryJobStore store(db);
-  Job a = minimalJob("a");
-  Job b = minimalJob("b");
-  REQUIRE(store.save(a, std::nullopt));
-  REQUIRE(store.save(b, std::nullopt));
+  Job a = savedJob(store, "a");
+  Job b = savedJob(store, "b");
   store.addNotification(owed("a", relinkd::kEventFinal, 30));
   store.addNotification(owed("b", relinkd::kEventDeadlineNear, 20, 5000));
   store.addNotification(owed("b", relinkd::kEventDeadlineNear, 20, 7000));

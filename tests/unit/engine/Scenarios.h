@@ -68,10 +68,7 @@ void lockedStoreLosesNoAnswerNorFileEvent(H& h) {
   auto other = h.otherConnection();
   {
     JobStore::Transaction lock(*other);  // BEGIN IMMEDIATE: the engine cannot write
-    HttpResult ok;
-    ok.response.status = 200;
-    ok.response.body = R"({"uuid":"u-1"})";
-    h.engine->complete(Completion{submit, ok});
+    h.deliver(submit, 200, R"({"uuid":"u-1"})");
     h.putFile("us.json", jobJson("site-u"));
     h.engine->fileChanged("us.json");
     CHECK_THROWS_AS(h.engine->step(), StoreError);

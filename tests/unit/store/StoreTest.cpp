@@ -66,6 +66,13 @@ Job minimalJob(const std::string& name) {
   return job;
 }
 
+// A minimal job, saved new: version 1, no history entry.
+Job savedJob(JobStore& store, const std::string& name) {
+  Job job = minimalJob(name);
+  REQUIRE(store.save(job, std::nullopt));
+  return job;
+}
+
 void checkSameJob(const Job& got, const Job& want) {
   INFO("job " << want.name);
   CHECK(got.name == want.name);
@@ -210,8 +217,7 @@ TEST_CASE("JobStore: save is compare-and-set on the version") {
   TempDir dir;
   SqliteJobStore daemon(dir.file("relinkd.db"));
   SqliteJobStore ctl(dir.file("relinkd.db"));
-  Job job = minimalJob("a");
-  REQUIRE(daemon.save(job, std::nullopt));
+  Job job = savedJob(daemon, "a");
 
   Job ctlCopy = *ctl.find("a");
   ctlCopy.state = JobState::kCancelled;
@@ -250,17 +256,14 @@ TEST_CASE("JobStore: changedElsewhere returns exactly the rows other connections
   TempDir dir;
   SqliteJobStore mine(dir.file("relinkd.db"));
   SqliteJobStore other(dir.file("relinkd.db"));
-  Job before = minimalJob("before");
-  REQUIRE(other.save(before, std::nullopt));
+  Job before = savedJob(other, "before");
   CHECK(mine.changedElsewhere().empty());  // the first call only sets the mark
   CHECK(mine.changedElsewhere().empty());
 
-  Job job = minimalJob("a");
-  REQUIRE(mine.save(job, std::nullopt));
+  Job job = savedJob(mine, "a");
   CHECK(mine.changedElsewhere().empty());  // our own write
 
-  Job theirs = minimalJob("b");
-  REQUIRE(other.save(theirs, std::nullopt));
+  Job theirs = savedJob(other, "b");
   REQUIRE(other.save(theirs, std::nullopt));
   CHECK(namesOf(mine.changedElsewhere()) == std::vector<std::string>{"b@2"});
   CHECK(mine.changedElsewhere().empty());
@@ -268,8 +271,7 @@ TEST_CASE("JobStore: changedElsewhere returns exactly the rows other connections
   // Ours and theirs interleaved: theirs come back, each once, at its
   // stored version; ours may come back too (the caller compares versions).
   REQUIRE(mine.save(job, std::nullopt));
-  Job third = minimalJob("c");
-  REQUIRE(other.save(third, std::nullopt));
+  Job third = savedJob(other, "c");
   std::vector<std::string> got = namesOf(mine.changedElsewhere());
   CHECK(std::count(got.begin(), got.end(), "c@1") == 1);
   CHECK(std::count(got.begin(), got.end(), "b@2") == 0);
@@ -283,11 +285,9 @@ TEST_CASE("JobStore: changedElsewhere sees another connection's write after the 
   TempDir dir;
   SqliteJobStore mine(dir.file("relinkd.db"));
   SqliteJobStore other(dir.file("relinkd.db"));
-  Job theirs = minimalJob("y");
-  REQUIRE(other.save(theirs, std::nullopt));
+  Job theirs = savedJob(other, "y");
   mine.changedElsewhere();  // the mark
-  Job standIn = minimalJob("x");
-  REQUIRE(mine.save(standIn, std::nullopt));
+  Job standIn = savedJob(mine, "x");
   CHECK(mine.changedElsewhere().empty());
   REQUIRE(mine.remove(standIn));  // and relinkctl writes before the next look
   Job retried = *other.find("y");
@@ -363,10 +363,8 @@ TEST_CASE("JobStore: a job's plan is stored, and remove deletes a row with its h
 TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, and go with their job") {
   TempDir dir;
   SqliteJobStore store(dir.file("relinkd.db"));
-  Job a = minimalJob("a");
-  Job b = minimalJob("b");
-  REQUIRE(store.save(a, std::nullopt));
-  REQUIRE(store.save(b, std::nullopt));
+  Job a = savedJob(store, "a");
+  Job b = savedJob(store, "b");
   store.addNotification(Notification{0, "a", kEventFinal, "succeeded", std::nullopt, 10, 0, 30, std::nullopt, false,
                                      std::nullopt});
   store.addNotification(Notification{0, "b", kEventDeadlineNear, "running", 5000, 11, 0, 20, std::nullopt, false,
@@ -464,8 +462,7 @@ TEST_CASE("JobStore: the database is in WAL mode and keeps its -wal and -shm fil
   const std::string path = dir.file("relinkd.db");
   {
     SqliteJobStore store(path);
-    Job job = minimalJob("a");
-    REQUIRE(store.save(job, std::nullopt));
+    Job job = savedJob(store, "a");
   }
   // A reader without write access to the directory cannot create them.
   CHECK(std::filesystem::exists(path + "-wal"));
@@ -505,13 +502,11 @@ TEST_CASE("JobStore: read-only") {
   }
   SUBCASE("it reads, follows the writer and refuses to write") {
     SqliteJobStore writer(path);
-    Job job = minimalJob("a");
-    REQUIRE(writer.save(job, std::nullopt));
+    Job job = savedJob(writer, "a");
     SqliteJobStore reader(path, true);
     CHECK(reader.changedElsewhere().empty());
     CHECK(reader.all().size() == 1);
-    Job second = minimalJob("b");
-    REQUIRE(writer.save(second, std::nullopt));
+    Job second = savedJob(writer, "b");
     CHECK(namesOf(reader.changedElsewhere()) == std::vector<std::string>{"b@1"});
     CHECK(reader.all().size() == 2);
 
