@@ -48,15 +48,23 @@ def relinkctl_synopses():
 
 
 def config_keys():
+    """Every key relinkd knows (its key table and the example configuration),
+    then those interface.md names that relinkd does not know yet: the page
+    cannot document what relinkd does not do, so each of those is expected
+    to fail (strictly: documenting it before it is built fails too)."""
     table = (SOURCE_DIR / "src" / "config" / "Config.cpp").read_text()
     known = re.search(r"kKnownKeys\[\] = \{(.*?)\};", table, re.S)[1]
     keys = set(re.findall(r'"(relinkd\.[A-Za-z.]+)"', known))
     example = (SOURCE_DIR / "etc" / "relinkd.properties").read_text()
     keys |= set(re.findall(r"^#?(relinkd\.[A-Za-z.]+) =", example, re.M))
-    if INTERFACE.is_file():
-        keys |= set(re.findall(r"^\| `(relinkd\.[A-Za-z.]+)` \|", INTERFACE.read_text(), re.M))
     assert len(keys) > 10, keys
-    return sorted(keys)
+    params = sorted(keys)
+    if INTERFACE.is_file():
+        named = set(re.findall(r"^\| `(relinkd\.[A-Za-z.]+)` \|", INTERFACE.read_text(), re.M))
+        params += [pytest.param(key, marks=pytest.mark.xfail(
+                       strict=True, reason=f"interface.md names {key}, which relinkd does not know yet"))
+                   for key in sorted(named - keys)]
+    return params
 
 
 @pytest.mark.parametrize("command,synopsis", relinkctl_synopses().items())
