@@ -90,7 +90,6 @@ bool NotificationQueue::deliver(Notification n) {
     std::lock_guard<std::mutex> lock(mutex_);
     settings = settings_;
   }
-  const std::string what = "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
   const std::optional<Job> job = store_.find(n.job);
   if (!job) {  // gone with its job (a plan's stand-in removed): nothing to say
     n.givenUp = true;
@@ -98,26 +97,37 @@ bool NotificationQueue::deliver(Notification n) {
     store_.updateNotification(n);
     return true;
   }
-  const TimeMs now = clock_.wallNow();
-  CommandResult result;
+  const CommandResult result = run(n, *job, settings);
+  if (result.aborted) return false;  // relinkd is stopping: still owed
+  n.attempts += 1;
+  recordRun(n, result, settings);
+  return true;
+}
+
+CommandResult NotificationQueue::run(const Notification& n, const Job& job, const NotifySettings& settings) {
   try {
-    Poco::JSON::Object::Ptr object = jobDetailToJson(*job, store_.history(n.job), now);
+    Poco::JSON::Object::Ptr object = jobDetailToJson(job, store_.history(n.job), clock_.wallNow());
     addNotifications(*object, store_.notificationsOf(n.job));
-    result = runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
+    return runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& error) {  // counted as a failed run: it cannot become a crash loop
+    CommandResult result;
     result.error = std::string("the input could not be made: ") + error.what();
+    return result;
   }
-  if (result.aborted) return false;  // relinkd is stopping: still owed
+}
+
+// Sent, given up, or owed again after a backoff; logged and recorded.
+void NotificationQueue::recordRun(Notification& n, const CommandResult& result, const NotifySettings& settings) {
+  const std::string what = "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
   const TimeMs done = clock_.wallNow();
-  n.attempts += 1;
   if (result.ok()) {
     n.sentAt = done;
     n.lastError.reset();
     record(n);
     engineLog().information(what + " sent by " + settings.command.front());
-    return true;
+    return;
   }
   const std::string why = settings.command.front() + " " + describe(result, settings.timeoutMs);
   n.lastError = why;
@@ -126,14 +136,13 @@ bool NotificationQueue::deliver(Notification n) {
     record(n);
     engineLog().error(what + " not sent: " + why + "; gave up after " + std::to_string(n.attempts) +
                       " runs (relinkctl show " + n.job + " has the job)");
-    return true;
+    return;
   }
   const std::int64_t delay = settings.firstRetryMs << (n.attempts - 1);
   n.nextAttemptAt = done + delay;
   record(n);
   engineLog().warning(what + " not sent: " + why + "; trying again in " + formatDuration(delay) + " (" +
                       std::to_string(kMaxRetries - n.attempts + 1) + " more tries)");
-  return true;
 }
 
 }  // namespace relinkd

@@ -46,6 +46,8 @@ class NotificationQueue {
 
  private:
   bool deliver(Notification notification);  // false: stopped, try no more now
+  CommandResult run(const Notification& notification, const Job& job, const NotifySettings& settings);
+  void recordRun(Notification& notification, const CommandResult& result, const NotifySettings& settings);
   void record(const Notification& notification);
   std::vector<std::string> environment(const Notification& notification) const;
 
