@@ -136,47 +136,55 @@ Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const Tra
   }
 }
 
+namespace {
+
+// The remote job answered: done, or polled again after poll.interval.
+Change polled(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
+  const bool changed = job.remoteStatus != answer.value;
+  job.remoteStatus = answer.value;
+  job.lastError.reset();
+  runtime.pollFailures = 0;
+  if (answer.remoteStatus == RemoteStatus::kComplete) {
+    job.state = JobState::kSucceeded;
+    job.nextAttemptAt.reset();
+  } else {
+    pollLater(job, context);
+  }
+  std::optional<HistoryEntry> entry;
+  if (changed)
+    entry = HistoryEntry{context.now, "poll", answer.outcome.httpStatus, "status " + answer.value,
+                         "remote job " + job.remoteJobId.value_or("") + " is " + answer.value};
+  return Change{std::move(job), std::move(entry)};
+}
+
+// The remote job ended in Error: submitted again (the API skips links
+// already updated), or failed once the attempts are used up.
+Change remoteFailed(Job job, const ApiAnswer& answer, const TransitionContext& context) {
+  job.remoteStatus = answer.value;
+  if (attemptsExhausted(context.settings.retry, job.attempts)) {
+    const std::string why = "remote job ended in " + answer.value + " after " + attemptsUsed(job.attempts);
+    return fail(std::move(job), answer.outcome, "poll", why, context);
+  }
+  job.remoteJobId.reset();
+  const int failures = job.attempts;
+  return retryLater(std::move(job), failures, answer.outcome, "poll", context);
+}
+
+}  // namespace
+
 Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context) {
   const Outcome& outcome = answer.outcome;
   job.updatedAt = context.now;
   switch (outcome.kind) {
-    case OutcomeKind::kSuccess: {
-      const bool changed = job.remoteStatus != answer.value;
-      job.remoteStatus = answer.value;
-      job.lastError.reset();
-      runtime.pollFailures = 0;
-      if (answer.remoteStatus == RemoteStatus::kComplete) {
-        job.state = JobState::kSucceeded;
-        job.nextAttemptAt.reset();
-      } else {
-        pollLater(job, context);
-      }
-      std::optional<HistoryEntry> entry;
-      if (changed)
-        entry = HistoryEntry{context.now, "poll", outcome.httpStatus, "status " + answer.value,
-                             "remote job " + job.remoteJobId.value_or("") + " is " + answer.value};
-      return Change{std::move(job), std::move(entry)};
-    }
-    case OutcomeKind::kRemoteError:
-      job.remoteStatus = answer.value;
-      if (attemptsExhausted(context.settings.retry, job.attempts)) {
-        const std::string why = "remote job ended in " + answer.value + " after " + attemptsUsed(job.attempts);
-        return fail(std::move(job), outcome, "poll", why, context);
-      }
-      job.remoteJobId.reset();  // submit again: the API skips links already updated
-      {
-        const int failures = job.attempts;
-        return retryLater(std::move(job), failures, outcome, "poll", context);
-      }
-    case OutcomeKind::kCredentials:
-      return pause(std::move(job));
+    case OutcomeKind::kSuccess: return polled(std::move(job), runtime, answer, context);
+    case OutcomeKind::kRemoteError: return remoteFailed(std::move(job), answer, context);
+    case OutcomeKind::kCredentials: return pause(std::move(job));
     case OutcomeKind::kPermanent: {
       const std::string why = "reading the status of remote job " + job.remoteJobId.value_or("") +
                               " failed: " + outcome.message;
       return fail(std::move(job), outcome, "poll", why, context);
     }
-    default:
-      return pollFailed(std::move(job), runtime, outcome, context);
+    default: return pollFailed(std::move(job), runtime, outcome, context);
   }
 }
 
