@@ -77,7 +77,8 @@ Daemon::Daemon(Config config, std::string token)
     : config_(std::move(config)),
       token_(std::move(token)),
       random_(std::random_device{}()),
-      notifier_(clock_) {
+      notifier_(clock_),
+      runner_(clock_) {
   // Fixed for the daemon's life (reload keeps them): safe to read anywhere.
   jobsDir_ = config_.jobsDir;
   databasePath_ = config_.databasePath();
