@@ -17,15 +17,22 @@ namespace relinkd {
 
 class ProcessRunner final : public CommandRunner {
  public:
-  // How long a running command still has once abort() is called.
-  static constexpr std::int64_t kAbortGraceMs = 1000;
+  // How long a running command still has once abort() is called: what is
+  // left of the 5 s relinkd has to stop after SIGTERM once 1 s is kept for
+  // the rest of the stop (abort() is the first thing stop() does).
+  static constexpr std::int64_t kStopGraceMs = 4000;
 
   explicit ProcessRunner(const Clock& clock) : clock_(clock) {}
 
   CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                     const std::string& input, std::int64_t timeoutMs) override;
-  // relinkd is stopping: the command running now gets kAbortGraceMs to
-  // finish, then is killed (reported aborted); a later one does not start.
+  // relinkd is stopping. The command running now may go on for
+  // kStopGraceMs and is reported as it ended (so a notification it
+  // delivered is recorded as sent, not sent again); one still running then
+  // is killed with its process group and reported aborted (its
+  // notification was not delivered by a finished run: it stays owed, for
+  // the next start, and does not count as a failed try). A later command
+  // does not start.
   void abort();
 
  private:

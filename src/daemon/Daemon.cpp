@@ -345,16 +345,21 @@ void Daemon::reload(Config config, std::string token) {
 
 void Daemon::stop() {
   if (!engine_ || stopping_.exchange(true)) return;
+  // First, whatever the rest takes: a notification command running now has
+  // until ProcessRunner::kStopGraceMs from here to end by itself (a webhook
+  // that posted is then recorded as sent); one still running is killed and
+  // its notification stays owed.
+  runner_.abort();
   notifier_.notify("STOPPING=1");
   if (started_) log().notice("stopping; requests in flight are resumed at the next start");
   engine_->wake();
-  runner_.abort();  // a command still running is killed; its notification stays owed
   wakeDeliveries();
-  if (delivery_.joinable()) delivery_.join();
   if (scheduler_.joinable()) scheduler_.join();
   statusServer_.reset();
   watcher_.reset();
   pool_->stop();
+  // Last, so that the command's grace overlaps the rest of the stop.
+  if (delivery_.joinable()) delivery_.join();
 }
 
 }  // namespace relinkd

@@ -193,7 +193,7 @@ Ending waitForEnd(Child& child, const std::string& input, const Clock& clock, Mo
 }  // namespace
 
 void ProcessRunner::abort() {
-  abortDeadline_ = clock_.monoNow() + kAbortGraceMs;
+  abortDeadline_ = clock_.monoNow() + kStopGraceMs;
   aborting_ = true;
 }
 

@@ -20,6 +20,8 @@ n=$(date +%s%N)-$$
 cat > "$out/$n.tmp"
 env > "$out/$n.env"
 mv "$out/$n.tmp" "$out/$n.json"
+# Delivered; a webhook may still take a while to exit.
+if [ -e "$out/linger" ]; then touch "$out/lingering.$$"; sleep 2; fi
 """
 
 
@@ -37,6 +39,17 @@ class Recorder:
             flag.touch()
         elif flag.exists():
             flag.unlink()
+
+    def linger(self, on):
+        """While on, the command takes 2 s to exit after it recorded."""
+        flag = self.dir / "linger"
+        if on:
+            flag.touch()
+        elif flag.exists():
+            flag.unlink()
+
+    def lingering(self):
+        return len(list(self.dir.glob("lingering.*")))
 
     def runs(self):
         return len(list(self.dir.glob("started.*")))
@@ -152,6 +165,53 @@ def test_a_notification_owed_at_kill_9_is_delivered_after_the_restart(fake, daem
     assert len(recorder.received()) == 1
     assert recorder.received()[0][1]["RELINKD_STATE"] == "succeeded"
     assert d.show("done")["notificationOwed"] is False
+
+
+def test_a_command_still_exiting_at_sigterm_is_waited_for_and_not_run_again(fake, daemon, tmp_path):
+    """Finding 8: the command delivered, then takes 2 s to exit; SIGTERM
+    comes meanwhile. relinkd waits for it (within its 5 s to stop), records
+    the notification as sent, and does not run it again after the start."""
+    recorder = Recorder(tmp_path / "notified")
+    recorder.linger(True)
+    d = notify_daemon(daemon, recorder)
+    write_job(d.jobs_dir, "first", siteId="site-a")
+    d.wait_for(lambda: recorder.lingering() == 1, what="the command delivered and still running")
+    d.stop()  # exit 0 within 5 s
+    recorder.linger(False)
+    first = d.show("first")
+    assert first["notificationOwed"] is False, first["notifications"]
+    assert [n["attempts"] for n in first["notifications"]] == [1]
+
+    d.start()
+    # Owed notifications go out in the order they fell due: once the later
+    # job's is delivered, the daemon has looked at the earlier one.
+    write_job(d.jobs_dir, "second", siteId="site-b")
+    d.wait_for(lambda: len(recorder.received()) >= 2, what="the second job's notification")
+    assert [env["RELINKD_JOB"] for _, env, _ in recorder.received()] == ["first", "second"]
+    assert d.show("first")["notificationOwed"] is False
+    assert recorder.runs() == 2
+
+
+def test_a_command_still_running_when_the_stop_grace_ends_is_killed_and_run_after_the_start(
+        fake, daemon, tmp_path):
+    """The other side of the stop rule: 4 s after SIGTERM a command that has
+    not ended is killed (relinkd still stops within 5 s); it did not finish,
+    so its notification stays owed, not counted as a failed try, and is
+    delivered after the next start."""
+    recorder = Recorder(tmp_path / "notified")
+    recorder.hang(True)
+    d = notify_daemon(daemon, recorder, **{"relinkd.notify.timeout": "30s"})
+    write_job(d.jobs_dir, "done", siteId="site-a")
+    d.wait_for(lambda: recorder.runs() == 1, what="the command running")
+    d.stop()  # exit 0 within 5 s
+    recorder.hang(False)
+    shown = d.show("done")
+    assert shown["notificationOwed"] is True
+    assert [n["attempts"] for n in shown["notifications"]] == [0]
+    d.start()
+    d.wait_for(lambda: not d.show("done")["notificationOwed"], what="the owed notification sent")
+    assert [env["RELINKD_JOB"] for _, env, _ in recorder.received()] == ["done"]
+    assert [n["attempts"] for n in d.show("done")["notifications"]] == [1]
 
 
 def test_a_notify_command_that_cannot_run_is_a_configuration_error(daemon, tmp_path):

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -49,6 +50,28 @@ std::pair<pid_t, pid_t> readPids(const std::string& path) {
   REQUIRE(child > 0);
   return {command, child};
 }
+
+// A manual clock that counts how often it is read, so that a test can wait
+// until the runner has looked at a time the test set.
+class WatchedClock final : public Clock {
+ public:
+  TimeMs wallNow() const override { return manual_.wallNow(); }
+  MonoMs monoNow() const override {
+    ++looks_;  // before the read: a look counted after advance() sees the new time
+    return manual_.monoNow();
+  }
+  // Moves the clock, then waits until the runner has read it twice (a
+  // whole turn of its loop at the new time) or until finished() is true.
+  void advanceAndWait(std::int64_t ms, const std::atomic<bool>& finished) {
+    manual_.advance(ms);
+    const int seen = looks_;
+    while (looks_ < seen + 2 && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+ private:
+  ManualClock manual_{kNow};
+  mutable std::atomic<int> looks_{0};
+};
 
 bool gone(pid_t pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
 
@@ -115,7 +138,7 @@ TEST_CASE("ProcessRunner: a command that does not finish is killed at the timeou
   checkKilledWithItsChild(readPids(pids));
 }
 
-TEST_CASE("ProcessRunner: a missing program does not start; abort kills the running command") {
+TEST_CASE("ProcessRunner: a missing program does not start; a command still running 4 s after abort is killed") {
   ManualClock clock(kNow);
   ProcessRunner runner(clock);
   const CommandResult missing = runner.run({"/nonexistent/notify"}, {}, "", 1000);
@@ -129,13 +152,37 @@ TEST_CASE("ProcessRunner: a missing program does not start; abort kills the runn
   std::thread worker([&] { result = sh(runner, startsAChild(pids)); });
   waitForFile(pids);
   runner.abort();
-  clock.advance(ProcessRunner::kAbortGraceMs);
+  clock.advance(ProcessRunner::kStopGraceMs);  // nothing of it is left then
   worker.join();
   CHECK(result.started);
   CHECK(result.aborted);
   CHECK_FALSE(result.timedOut);
   checkKilledWithItsChild(readPids(pids));
   CHECK(sh(runner, "exit 0").aborted);  // and every later one
+}
+
+TEST_CASE("ProcessRunner: at a stop, a command that ends within 4 s is reported as it ended") {
+  // Finding 8: a webhook that has posted but takes longer to exit must not
+  // be reported aborted (its notification would be sent again).
+  WatchedClock clock;
+  ProcessRunner runner(clock);
+  testsupport::TempDir dir;
+  const std::string started = dir.file("started"), go = dir.file("go");
+  CommandResult result;
+  std::atomic<bool> finished{false};
+  std::thread worker([&] {
+    result = sh(runner, "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.01; done; echo posted");
+    finished = true;
+  });
+  waitForFile(started);
+  runner.abort();
+  clock.advanceAndWait(3999, finished);  // 1 ms before the kill
+  std::ofstream{go};
+  worker.join();
+  CHECK(result.ok());
+  CHECK_FALSE(result.aborted);
+  CHECK(result.error == "posted");
+  CHECK(sh(runner, "exit 0").aborted);  // nothing new starts
 }
 
 TEST_CASE("ProcessRunner: the command inherits no file descriptor beyond 0, 1 and 2") {
