@@ -25,11 +25,7 @@ namespace {
 
 Poco::Logger& log() { return Poco::Logger::get("relinkd"); }
 
-constexpr std::int64_t kTokenCheckMs = 1000;
-constexpr std::int64_t kHealthyStepMs = 30000;
-constexpr std::int64_t kStoreProbeMs = 10000;
-constexpr std::int64_t kStoreErrorLogMs = 60000;
-constexpr std::int64_t kDeliveryLookMs = 2000;
+constexpr std::int64_t kHealthyStepMs = 30000;  // /healthz: a scheduler step at least this recent
 constexpr int kDeliveryBusyMs = 5000;
 
 TransportOptions transportOptions(const Config& config) {
@@ -41,15 +37,14 @@ TransportOptions transportOptions(const Config& config) {
   return options;
 }
 
-// Enough to notice that the token file was replaced or rewritten.
+}  // namespace
+
 std::string fileStamp(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "";
   return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
-
-}  // namespace
 
 EngineSettings engineSettings(const Config& config) {
   EngineSettings settings;
@@ -77,7 +72,8 @@ Daemon::Daemon(Config config, std::string token)
     : config_(std::move(config)),
       token_(std::move(token)),
       random_(std::random_device{}()),
-      notifier_(clock_) {
+      notifier_(clock_),
+      runner_(clock_) {
   // Fixed for the daemon's life (reload keeps them): safe to read anywhere.
   jobsDir_ = config_.jobsDir;
   databasePath_ = config_.databasePath();
@@ -116,51 +112,18 @@ bool stopSignalPending() {
 bool Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
   lockStateDir();
-  store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
-  source_ = std::make_unique<JobDirectory>(config_.jobsDir, clock_);
-  tokenStamp_ = fileStamp(config_.tokenFile);
-  pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
-                                        clock_, makePocoTransport(transportOptions(config_)), metrics_,
-                                        config_.concurrency);
-  engine_ = std::make_unique<Engine>(engineSettings(config_), *store_, *source_, clock_, *pool_, random_,
-                                     Credentials{config_.email, token_});
+  makeEngine();
   // Watch first, then scan: a file written in between is seen twice, never missed.
   watcher_ = std::make_unique<DirectoryWatcher>(
       config_.jobsDir, [this](const std::string& name) { engine_->fileChanged(name); },
       [this] { engine_->rescan(); });
-  bool scanned = true;
-  try {
-    scanned = engine_->start(stopSignalPending);
-  } catch (const StoreError& error) {
-    // Full, read-only or locked: the scheduler loop tries again every
-    // second, and nothing is sent before it succeeds. Damage is not waited out.
-    if (error.cause() == StoreError::Cause::kCorrupt) throw;
-    storeHealthy_ = false;
-    storeFailed(error);
-  }
-  if (!scanned) {
+  if (!startEngine()) {
     log().notice("asked to stop during the first scan of " + config_.jobsDir +
                  "; what was scanned is stored, and the next start goes on from there");
     return false;
   }
-  if (!config_.notifyCommand.empty()) {
-    deliveryStore_ = std::make_unique<SqliteJobStore>(config_.databasePath());
-    deliveryStore_->setBusyTimeout(kDeliveryBusyMs);
-    deliveries_ = std::make_unique<NotificationQueue>(*deliveryStore_, clock_, runner_, notifySettings(config_));
-    delivery_ = startQuietThread([this] { deliveryLoop(); });
-  }
-  if (!config_.httpListen.empty()) {
-    StatusSources sources;
-    sources.jobs = [this] { return engine_->jobs(); };
-    sources.paused = [this] { return engine_->paused(); };
-    sources.healthy = [this] {
-      return storeHealthy_ && clock_.monoNow() - engine_->lastStepAt() < kHealthyStepMs;
-    };
-    sources.metrics = &metrics_;
-    sources.clock = &clock_;
-    if (!config_.notifyCommand.empty()) sources.notifications = [this] { return deliveries_->summaries(); };
-    statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
-  }
+  if (!config_.notifyCommand.empty()) startDeliveries();
+  if (!config_.httpListen.empty()) startStatusServer();
   scheduler_ = startQuietThread([this] { schedulerLoop(); });
   notifyStatus();
   started_ = true;
@@ -170,144 +133,48 @@ bool Daemon::start() {
   return true;
 }
 
-// The first failure is logged at once; the same failure again at most once a
-// minute (a disk that stays full for an hour is not 3,600 lines).
-void Daemon::storeFailed(const StoreError& error) {
-  const MonoMs now = clock_.monoNow();
-  const std::string what = error.what();
-  if (!storeFailure_) storeFailure_ = StoreFailure{now, 0, "", 0};
-  StoreFailure& failure = *storeFailure_;
-  ++failure.count;
-  if (what == failure.lastMessage && now < failure.lastLoggedAt + kStoreErrorLogMs) return;
-  log().error("cannot update the state database " + databasePath_ + ": " + what +
-              "; nothing is lost, and relinkd tries again every second" +
-              (failure.count > 1 ? " (" + std::to_string(failure.count) + " failures so far)" : ""));
-  failure.lastMessage = what;
-  failure.lastLoggedAt = now;
+void Daemon::makeEngine() {
+  store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
+  source_ = std::make_unique<JobDirectory>(config_.jobsDir, clock_);
+  tokenStamp_ = fileStamp(config_.tokenFile);
+  pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
+                                        clock_, makePocoTransport(transportOptions(config_)), metrics_,
+                                        config_.concurrency);
+  engine_ = std::make_unique<Engine>(engineSettings(config_), *store_, *source_, clock_, *pool_, random_,
+                                     Credentials{config_.email, token_});
 }
 
-void Daemon::storeRecovered() {
-  if (!storeFailure_) return;
-  const std::int64_t seconds = (clock_.monoNow() - storeFailure_->since) / 1000;
-  log().notice("the state database " + databasePath_ + " can be written again after " + std::to_string(seconds) +
-               " s and " + std::to_string(storeFailure_->count) + " failed attempts; nothing was lost");
-  storeFailure_.reset();
-}
-
-void Daemon::schedulerLoop() {
-  const std::int64_t watchdogMs = notifier_.watchdogIntervalMs();
-  MonoMs nextWatchdog = 0;
-  MonoMs nextTokenCheck = clock_.monoNow() + kTokenCheckMs;
-  MonoMs nextStoreProbe = 0;
-  while (!stopping_) {
-    MonoMs next = clock_.monoNow() + kTokenCheckMs;
-    try {
-      next = engine_->step();
-      if (engine_->takeNotificationsOwed()) wakeDeliveries();
-      if (clock_.monoNow() >= nextStoreProbe || storeFailure_) {
-        storeHealthy_ = store_->writable();
-        nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
-      }
-      if (storeHealthy_) storeRecovered();
-    } catch (const StoreError& error) {
-      // Nothing is lost: every change is one transaction. Try again shortly.
-      storeHealthy_ = false;
-      storeFailed(error);
-    } catch (const std::exception& error) {
-      log().error(std::string("the scheduler step failed: ") + error.what() + "; retrying in a second");
-    }
-    const MonoMs now = clock_.monoNow();
-    if (watchdogMs > 0 && now >= nextWatchdog) {
-      notifier_.watchdog();  // only while this loop turns; never waits
-      nextWatchdog = now + watchdogMs;
-    }
-    if (now >= nextTokenCheck) {
-      watchToken();
-      nextTokenCheck = now + kTokenCheckMs;
-    }
-    notifyStatus();
-    next = std::min(next, nextTokenCheck);
-    if (watchdogMs > 0) next = std::min(next, nextWatchdog);
-    if (auto due = notifier_.statusDueAt()) next = std::min(next, *due);
-    engine_->waitForWork(next);
-  }
-}
-
-void Daemon::wakeDeliveries() {
-  if (!deliveries_) return;
-  {
-    std::lock_guard<std::mutex> lock(deliveryMutex_);
-    deliveryWoken_ = true;
-  }
-  deliveryWakeup_.notify_one();
-}
-
-// Runs the notification command for what is owed, on a thread of its own:
-// a slow or hanging command never holds up the scheduler. Woken when a
-// step records a notification; also looks every few seconds (relinkctl's
-// cancel records them too, from another process).
-void Daemon::deliveryLoop() {
-  while (!stopping_) {
-    std::optional<TimeMs> next;
-    try {
-      next = deliveries_->deliverDue([this] { return stopping_.load(); });
-    } catch (const StoreError& error) {
-      log().error(std::string("notifications: cannot use the state database ") + databasePath_ + ": " +
-                  error.what() + "; retrying in a few seconds");
-    } catch (const std::exception& error) {
-      log().error(std::string("notifications: ") + error.what() + "; retrying in a few seconds");
-    }
-    std::int64_t waitMs = kDeliveryLookMs;
-    if (next) waitMs = std::clamp<std::int64_t>(*next - clock_.wallNow(), 0, kDeliveryLookMs);
-    std::unique_lock<std::mutex> lock(deliveryMutex_);
-    deliveryWakeup_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return deliveryWoken_ || stopping_; });
-    deliveryWoken_ = false;
-  }
-}
-
-// A changed token file resumes paused jobs without a SIGHUP. Runs on the
-// scheduler thread; reload() on the main thread changes the same members,
-// so both hold tokenMutex_.
-// A token file that is removed or holds no usable token pauses every job
-// (nothing is sent without credentials) until it holds a token again.
-void Daemon::watchToken() {
-  std::lock_guard<std::mutex> lock(tokenMutex_);
-  std::string stamp = fileStamp(config_.tokenFile);
-  if (stamp == tokenStamp_) return;
-  tokenStamp_ = stamp;
+// False when a stop signal came during the first scan.
+bool Daemon::startEngine() {
   try {
-    std::string token = readToken(config_.tokenFile);
-    tokenEmptySeen_ = false;
-    if (token == token_) return;
-    token_ = token;
-    log().notice("the token file " + config_.tokenFile + " changed; using the new token");
-    engine_->credentialsChanged(Credentials{config_.email, token_, ""});
-  } catch (const ConfigError& error) {
-    // Gone or empty (twice in a row: not a rewrite caught half-way) means no
-    // token; any other trouble keeps the one in use, with a warning.
-    struct stat st {};
-    const bool gone = ::stat(config_.tokenFile.c_str(), &st) != 0 && errno == ENOENT;
-    const bool empty = !gone && st.st_size <= 2;
-    if (!gone && !empty) {
-      log().warning(std::string("the token file changed but cannot be used: ") + error.what() +
-                    "; relinkd keeps using the token it has");
-      return;
-    }
-    if (!gone && !tokenEmptySeen_) {
-      tokenEmptySeen_ = true;
-      tokenStamp_.clear();  // look again at the next check
-      return;
-    }
-    tokenEmptySeen_ = false;
-    if (token_.empty()) return;  // said already
-    token_.clear();
-    engine_->credentialsChanged(Credentials{config_.email, "", error.what()});
+    return engine_->start(stopSignalPending);
+  } catch (const StoreError& error) {
+    // Full, read-only or locked: the scheduler loop tries again every
+    // second, and nothing is sent before it succeeds. Damage is not waited out.
+    if (error.cause() == StoreError::Cause::kCorrupt) throw;
+    storeHealthy_ = false;
+    storeFailed(error);
+    return true;
   }
 }
 
-// Never waits: the notifier sends at most one STATUS= a second and drops
-// nothing but lines that a newer one replaced.
-void Daemon::notifyStatus() { notifier_.status(statusLine(engine_->counts(), engine_->paused())); }
+void Daemon::startDeliveries() {
+  deliveryStore_ = std::make_unique<SqliteJobStore>(config_.databasePath());
+  deliveryStore_->setBusyTimeout(kDeliveryBusyMs);
+  deliveries_ = std::make_unique<NotificationQueue>(*deliveryStore_, clock_, runner_, notifySettings(config_));
+  delivery_ = startQuietThread([this] { deliveryLoop(); });
+}
+
+void Daemon::startStatusServer() {
+  StatusSources sources;
+  sources.jobs = [this] { return engine_->jobs(); };
+  sources.paused = [this] { return engine_->paused(); };
+  sources.healthy = [this] { return storeHealthy_ && clock_.monoNow() - engine_->lastStepAt() < kHealthyStepMs; };
+  sources.metrics = &metrics_;
+  sources.clock = &clock_;
+  if (deliveries_) sources.notifications = [this] { return deliveries_->summaries(); };
+  statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
+}
 
 void Daemon::reload(Config config, std::string token) {
   notifier_.notify("RELOADING=1");
@@ -344,16 +211,21 @@ void Daemon::reload(Config config, std::string token) {
 
 void Daemon::stop() {
   if (!engine_ || stopping_.exchange(true)) return;
+  // First, whatever the rest takes: a notification command running now has
+  // until ProcessRunner::kStopGraceMs from here to end by itself (a webhook
+  // that posted is then recorded as sent); one still running is killed and
+  // its notification stays owed.
+  runner_.abort();
   notifier_.notify("STOPPING=1");
   if (started_) log().notice("stopping; requests in flight are resumed at the next start");
   engine_->wake();
-  runner_.abort();  // a command still running is killed; its notification stays owed
   wakeDeliveries();
-  if (delivery_.joinable()) delivery_.join();
   if (scheduler_.joinable()) scheduler_.join();
   statusServer_.reset();
   watcher_.reset();
   pool_->stop();
+  // Last, so that the command's grace overlaps the rest of the stop.
+  if (delivery_.joinable()) delivery_.join();
 }
 
 }  // namespace relinkd

@@ -46,6 +46,10 @@ class Daemon {
 
  private:
   void lockStateDir();
+  void makeEngine();
+  bool startEngine();
+  void startDeliveries();
+  void startStatusServer();
   void schedulerLoop();
   void watchToken();
   void notifyStatus();
@@ -96,5 +100,8 @@ class Daemon {
 
 EngineSettings engineSettings(const Config& config);
 NotifySettings notifySettings(const Config& config);
+// Enough to notice that a file (the token file) was replaced or rewritten;
+// empty when it cannot be read.
+std::string fileStamp(const std::string& path);
 
 }  // namespace relinkd

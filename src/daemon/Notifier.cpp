@@ -94,12 +94,19 @@ Notifier::Sent Notifier::sendOnce(const std::string& message) {
   }
 }
 
+void Notifier::pause() const {
+  if (options_.pause)
+    options_.pause(options_.retryPauseMs);
+  else
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retryPauseMs));
+}
+
 bool Notifier::notify(const std::string& state) {
   if (fd_ < 0) return true;
-  const std::int64_t pauses = options_.essentialRetryMs / std::max<std::int64_t>(options_.retryPauseMs, 1);
+  const MonoMs giveUpAt = clock_.monoNow() + options_.essentialRetryMs;
   Sent sent = sendOnce(state);
-  for (std::int64_t i = 0; sent == Sent::kFull && i < pauses; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retryPauseMs));
+  while (sent == Sent::kFull && clock_.monoNow() < giveUpAt) {
+    pause();
     sent = sendOnce(state);
   }
   const int error = errno;  // of the last try

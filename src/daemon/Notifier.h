@@ -13,11 +13,17 @@
 //     notify() retries them for a bounded time (main thread only).
 // Without NOTIFY_SOCKET every call is a no-op.
 //
+// Time is the injected Clock's: notify()'s budget is measured on it, and
+// the pause between two tries is Options::pause (tests pass one that
+// moves a ManualClock instead of sleeping).
+//
 // Thread-safety: every method may be called from any thread. status() and
-// watchdog() never wait; notify() waits at most Options::essentialRetryMs.
+// watchdog() never wait (never pause); notify() waits at most
+// Options::essentialRetryMs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -44,6 +50,8 @@ class Notifier {
     std::int64_t statusIntervalMs = 1000;  // at most one STATUS= per interval
     std::int64_t essentialRetryMs = 1000;  // how long notify() keeps trying
     std::int64_t retryPauseMs = 10;        // between two of its tries
+    // How notify() waits retryPauseMs; empty: it sleeps that long.
+    std::function<void(std::int64_t ms)> pause;
   };
 
   // From the environment: NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID.
@@ -76,6 +84,7 @@ class Notifier {
  private:
   enum class Sent { kYes, kFull, kFailed };
   Sent sendOnce(const std::string& message);
+  void pause() const;
 
   const Clock& clock_;
   const Options options_;

@@ -98,7 +98,12 @@ bool NotificationQueue::deliver(Notification n) {
     return true;
   }
   const CommandResult result = run(n, *job, settings);
-  if (result.aborted) return false;  // relinkd is stopping: still owed
+  if (result.aborted) {  // relinkd is stopping: still owed, and not a failed try
+    engineLog().warning("job " + n.job + ": notification (" + n.event + ", " + n.state + ") not sent: relinkd " +
+                        "stopped while " + settings.command.front() + " ran and it did not end in time; it runs " +
+                        "again after the next start");
+    return false;
+  }
   n.attempts += 1;
   recordRun(n, result, settings);
   return true;

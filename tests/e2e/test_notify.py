@@ -114,9 +114,11 @@ def test_no_watchdog_pings_when_not_asked_for(fake, daemon, case):
         start_with_env(d)
     else:
         start_with_env(d, WATCHDOG_USEC=str(WATCHDOG_USEC), WATCHDOG_PID=str(os.getpid()))
-    # Deliberately lets time pass to show that nothing is sent: with the
-    # watchdog on, a ping is due at once and another every 0.5 s.
-    time.sleep(1.0)
+    # With the watchdog on, a ping is due at once and then every 0.5 s, sent
+    # by the loop that sends STATUS=: once STATUS= has followed a job to
+    # its end, that loop has turned many times.
+    write_job(d.jobs_dir, "probe")
+    wait_status(d, {"succeeded": 1})
     assert "WATCHDOG=1" not in notify_fields(d.notifications())
 
 

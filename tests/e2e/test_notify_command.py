@@ -6,7 +6,6 @@ before delivery, and a clean restart that repeats nothing."""
 import datetime
 import json
 import subprocess
-import time
 from pathlib import Path
 
 from conftest import RELINKD, clean_env, now_utc, rfc3339, write_job
@@ -20,6 +19,8 @@ n=$(date +%s%N)-$$
 cat > "$out/$n.tmp"
 env > "$out/$n.env"
 mv "$out/$n.tmp" "$out/$n.json"
+# Delivered; a webhook may still take a while to exit.
+if [ -e "$out/linger" ]; then touch "$out/lingering.$$"; sleep 2; fi
 """
 
 
@@ -38,6 +39,17 @@ class Recorder:
         elif flag.exists():
             flag.unlink()
 
+    def linger(self, on):
+        """While on, the command takes 2 s to exit after it recorded."""
+        flag = self.dir / "linger"
+        if on:
+            flag.touch()
+        elif flag.exists():
+            flag.unlink()
+
+    def lingering(self):
+        return len(list(self.dir.glob("lingering.*")))
+
     def runs(self):
         return len(list(self.dir.glob("started.*")))
 
@@ -49,6 +61,32 @@ class Recorder:
                        if "=" in line)
             out.append((json.loads(path.read_text()), env, path))
         return out
+
+
+def jobs_notified(received):
+    return [env["RELINKD_JOB"] for _, env, _ in received]
+
+
+def probe_deliveries(d, recorder, name="probe"):
+    """Proof that delivery has looked at what is owed, for a "nothing more
+    was delivered" check: a job written now and its notification
+    delivered. Owed notifications run one at a time in the order they fell
+    due, so one owed before the probe's has run by then. Returns the jobs
+    notified, oldest first, the probe last."""
+    write_job(d.jobs_dir, name, siteId="site-a")
+    d.wait_for(lambda: name in jobs_notified(recorder.received()), what=f"the notification of {name}")
+    notified = jobs_notified(recorder.received())
+    assert notified[-1] == name, notified
+    return notified
+
+
+def wait_sent(d, name):
+    """relinkctl show NAME --json, once its notifications are recorded as sent."""
+    def sent():
+        shown = d.show(name)
+        return shown if shown["notificationOwed"] is False else None
+
+    return d.wait_for(sent, what=f"the notification of {name} recorded as sent")
 
 
 def notify_daemon(daemon, recorder, **settings):
@@ -67,9 +105,7 @@ def test_a_success_and_a_permanent_failure_make_exactly_two_notifications(fake, 
     d.wait_state("good", "succeeded")
     d.wait_state("bad", "failed")
     d.wait_for(lambda: len(recorder.received()) == 2, what="two notifications")
-    time.sleep(1)  # and no third
     received = recorder.received()
-    assert len(received) == 2
     by_job = {env["RELINKD_JOB"]: (job, env, path) for job, env, path in received}
     assert set(by_job) == {"good", "bad"}
     for name, state in (("good", "succeeded"), ("bad", "failed")):
@@ -84,7 +120,7 @@ def test_a_success_and_a_permanent_failure_make_exactly_two_notifications(fake, 
     assert by_job["good"][0]["result"] == {"status": "COMPLETE"}
     assert "Validation failed" in by_job["bad"][0]["lastError"]
 
-    shown = d.show("good")
+    shown = wait_sent(d, "good")  # the command wrote its files; it is recorded once it exited
     assert shown["result"] == {"status": "COMPLETE"}
     assert shown["notificationOwed"] is False and shown["lastNotifiedAt"]
     assert [n["event"] for n in shown["notifications"]] == ["final"]
@@ -93,8 +129,7 @@ def test_a_success_and_a_permanent_failure_make_exactly_two_notifications(fake, 
 
     d.stop()
     d.start()
-    time.sleep(3)
-    assert len(recorder.received()) == 2, "a clean restart delivered again"
+    assert sorted(probe_deliveries(d, recorder)[:-1]) == ["bad", "good"], "a clean restart delivered again"
 
 
 def test_a_job_near_its_deadline_notifies_once(fake, daemon, tmp_path):
@@ -109,8 +144,7 @@ def test_a_job_near_its_deadline_notifies_once(fake, daemon, tmp_path):
     assert job["deadlineNear"] is True
     assert "window closes" in d.log()
     d.restart()
-    time.sleep(3)
-    assert len(recorder.received()) == 1
+    assert probe_deliveries(d, recorder) == ["slow", "probe"], "the deadline was warned of again"
     assert d.job("slow")["state"] == "running"
 
 
@@ -148,10 +182,52 @@ def test_a_notification_owed_at_kill_9_is_delivered_after_the_restart(fake, daem
     assert d.show("done")["notificationOwed"] is True
     d.start()
     d.wait_for(lambda: len(recorder.received()) == 1, what="the owed notification after the restart")
-    time.sleep(1)
-    assert len(recorder.received()) == 1
+    assert probe_deliveries(d, recorder) == ["done", "probe"]
     assert recorder.received()[0][1]["RELINKD_STATE"] == "succeeded"
     assert d.show("done")["notificationOwed"] is False
+
+
+def test_a_command_still_exiting_at_sigterm_is_waited_for_and_not_run_again(fake, daemon, tmp_path):
+    """Finding 8: the command delivered, then takes 2 s to exit; SIGTERM
+    comes meanwhile. relinkd waits for it (within its 5 s to stop), records
+    the notification as sent, and does not run it again after the start."""
+    recorder = Recorder(tmp_path / "notified")
+    recorder.linger(True)
+    d = notify_daemon(daemon, recorder)
+    write_job(d.jobs_dir, "first", siteId="site-a")
+    d.wait_for(lambda: recorder.lingering() == 1, what="the command delivered and still running")
+    d.stop()  # exit 0 within 5 s
+    recorder.linger(False)
+    first = d.show("first")
+    assert first["notificationOwed"] is False, first["notifications"]
+    assert [n["attempts"] for n in first["notifications"]] == [1]
+
+    d.start()
+    assert probe_deliveries(d, recorder, "second") == ["first", "second"]
+    assert d.show("first")["notificationOwed"] is False
+    assert recorder.runs() == 2
+
+
+def test_a_command_still_running_when_the_stop_grace_ends_is_killed_and_run_after_the_start(
+        fake, daemon, tmp_path):
+    """The other side of the stop rule: 4 s after SIGTERM a command that has
+    not ended is killed (relinkd still stops within 5 s); it did not finish,
+    so its notification stays owed, not counted as a failed try, and is
+    delivered after the next start."""
+    recorder = Recorder(tmp_path / "notified")
+    recorder.hang(True)
+    d = notify_daemon(daemon, recorder, **{"relinkd.notify.timeout": "30s"})
+    write_job(d.jobs_dir, "done", siteId="site-a")
+    d.wait_for(lambda: recorder.runs() == 1, what="the command running")
+    d.stop()  # exit 0 within 5 s
+    recorder.hang(False)
+    shown = d.show("done")
+    assert shown["notificationOwed"] is True
+    assert [n["attempts"] for n in shown["notifications"]] == [0]
+    d.start()
+    wait_sent(d, "done")
+    assert jobs_notified(recorder.received()) == ["done"]
+    assert [n["attempts"] for n in d.show("done")["notifications"]] == [1]
 
 
 def test_a_notify_command_that_cannot_run_is_a_configuration_error(daemon, tmp_path):
