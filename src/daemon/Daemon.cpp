@@ -170,6 +170,8 @@ void Daemon::startStatusServer() {
   sources.jobs = [this] { return engine_->jobs(); };
   sources.paused = [this] { return engine_->paused(); };
   sources.healthy = [this] { return storeHealthy_ && clock_.monoNow() - engine_->lastStepAt() < kHealthyStepMs; };
+  sources.storeWritable = [this] { return storeHealthy_.load(); };
+  sources.storeWriteFailures = [this] { return storeWriteFailures_.load(); };
   sources.metrics = &metrics_;
   sources.clock = &clock_;
   if (deliveries_) sources.notifications = [this] { return deliveries_->summaries(); };

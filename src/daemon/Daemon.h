@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,8 @@ class Daemon {
   bool deliveryWoken_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> storeHealthy_{true};
+  // Every failure storeFailed() records, never reset: /metrics shows the retries.
+  std::atomic<std::uint64_t> storeWriteFailures_{0};
   // Since when (and how often) the scheduler could not write the store.
   struct StoreFailure {
     MonoMs since = 0;

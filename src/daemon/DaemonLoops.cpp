@@ -24,6 +24,7 @@ constexpr std::int64_t kDeliveryLookMs = 2000;
 void Daemon::storeFailed(const StoreError& error) {
   const MonoMs now = clock_.monoNow();
   const std::string what = error.what();
+  ++storeWriteFailures_;
   if (!storeFailure_) storeFailure_ = StoreFailure{now, 0, "", 0};
   StoreFailure& failure = *storeFailure_;
   ++failure.count;

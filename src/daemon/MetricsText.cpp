@@ -58,6 +58,18 @@ void deadlines(std::ostream& out, const JobList& jobs) {
   }
 }
 
+// The counter grows by one for each failed step or start, which is retried
+// every second while the database cannot be written: it shows that relinkd
+// keeps trying, where the log repeats the error only once a minute.
+void store(std::ostream& out, const DaemonMetrics& daemon) {
+  family(out, "relinkd_store_write_failures_total", "counter",
+         "Failed attempts to write the state database since relinkd started.");
+  out << "relinkd_store_write_failures_total " << daemon.storeWriteFailures << '\n';
+  family(out, "relinkd_store_writable", "gauge",
+         "1 while the state database can be written (as last tried), else 0.");
+  out << "relinkd_store_writable " << (daemon.storeWritable ? 1 : 0) << '\n';
+}
+
 }  // namespace
 
 std::string escapeLabelValue(const std::string& value) {
@@ -85,8 +97,7 @@ std::string formatSampleValue(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api,
-                          bool paused) {
+std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api, const DaemonMetrics& daemon) {
   std::ostringstream out;
   jobsByState(out, jobs);
   apiRequests(out, api);
@@ -94,7 +105,8 @@ std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api,
   deadlines(out, jobs);
   family(out, "relinkd_paused", "gauge",
          "1 while the links API rejects the credentials (jobs wait for a new token), else 0.");
-  out << "relinkd_paused " << (paused ? 1 : 0) << '\n';
+  out << "relinkd_paused " << (daemon.paused ? 1 : 0) << '\n';
+  store(out, daemon);
   return out.str();
 }
 

@@ -4,11 +4,13 @@
 // Families: relinkd_jobs{state} (every state, zeros included),
 // relinkd_api_requests_total{endpoint,code}, the histogram
 // relinkd_api_request_duration_seconds, relinkd_job_deadline_timestamp_seconds{job}
-// (jobs still being worked on that have a deadline) and relinkd_paused.
+// (jobs still being worked on that have a deadline), relinkd_paused,
+// relinkd_store_write_failures_total and relinkd_store_writable.
 //
 // Thread-safety: pure functions on values.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,13 @@ std::string escapeLabelValue(const std::string& value);
 // "+Inf", "-Inf" or "NaN"; never locale-dependent.
 std::string formatSampleValue(double value);
 
-std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api,
-                          bool paused);
+// The daemon's own state, as the samples of its last families.
+struct DaemonMetrics {
+  bool paused = false;
+  bool storeWritable = true;
+  std::uint64_t storeWriteFailures = 0;
+};
+
+std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api, const DaemonMetrics& daemon);
 
 }  // namespace relinkd

@@ -65,7 +65,8 @@ Reply route(const StatusSources& sources, const std::string& path) {
   const TimeMs now = sources.clock->wallNow();
   if (path == "/metrics") {
     return Reply{HTTPResponse::HTTP_OK, kMetricsContentType,
-                 renderMetrics(sources.jobs(), sources.metrics->snapshot(), sources.paused())};
+                 renderMetrics(sources.jobs(), sources.metrics->snapshot(),
+                               {sources.paused(), sources.storeWritable(), sources.storeWriteFailures()})};
   }
   if (path == "/jobs") {
     return Reply{HTTPResponse::HTTP_OK, "application/json", jobListJson(sources.jobs(), now) + "\n"};

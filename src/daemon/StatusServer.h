@@ -7,6 +7,7 @@
 // be thread-safe (Engine's views are).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +25,8 @@ struct StatusSources {
   std::function<JobList()> jobs;
   std::function<bool()> healthy;  // scheduler alive and database writable
   std::function<bool()> paused;   // credentials rejected
+  std::function<bool()> storeWritable;  // the last write or probe of the database succeeded
+  std::function<std::uint64_t()> storeWriteFailures;  // failed writes since the process started
   const ApiMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
   // Per job, the notifications' state; unset when relinkd.notify.command is off.

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -52,6 +53,8 @@ struct FakeDaemon {
   relinkd::ApiMetrics metrics;
   std::atomic<bool> healthy{true};
   std::atomic<bool> paused{false};
+  std::atomic<bool> storeWritable{true};
+  std::atomic<std::uint64_t> storeWriteFailures{0};
   std::mutex mutex;
   std::vector<Job> jobs;
 
@@ -70,6 +73,8 @@ struct FakeDaemon {
     };
     s.healthy = [this] { return healthy.load(); };
     s.paused = [this] { return paused.load(); };
+    s.storeWritable = [this] { return storeWritable.load(); };
+    s.storeWriteFailures = [this] { return storeWriteFailures.load(); };
     s.metrics = &metrics;
     s.clock = &clock;
     return s;
@@ -202,6 +207,11 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
       "relinkd_job_deadline_timestamp_seconds{job=\"beta\"} 1767225599",
       "# TYPE relinkd_paused gauge",
       "relinkd_paused 0",
+      "# HELP relinkd_store_write_failures_total Failed attempts to write the state database since relinkd started.",
+      "# TYPE relinkd_store_write_failures_total counter",
+      "relinkd_store_write_failures_total 0",
+      "# TYPE relinkd_store_writable gauge",
+      "relinkd_store_writable 1",
   };
   for (const auto& line : expected) {
     CAPTURE(line);
@@ -222,6 +232,13 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
   SUBCASE("paused") {
     daemon.paused = true;
     CHECK(lines(fetch(server.port(), "/metrics").body).count("relinkd_paused 1") == 1);
+  }
+  SUBCASE("the state database cannot be written") {
+    daemon.storeWritable = false;
+    daemon.storeWriteFailures = 4294967301;  // past 32 bits: a long outage, one try a second
+    const auto failing = lines(fetch(server.port(), "/metrics").body);
+    CHECK(failing.count("relinkd_store_writable 0") == 1);
+    CHECK(failing.count("relinkd_store_write_failures_total 4294967301") == 1);
   }
 }
 
