@@ -14,14 +14,13 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from conftest import clean_env, RELINKD, write_job
-from test_http import http_request, http_daemon
+from test_http import get_metrics, http_request, http_daemon
 
 # The daemon's periodic rescan (EngineSettings::rescanIntervalMs).
 RESCAN_INTERVAL_S = 30
@@ -72,6 +71,19 @@ def posts_for(fake, site):
     return len(fake.posts(site))
 
 
+def store_write_failures(port):
+    return get_metrics(port).value("relinkd_store_write_failures_total")
+
+
+def wait_for_store_retries(d, port, retries=2):
+    """Returns once relinkd has failed to write the database `retries` more
+    times than now: proof that it tried again (the log repeats the error
+    only once a minute), after which "nothing was sent" means something."""
+    seen = store_write_failures(port)
+    d.wait_for(lambda: store_write_failures(port) >= seen + retries,
+               what=f"relinkd_store_write_failures_total to grow by {retries} beyond {seen:g}")
+
+
 def slow_running(fake, d):
     """A job whose remote job stays Pending: polled every 100 ms until told."""
     fake.config({"siteScripts": {"site-slow": [["Pending"]]}})
@@ -99,7 +111,8 @@ def test_a_full_state_file_system_sends_nothing_new_and_everything_resumes(fake,
     write_job(d.jobs_dir, "during", siteId="site-b")
     d.wait_for(lambda: healthz(port) == 503, what="/healthz to answer 503 while the disk is full")
     d.wait_for(lambda: "is full" in d.log(), what="a log line saying the file system is full")
-    time.sleep(1.5)
+    assert get_metrics(port).value("relinkd_store_writable") == 0
+    wait_for_store_retries(d, port)
     assert posts_for(fake, "site-b") == 0, "a job was submitted that the database could not record"
     assert d.job("during") is None or d.job("during")["state"] == "queued"
 
@@ -107,6 +120,7 @@ def test_a_full_state_file_system_sends_nothing_new_and_everything_resumes(fake,
     d.wait_state("during", "succeeded")
     assert posts_for(fake, "site-b") == 1
     d.wait_for(lambda: healthz(port) == 200, what="/healthz to answer 200 again")
+    assert get_metrics(port).value("relinkd_store_writable") == 1
     assert "can be written again" in d.log()
     assert d.job("before")["state"] == "succeeded"
 
@@ -129,7 +143,7 @@ def test_a_database_file_made_read_only_is_written_again_once_it_is_writable(fak
         d.start()
         d.wait_for(lambda: "read-only" in d.log(), what="a log line saying the database is read-only")
         assert healthz(port) == 503
-        time.sleep(1.5)
+        wait_for_store_retries(d, port)
         assert posts_for(fake, "site-b") == 0, "a job was submitted that the database could not record"
     finally:
         subprocess.run(["umount", "-l", str(db)], check=True)

@@ -256,6 +256,10 @@ def assert_metrics_match(d, fake, port):
     for name, when in expected.items():
         assert deadlines[name] == pytest.approx(when, abs=0.001), f"deadline of {name}"
     assert metrics.value("relinkd_paused") == 0
+    assert metrics.types.get("relinkd_store_write_failures_total") == "counter"
+    assert metrics.value("relinkd_store_write_failures_total") == 0, "a healthy database failed a write"
+    assert metrics.types.get("relinkd_store_writable") == "gauge"
+    assert metrics.value("relinkd_store_writable") == 1
     return jobs, metrics
 
 
