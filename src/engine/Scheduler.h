@@ -133,7 +133,8 @@ class Scheduler {
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
   void sameContent(const Job& job, const ScannedFile& file);
   static bool stampMoved(const std::optional<std::string>& known, const std::string& now);
-  void startFromFile(const std::string& name, const Job* existing, const ScannedFile& file, const std::string& action);
+  // name by value: it may be the name of *existing, which committing replaces.
+  void startFromFile(std::string name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);
   // The file's spec, or nullopt with problem set.
   std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::string& problem) const;

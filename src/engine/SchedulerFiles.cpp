@@ -77,7 +77,7 @@ bool Scheduler::stampMoved(const std::optional<std::string>& known, const std::s
 
 // (Re)starts the job named name from the file: created, or with action
 // ("file-changed", "file-restored", "file-recreated") when it exists.
-void Scheduler::startFromFile(const std::string& name, const Job* existing, const ScannedFile& file,
+void Scheduler::startFromFile(std::string name, const Job* existing, const ScannedFile& file,
                               const std::string& action) {
   const TimeMs now = clock_.wallNow();
   Job job;
