@@ -16,6 +16,9 @@ namespace {
 constexpr MonoMs kNever = std::numeric_limits<MonoMs>::max();
 // Deadlines are wall-clock: look at them at least this often.
 constexpr std::int64_t kWallCheckMs = 1000;
+// A request due before its last moment but looked at more than this after
+// that moment is not sent (the steps come at least every kWallCheckMs).
+constexpr std::int64_t kLateLookMs = 2 * kWallCheckMs;
 // A step sends at most this many requests' worth of work from the due
 // index (more wait for the next step, which then comes at once).
 constexpr int kMaxDuePerStep = 1000;
@@ -77,7 +80,12 @@ bool Scheduler::heldBack(const Job& job) {
     else table_.setDue(job.name, *gate);
     return true;
   }
-  if (!latest || !job.nextAttemptAt || *job.nextAttemptAt <= *latest) return false;
+  if (!latest || !job.nextAttemptAt) return false;
+  // Judged by when the request was due (a wake-up a few ms late must not
+  // lose the last attempt), unless relinkd looks at it well after the last
+  // moment: it was stopped, or the host slept, past it.
+  const bool lateWakeup = clock_.wallNow() > *latest + kLateLookMs;
+  if (*job.nextAttemptAt <= *latest && !lateWakeup) return false;
   stopAsking(job, std::nullopt);
   return true;
 }

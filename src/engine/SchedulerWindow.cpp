@@ -78,6 +78,15 @@ std::string Scheduler::afterWindowMoved(Job& job, TimeMs now) {
   }
   if (job.state == JobState::kExpired) return "the job stays expired: the new deadline has passed too";
   if (isFinal(job.state)) return std::string("the job stays ") + stateName(job.state) + " and is not submitted again";
+  if (wantsRequests(job.state) && !job.nextAttemptAt) {
+    // It had stopped asking, out of time under the old deadline: the new
+    // one may leave time for its next request (a poll, or a submission).
+    job.lastError.reset();
+    scheduleRequest(job, now, context());
+    if (job.nextAttemptAt)
+      return std::string("the job goes on (") + stateName(job.state) +
+             "): the new deadline leaves time for its next request; it is not restarted";
+  }
   return std::string("the job goes on (") + stateName(job.state) + ") and is not submitted again";
 }
 
