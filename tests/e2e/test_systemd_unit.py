@@ -53,6 +53,8 @@ def test_the_unit_runs_the_installed_daemon_as_the_task_describes():
                      ("ExecReload", "/bin/kill -HUP $MAINPID"),
                      ("Restart", "on-failure"),
                      ("WatchdogSec", "60"),
+                     # the stop signal for relinkd alone: it ends its notification command itself
+                     ("KillMode", "mixed"),
                      ("StateDirectory", "relinkd"),
                      ("ConfigurationDirectory", "relinkd"),
                      ("LoadCredential", "api-token:/etc/relinkd/api-token"),
