@@ -137,7 +137,12 @@ void exchange(Child& child, const std::string& input) {
 void killGroup(Child& child) {
   ::kill(-child.pid, SIGKILL);
   ::kill(child.pid, SIGKILL);
-  ::waitpid(child.pid, &child.status, 0);
+  pid_t reaped;
+  while ((reaped = ::waitpid(child.pid, &child.status, 0)) < 0 && errno == EINTR) {
+  }
+  // Not reaped (it cannot be, short of a bug): never taken for an exit 0,
+  // which would mark its notification sent.
+  if (reaped != child.pid) child.status = SIGKILL;  // as waitpid reports a death by SIGKILL
 }
 
 // What it wrote just before it ended is still in the pipe (read without
