@@ -20,7 +20,7 @@ Scheduler::Scheduler(EngineSettings settings, JobStore& store, JobSource& source
       clock_(clock),
       executor_(executor),
       random_(random),
-      state_{CredentialsPause(std::move(credentials)), {}, {}, {}} {}
+      state_(std::move(credentials)) {}
 
 TransitionContext Scheduler::context() const { return TransitionContext{settings_, clock_.wallNow(), random_}; }
 

@@ -81,6 +81,7 @@ class Scheduler {
   // What a step may change in memory besides the job table (which is read
   // again from the store after a failed step): restored whole then.
   struct StepState {
+    explicit StepState(Credentials initial) : credentials(std::move(initial)) {}
     CredentialsPause credentials;
     RequestSlots slots;
     SiteGates gates;
@@ -133,6 +134,9 @@ class Scheduler {
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
   void sameContent(const Job& job, const ScannedFile& file);
   static bool stampMoved(const std::optional<std::string>& known, const std::string& now);
+  // A stamp as a job keeps it: none for an empty one (a file written within
+  // the last seconds, whose stamp is not to be trusted yet).
+  static std::optional<std::string> stampOf(const std::string& stamp);
   // name by value: it may be the name of *existing, which committing replaces.
   void startFromFile(std::string name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);

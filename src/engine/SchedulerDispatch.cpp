@@ -69,9 +69,11 @@ void Scheduler::dispatchDue() {
   }
 }
 
-// Judged by when the request was due, not by when this step runs (a
-// wake-up a few ms late must not lose the last attempt); the pool's budget
-// then ends it before the deadline. A site's gate counts from when it opens.
+// A site's gate counts from when it opens. Otherwise a request is judged by
+// when it was due, not by when this step runs (a wake-up a few ms late must
+// not lose the last attempt; the pool's budget then ends it before the
+// deadline), unless relinkd looks at it well after the last moment: it was
+// stopped, or the host slept, past it.
 bool Scheduler::heldBack(const Job& job) {
   const auto latest = latestStart(job, settings_.retry);
   if (auto gate = state_.gates.closedUntil(job.siteId, clock_.monoNow())) {
@@ -81,9 +83,6 @@ bool Scheduler::heldBack(const Job& job) {
     return true;
   }
   if (!latest || !job.nextAttemptAt) return false;
-  // Judged by when the request was due (a wake-up a few ms late must not
-  // lose the last attempt), unless relinkd looks at it well after the last
-  // moment: it was stopped, or the host slept, past it.
   const bool lateWakeup = clock_.wallNow() > *latest + kLateLookMs;
   if (*job.nextAttemptAt <= *latest && !lateWakeup) return false;
   stopAsking(job, std::nullopt);

@@ -75,6 +75,10 @@ bool Scheduler::stampMoved(const std::optional<std::string>& known, const std::s
   return known && !known->empty() && !now.empty() && *known != now;
 }
 
+std::optional<std::string> Scheduler::stampOf(const std::string& stamp) {
+  return stamp.empty() ? std::nullopt : std::optional<std::string>(stamp);
+}
+
 // (Re)starts the job named name from the file: created, or with action
 // ("file-changed", "file-restored", "file-recreated") when it exists.
 void Scheduler::startFromFile(std::string name, const Job* existing, const ScannedFile& file,
@@ -148,7 +152,7 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   const TimeMs now = clock_.wallNow();
   job.file = file.path;
   job.fileHash = file.hash;
-  job.fileStamp = file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
+  job.fileStamp = stampOf(file.read.stamp);
   job.updatedAt = now;
   job.attempts = 0;
   job.submitting = false;

@@ -28,14 +28,6 @@
 
 namespace relinkd {
 
-namespace {
-
-std::optional<std::string> stampOf(const ScannedFile& file) {
-  return file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
-}
-
-}  // namespace
-
 void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) {
   const std::string fileName = planFileName(plan);
   if (file.read.missing) {
@@ -134,7 +126,7 @@ bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, c
   const std::optional<SpecChange> change = changeOf(*existing, next.spec);
   if (!change || change->kind == SpecChangeKind::kRestart) return deriveJob(plan, file, next, existing, "plan-changed");
   const std::string specJson = specToJson(next.spec);
-  const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file) ||
+  const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file.read.stamp) ||
                       existing->specJson != specJson;
   if (!behind) return true;
   // Never under a request in flight (its answer would look stale): once it is answered (catchUpPlan).
@@ -142,7 +134,7 @@ bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, c
     planRecords_.setBehind(plan, next.name, specJson);
     return true;
   }
-  return moveWindow(*existing, next.spec, file.hash, stampOf(file), *change);
+  return moveWindow(*existing, next.spec, file.hash, stampOf(file.read.stamp), *change);
 }
 
 // The job as the plan derives it, from scratch: created, or with action
@@ -186,7 +178,7 @@ void Scheduler::catchUpPlan(const std::string& name) {
   const std::optional<JobSpec> spec = specFromJson(*specJson);
   const std::optional<SpecChange> change = spec ? changeOf(*job, *spec) : std::nullopt;
   const std::string plan = job->plan;
-  const std::optional<std::string> stamp = file->stamp.empty() ? std::nullopt : std::optional<std::string>(file->stamp);
+  const std::optional<std::string> stamp = stampOf(file->stamp);
   bool caughtUp;
   if (change && change->kind != SpecChangeKind::kRestart) {
     caughtUp = moveWindow(withSpec(*job), *spec, file->hash, stamp, *change);

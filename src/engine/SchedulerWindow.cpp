@@ -30,9 +30,7 @@ bool Scheduler::windowMoved(const Job& job, const ScannedFile& file) {
     state_.fileReads.retryAt(jobFileName(job.name), clock_.monoNow() + settings_.fileRetryMs);
     return true;
   }
-  const std::optional<std::string> stamp =
-      file.read.stamp.empty() ? std::nullopt : std::optional<std::string>(file.read.stamp);
-  moveWindow(withSpec(job), *spec, file.hash, stamp, *change);
+  moveWindow(withSpec(job), *spec, file.hash, stampOf(file.read.stamp), *change);
   return true;
 }
 
