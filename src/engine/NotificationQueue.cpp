@@ -25,6 +25,11 @@ std::string describe(const CommandResult& result, std::int64_t timeoutMs) {
   return result.error.empty() ? what : what + ": " + result.error;
 }
 
+// "job NAME: notification (EVENT, STATE)", how every log line names one.
+std::string nameOf(const Notification& n) {
+  return "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
+}
+
 }  // namespace
 
 NotificationQueue::NotificationQueue(JobStore& store, const Clock& clock, CommandRunner& runner,
@@ -99,9 +104,9 @@ bool NotificationQueue::deliver(Notification n) {
   }
   const CommandResult result = run(n, *job, settings);
   if (result.aborted) {  // relinkd is stopping: still owed, and not a failed try
-    engineLog().warning("job " + n.job + ": notification (" + n.event + ", " + n.state + ") not sent: relinkd " +
-                        "stopped while " + settings.command.front() + " ran and it did not end in time; it runs " +
-                        "again after the next start");
+    if (result.started)  // else the stop came before it was started: nothing to say
+      engineLog().warning(nameOf(n) + " not sent: relinkd stopped while " + settings.command.front() +
+                          " ran and it did not end in time; it runs again after the next start");
     return false;
   }
   n.attempts += 1;
@@ -125,7 +130,7 @@ CommandResult NotificationQueue::run(const Notification& n, const Job& job, cons
 
 // Sent, given up, or owed again after a backoff; logged and recorded.
 void NotificationQueue::recordRun(Notification& n, const CommandResult& result, const NotifySettings& settings) {
-  const std::string what = "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
+  const std::string what = nameOf(n);
   const TimeMs done = clock_.wallNow();
   if (result.ok()) {
     n.sentAt = done;
