@@ -34,11 +34,11 @@ std::string mostCommonPausedError(const Jobs& jobs, Deref deref) {
 }
 
 std::string pausedAttention(const StatusReport& report) {
-  std::string text = count(report.paused, "job is", "jobs are") + " paused because the API rejected the credentials";
-  if (!report.pausedReason.empty()) text += " (" + report.pausedReason + ")";
+  std::string text = count(report.paused, "job is", "jobs are") + " paused for credentials";
+  if (!report.pausedReason.empty()) text += ": " + report.pausedReason;
   return text +
-         ": put a valid API token in the token file (relinkd.api.tokenFile); relinkd resumes them on its own "
-         "when the file changes, or on SIGHUP";
+         "; to resume, put a valid API token in the token file (relinkd.api.tokenFile): relinkd resumes them on "
+         "its own when the file changes, or on SIGHUP";
 }
 
 // Unfinished jobs whose window closes within 24 h (or closed while relinkd

@@ -73,7 +73,7 @@ TEST_CASE("status: paused jobs are counted, with the reason most of them give, a
   CHECK(report.paused == 3);
   CHECK(report.pausedReason == "401 Unauthorized");
   const std::string text = saying(report, "paused");
-  CHECK(text.rfind("3 jobs are paused because the API rejected the credentials (401 Unauthorized): ", 0) == 0);
+  CHECK(text.rfind("3 jobs are paused for credentials: 401 Unauthorized; to resume, ", 0) == 0);
   CHECK(text.find("token file (relinkd.api.tokenFile)") != std::string::npos);
   CHECK(text.find("SIGHUP") != std::string::npos);
   CHECK(report.attention.size() == 1);
