@@ -9,9 +9,11 @@ std::string healthProblems(const HealthFacts& facts) {
   if (facts.paused) {
     std::string cause = "jobs are paused for credentials, " + std::to_string(facts.pausedJobs) +
                         (facts.pausedJobs == 1 ? " job waits" : " jobs wait");
-    if (!facts.pausedReason.empty()) cause += ": " + facts.pausedReason;
-    cause += "; to resume, put a valid API token in the token file (relinkd.api.tokenFile): relinkd resumes "
-             "on its own when it changes, or on SIGHUP";
+    // The jobs' reason says what to do already; without one it is said here.
+    cause += facts.pausedReason.empty()
+                 ? "; put a valid API token in the token file (relinkd.api.tokenFile): relinkd resumes on its own "
+                   "when it changes, or on SIGHUP"
+                 : ": " + facts.pausedReason;
     causes.push_back(cause);
   }
   if (!facts.storeWritable) {

@@ -33,12 +33,13 @@ std::string mostCommonPausedError(const Jobs& jobs, Deref deref) {
   return best;
 }
 
+// The jobs' reason says what to do already (the engine writes it so);
+// without one, what to do is said here.
 std::string pausedAttention(const StatusReport& report) {
-  std::string text = count(report.paused, "job is", "jobs are") + " paused for credentials";
-  if (!report.pausedReason.empty()) text += ": " + report.pausedReason;
-  return text +
-         "; to resume, put a valid API token in the token file (relinkd.api.tokenFile): relinkd resumes them on "
-         "its own when the file changes, or on SIGHUP";
+  const std::string what = count(report.paused, "job is", "jobs are") + " paused for credentials";
+  if (!report.pausedReason.empty()) return what + ": " + report.pausedReason;
+  return what + ": put a valid API token in the token file (relinkd.api.tokenFile); relinkd resumes on its own "
+                "when the file changes, or on SIGHUP";
 }
 
 // Unfinished jobs whose window closes within 24 h (or closed while relinkd

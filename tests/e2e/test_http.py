@@ -356,7 +356,7 @@ def test_paused_gauge_follows_a_rejected_token(fake, daemon, secrets):
     # 200 ok, silent until the deadline warning a day before the window closes).
     health = http_request(port, "/healthz")
     assert health.status == 503, f"/healthz while paused: {health.status} {health.text}"
-    assert "paused for credentials" in health.text and "relinkd.api.tokenFile" in health.text, health.text
+    assert "paused for credentials" in health.text and "token file" in health.text, health.text
     assert d.job("locked")["lastError"] in health.text, "the reason, as the paused job says it"
 
     secrets.write_token(new_token)

@@ -73,10 +73,18 @@ TEST_CASE("status: paused jobs are counted, with the reason most of them give, a
   CHECK(report.paused == 3);
   CHECK(report.pausedReason == "401 Unauthorized");
   const std::string text = saying(report, "paused");
-  CHECK(text.rfind("3 jobs are paused for credentials: 401 Unauthorized; to resume, ", 0) == 0);
-  CHECK(text.find("token file (relinkd.api.tokenFile)") != std::string::npos);
-  CHECK(text.find("SIGHUP") != std::string::npos);
+  CHECK(text == "3 jobs are paused for credentials: 401 Unauthorized");
   CHECK(report.attention.size() == 1);
+}
+
+TEST_CASE("status: paused jobs that give no reason get what to do") {
+  const StatusReport report = assessStatus(kRunning, {jobIn("a", JobState::kPaused)}, 0, kNow);
+  CHECK(report.pausedReason.empty());
+  const std::string text = saying(report, "paused");
+  CHECK(text.rfind("1 job is paused for credentials: put a valid API token in the token file "
+                   "(relinkd.api.tokenFile); ",
+                   0) == 0);
+  CHECK(text.find("SIGHUP") != std::string::npos);
 }
 
 TEST_CASE("status: on a tie the paused reason is the first job's, by name") {
