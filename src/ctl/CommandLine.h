@@ -14,6 +14,7 @@ namespace relinkd::ctl {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotRunning = 3;  // status, wait: no relinkd holds the state directory
 inline constexpr int kExitConfig = 78;   // EX_CONFIG
 inline constexpr int kExitTimeout = 124;  // as timeout(1)
 

@@ -13,7 +13,8 @@ const std::vector<CommandInfo>& commands() {
       {"list", "list [--json] [--state=S] [--plan=PLAN]", "one line per job, or a JSON array",
        "Shows every job: its state, the attempts made, the time left before its window\n"
        "closes and the last error. Jobs whose window closes within 24 hours and that have\n"
-       "not finished get a warning line.\n"
+       "not finished get a warning line. When no relinkd runs, says so on standard error\n"
+       "(list and show): the states are as it left them.\n"
        "  --json       print a JSON array of job objects instead\n"
        "  --state=S    only jobs in state S (invalid, queued, running, retrying, paused,\n"
        "               succeeded, failed, expired, cancelled)\n"
@@ -61,9 +62,24 @@ const std::vector<CommandInfo>& commands() {
        "progress line is shown on standard error; then a summary is printed.\n"
        "  --timeout=DURATION   give up after DURATION (\"90s\", \"10m\", \"2h\"; a bare\n"
        "                       number is seconds)\n"
+       "When no relinkd holds the state directory and some job is not finished, says so\n"
+       "and exits 3 at once (within a second, when relinkd dies while it waits).\n"
        "Exit status: 0 if all succeeded, 1 if some ended otherwise or a NAME is unknown,\n"
-       "124 if the timeout was reached.",
+       "3 if relinkd is not running, 124 if the timeout was reached.",
        {{"timeout", true}}},
+      {"status", "status [--json]", "is relinkd running, and does anything need attention",
+       "Shows whether relinkd runs (its pid, since when), the jobs per state, the jobs\n"
+       "paused for credentials and why, the notifications owed, whether the database\n"
+       "can be written, and what needs attention, each with what to do: relinkd not\n"
+       "running, jobs paused, failed or invalid, windows closing within 24 hours with\n"
+       "jobs unfinished, notifications not delivered, a database that cannot be written.\n"
+       "  --json       print {\"running\", \"pid\", \"since\", \"jobs\": {STATE: N}, \"paused\",\n"
+       "               \"pausedReason\", \"notificationsOwed\", \"storeWritable\",\n"
+       "               \"attention\": [TEXT...]} (\"paused\": the number of paused jobs;\n"
+       "               \"pid\" and \"since\" null when relinkd is not running)\n"
+       "Exit status: 0 if relinkd runs and nothing needs attention, 1 if something does,\n"
+       "3 if relinkd is not running.",
+       {{"json", false}}},
   };
   return kCommands;
 }

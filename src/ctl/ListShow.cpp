@@ -142,6 +142,7 @@ int runList(const Invocation& invocation, const Config& config) {
       invocation.has("plan") ? std::optional<std::string>(invocation.options.at("plan")) : std::nullopt;
   std::vector<Job> jobs;
   if (databaseExists(config)) {
+    warnWhenNotRunning(config);
     for (auto& job : openDatabase(config, true)->all()) {
       if ((!filter || job.state == *filter) && (!plan || job.plan == *plan)) jobs.push_back(std::move(job));
     }
@@ -162,6 +163,7 @@ int runList(const Invocation& invocation, const Config& config) {
 int runShow(const Invocation& invocation, const Config& config) {
   const std::string& name = singleName(invocation);
   const auto store = openDatabase(config, true);
+  warnWhenNotRunning(config);
   const TimeMs now = SystemClock().wallNow();
   if (const std::vector<Job> planJobs = jobsOfPlan(store->all(), name); !planJobs.empty()) {
     return showPlan(name, planJobs, config.windowMs, invocation.has("json"), now);

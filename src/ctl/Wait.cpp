@@ -207,6 +207,24 @@ void printTimeout(const Selection& selection, std::int64_t timeoutMs) {
   for (const auto& file : selection.pending) std::cout << "  " << file << ": not taken up yet\n";
 }
 
+// Nothing will change while no relinkd runs: said, with what is left, on
+// standard error (the jobs as printTimeout lists them, on standard output).
+bool stoppedDaemon(const Selection& selection, const Config& config) {
+  if (probeDaemon(config).state != InstanceProbe::State::kNotRunning) return false;
+  const std::vector<Job>& jobs = selection.jobs;
+  const auto open = std::count_if(jobs.begin(), jobs.end(), [](const Job& j) { return !isOver(j); });
+  std::string left = std::to_string(open) + " of " + std::to_string(jobs.size()) + " " + jobsWord(jobs.size()) +
+                     " not finished";
+  if (!selection.pending.empty()) left += ", " + std::to_string(selection.pending.size()) + " file(s) not taken up";
+  printError("relinkd is not running (no process holds " + instanceLockPath(config.stateDir) + "): " + left +
+             ", and nothing changes until it starts; states are as it left them");
+  for (const auto& job : jobs) {
+    if (!isOver(job)) std::cout << "  " << job.name << ": " << stateName(job.state) << "\n";
+  }
+  for (const auto& file : selection.pending) std::cout << "  " << file << ": not taken up yet\n";
+  return true;
+}
+
 // The exit code once the wait is decided: a NAME that names nothing, or
 // every selected job over (the outcome printed); nullopt while it goes on.
 std::optional<int> finished(const Selection& selection, const Config& config) {
@@ -270,6 +288,7 @@ int runWait(const Invocation& invocation, const Config& config) {
     const Selection selection = selectJobs(*jobs, invocation.args, directory);
     if (terminal) std::cerr << "\r\033[K";  // clears the progress line
     if (const auto exitCode = finished(selection, config)) return *exitCode;
+    if (stoppedDaemon(selection, config)) return kExitNotRunning;
     const std::int64_t waited = clock.monoNow() - start;
     if (timeoutMs && waited >= *timeoutMs) {
       printTimeout(selection, *timeoutMs);

@@ -15,6 +15,7 @@ using Command = int (*)(const Invocation&, const Config&);
 const std::map<std::string, Command> kCommands = {
     {"list", runList},   {"show", runShow},     {"validate", runValidate},
     {"retry", runRetry}, {"cancel", runCancel}, {"wait", runWait},
+    {"status", runStatus},
 };
 
 int showUsageError(const UsageError& error) {

@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,7 +16,10 @@
 #include <random>
 
 #include "relinkd/net/PocoTransport.h"
+#include "relinkd/domain/Status.h"
 #include "relinkd/domain/Threads.h"
+#include "relinkd/io/InstanceLock.h"
+#include "Health.h"
 #include "StatusServer.h"
 
 namespace relinkd {
@@ -79,22 +81,47 @@ Daemon::Daemon(Config config, std::string token)
   databasePath_ = config_.databasePath();
 }
 
-Daemon::~Daemon() {
-  stop();
-  if (lockFd_ >= 0) ::close(lockFd_);
-}
+Daemon::~Daemon() { stop(); }
 
 // One daemon per state directory: a second one would submit every job
 // again. The lock lives as long as the process (the kernel drops it on
-// exit, even after kill -9).
+// exit, even after kill -9); relinkctl tests it to tell whether relinkd runs.
 void Daemon::lockStateDir() {
-  const std::string path = config_.stateDir + "/relinkd.lock";
-  lockFd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lockFd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
-    throw std::runtime_error("another relinkd is already running with the state directory " +
-                             config_.stateDir + " (it holds " + path + "); stop it first");
+  const std::string path = instanceLockPath(config_.stateDir);
+  try {
+    instanceLock_ = std::make_unique<InstanceLock>(path, InstanceRecord{::getpid(), clock_.wallNow(), true});
+  } catch (const InstanceBusy& busy) {
+    throw std::runtime_error("another relinkd is already running with the state directory " + config_.stateDir +
+                             " (process " + std::to_string(busy.pid()) + " holds " + path + "); stop it first");
   }
+}
+
+// One daemon per job directory too, whatever its state directory: a
+// second one would submit every job again, succeeded ones included.
+// Before anything is read or sent. A directory that is not there yet
+// cannot be claimed; the scan reports it and the daemon goes on.
+void Daemon::claimJobsDir() {
+  jobsDirClaim_ = std::make_unique<DirectoryClaim>(config_.jobsDir);
+  switch (jobsDirClaim_->result()) {
+    case DirectoryClaim::Result::kClaimed:
+      return;
+    case DirectoryClaim::Result::kBusy:
+      throw std::runtime_error("another relinkd is already watching the job directory " + config_.jobsDir +
+                               " (relinkd.jobs.dir); two would submit every job twice: stop it, or give this "
+                               "one a job directory of its own");
+    case DirectoryClaim::Result::kCannotOpen:
+      log().warning("cannot open the job directory " + config_.jobsDir + " (" + jobsDirClaim_->problem() +
+                    "): relinkd cannot make sure that no other relinkd watches it");
+      return;
+  }
+}
+
+// The scheduler thread (start() before it runs): the lock's record says
+// whether the database can be written, for relinkctl status.
+void Daemon::setStoreHealthy(bool healthy) {
+  storeHealthy_ = healthy;
+  if (instanceLock_ && !instanceLock_->setStoreWritable(healthy))
+    log().debug("cannot update " + instanceLockPath(config_.stateDir) + ": " + std::strerror(errno));
 }
 
 namespace {
@@ -112,6 +139,7 @@ bool stopSignalPending() {
 bool Daemon::start() {
   Poco::File(config_.stateDir).createDirectories();
   lockStateDir();
+  claimJobsDir();
   makeEngine();
   // Watch first, then scan: a file written in between is seen twice, never missed.
   watcher_ = std::make_unique<DirectoryWatcher>(
@@ -152,7 +180,7 @@ bool Daemon::startEngine() {
     // Full, read-only or locked: the scheduler loop tries again every
     // second, and nothing is sent before it succeeds. Damage is not waited out.
     if (error.cause() == StoreError::Cause::kCorrupt) throw;
-    storeHealthy_ = false;
+    setStoreHealthy(false);
     storeFailed(error);
     return true;
   }
@@ -169,13 +197,29 @@ void Daemon::startStatusServer() {
   StatusSources sources;
   sources.jobs = [this] { return engine_->jobs(); };
   sources.paused = [this] { return engine_->paused(); };
-  sources.healthy = [this] { return storeHealthy_ && clock_.monoNow() - engine_->lastStepAt() < kHealthyStepMs; };
+  sources.health = [this] { return healthProblems(); };
   sources.storeWritable = [this] { return storeHealthy_.load(); };
   sources.storeWriteFailures = [this] { return storeWriteFailures_.load(); };
   sources.metrics = &metrics_;
   sources.clock = &clock_;
   if (deliveries_) sources.notifications = [this] { return deliveries_->summaries(); };
   statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
+}
+
+// The HTTP server's threads: the engine's views are thread-safe, and the
+// paused jobs are listed only while there is a pause.
+std::string Daemon::healthProblems() const {
+  HealthFacts facts;
+  facts.schedulerStalled = clock_.monoNow() - engine_->lastStepAt() >= kHealthyStepMs;
+  facts.storeWritable = storeHealthy_;
+  facts.paused = engine_->paused();
+  facts.databasePath = databasePath_;
+  if (facts.paused) {
+    const JobList jobs = engine_->jobs();
+    for (const auto& job : jobs) facts.pausedJobs += job->state == JobState::kPaused;
+    facts.pausedReason = pausedReason(jobs);
+  }
+  return relinkd::healthProblems(facts);
 }
 
 void Daemon::reload(Config config, std::string token) {

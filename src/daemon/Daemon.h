@@ -18,6 +18,7 @@
 
 #include "relinkd/config/Config.h"
 #include "relinkd/engine/Engine.h"
+#include "relinkd/io/InstanceLock.h"
 #include "relinkd/io/JobDirectory.h"
 #include "relinkd/net/Metrics.h"
 #include "relinkd/engine/NotificationQueue.h"
@@ -47,6 +48,9 @@ class Daemon {
 
  private:
   void lockStateDir();
+  void claimJobsDir();
+  void setStoreHealthy(bool healthy);
+  std::string healthProblems() const;
   void makeEngine();
   bool startEngine();
   void startDeliveries();
@@ -97,7 +101,8 @@ class Daemon {
   bool tokenEmptySeen_ = false;  // the token file was empty at the last check
   std::string jobsDir_;        // fixed for the daemon's life
   std::string databasePath_;   // fixed for the daemon's life
-  int lockFd_ = -1;
+  std::unique_ptr<InstanceLock> instanceLock_;     // STATE/relinkd.lock, for the process's life
+  std::unique_ptr<DirectoryClaim> jobsDirClaim_;   // relinkd.jobs.dir, for the process's life
   bool started_ = false;
 };
 

@@ -55,13 +55,13 @@ void Daemon::schedulerLoop() {
       next = engine_->step();
       if (engine_->takeNotificationsOwed()) wakeDeliveries();
       if (clock_.monoNow() >= nextStoreProbe || storeFailure_) {
-        storeHealthy_ = store_->writable();
+        setStoreHealthy(store_->writable());
         nextStoreProbe = clock_.monoNow() + kStoreProbeMs;
       }
       if (storeHealthy_) storeRecovered();
     } catch (const StoreError& error) {
       // Nothing is lost: every change is one transaction. Try again shortly.
-      storeHealthy_ = false;
+      setStoreHealthy(false);
       storeFailed(error);
     } catch (const std::exception& error) {
       log().error(std::string("the scheduler step failed: ") + error.what() + "; retrying in a second");

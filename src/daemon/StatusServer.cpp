@@ -48,10 +48,9 @@ Reply text(HTTPResponse::HTTPStatus status, std::string body) {
 }
 
 Reply healthz(const StatusSources& sources) {
-  if (sources.healthy()) return text(HTTPResponse::HTTP_OK, "ok\n");
-  return text(HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-              "unhealthy: the scheduler has stalled or the database is not writable; "
-              "see the relinkd log\n");
+  const std::string problems = sources.health();
+  if (problems.empty()) return text(HTTPResponse::HTTP_OK, "ok\n");
+  return text(HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "unhealthy: " + problems + "\n");
 }
 
 std::string renderNotifiedPage(const StatusSources& sources, TimeMs now) {

@@ -23,7 +23,8 @@ namespace relinkd {
 
 struct StatusSources {
   std::function<JobList()> jobs;
-  std::function<bool()> healthy;  // scheduler alive and database writable
+  // Empty while healthy, else why not (Health.h): the body of /healthz's 503.
+  std::function<std::string()> health;
   std::function<bool()> paused;   // credentials rejected
   std::function<bool()> storeWritable;  // the last write or probe of the database succeeded
   std::function<std::uint64_t()> storeWriteFailures;  // failed writes since the process started

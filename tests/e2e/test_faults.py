@@ -9,6 +9,7 @@ directory (root only: CI runs as root); they are skipped where mounting is
 not allowed.
 """
 
+import json
 import os
 import shutil
 import sqlite3
@@ -110,7 +111,11 @@ def test_a_full_state_file_system_sends_nothing_new_and_everything_resumes(fake,
     subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
     write_job(d.jobs_dir, "during", siteId="site-b")
     d.wait_for(lambda: healthz(port) == 503, what="/healthz to answer 503 while the disk is full")
+    assert "cannot be written" in http_request(port, "/healthz").text
     d.wait_for(lambda: "is full" in d.log(), what="a log line saying the file system is full")
+    code, out, err = d.ctl("status", "--json")
+    assert code == 1 and json.loads(out)["storeWritable"] is False, out + err
+    assert any("cannot be written" in text for text in json.loads(out)["attention"]), out
     assert get_metrics(port).value("relinkd_store_writable") == 0
     wait_for_store_retries(d, port)
     assert posts_for(fake, "site-b") == 0, "a job was submitted that the database could not record"
@@ -121,6 +126,8 @@ def test_a_full_state_file_system_sends_nothing_new_and_everything_resumes(fake,
     assert posts_for(fake, "site-b") == 1
     d.wait_for(lambda: healthz(port) == 200, what="/healthz to answer 200 again")
     assert get_metrics(port).value("relinkd_store_writable") == 1
+    code, out, err = d.ctl("status", "--json")
+    assert code == 0 and json.loads(out)["storeWritable"] is True, out + err
     assert "can be written again" in d.log()
     assert d.job("before")["state"] == "succeeded"
 

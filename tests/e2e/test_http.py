@@ -352,11 +352,17 @@ def test_paused_gauge_follows_a_rejected_token(fake, daemon, secrets):
     assert metrics.value("relinkd_api_requests_total", endpoint="submit", code="401") == 1
     rows, _ = page_states(port)
     assert rows == {"locked": "paused"}
-    assert_healthy(port)
+    # Nothing is sent while paused: a monitor must see it (it used to be
+    # 200 ok, silent until the deadline warning a day before the window closes).
+    health = http_request(port, "/healthz")
+    assert health.status == 503, f"/healthz while paused: {health.status} {health.text}"
+    assert "paused for credentials" in health.text and "token file" in health.text, health.text
+    assert d.job("locked")["lastError"] in health.text, "the reason, as the paused job says it"
 
     secrets.write_token(new_token)
     d.wait_state("locked", "succeeded")
     d.wait_for(lambda: paused_gauge() == 0, 10, "relinkd_paused 0 once the token works")
+    assert_healthy(port)
     for reply in (http_request(port, "/metrics"), http_request(port, "/jobs"),
                   http_request(port, "/")):
         secrets.assert_absent(reply.body, "an HTTP answer")

@@ -51,7 +51,8 @@ Job makeJob(const std::string& name, JobState state, std::optional<TimeMs> deadl
 struct FakeDaemon {
   relinkd::ManualClock clock{kNow};
   relinkd::ApiMetrics metrics;
-  std::atomic<bool> healthy{true};
+  std::mutex healthMutex;
+  std::string health;  // empty: healthy
   std::atomic<bool> paused{false};
   std::atomic<bool> storeWritable{true};
   std::atomic<std::uint64_t> storeWriteFailures{0};
@@ -71,7 +72,10 @@ struct FakeDaemon {
       for (const Job& job : jobs) list.push_back(std::make_shared<const Job>(job));
       return list;
     };
-    s.healthy = [this] { return healthy.load(); };
+    s.health = [this] {
+      std::lock_guard<std::mutex> lock(healthMutex);
+      return health;
+    };
     s.paused = [this] { return paused.load(); };
     s.storeWritable = [this] { return storeWritable.load(); };
     s.storeWriteFailures = [this] { return storeWriteFailures.load(); };
@@ -147,10 +151,13 @@ TEST_CASE("StatusServer: /healthz says ok while healthy and 503 when not") {
   CHECK(ok.body == "ok\n");
   CHECK(ok.cacheControl == "no-store");
 
-  daemon.healthy = false;
+  {
+    std::lock_guard<std::mutex> lock(daemon.healthMutex);
+    daemon.health = "jobs are paused for credentials";
+  }
   Fetched bad = fetch(server.port(), "/healthz");
   CHECK(bad.status == 503);
-  CHECK(bad.body.rfind("unhealthy: ", 0) == 0);
+  CHECK(bad.body == "unhealthy: jobs are paused for credentials\n");
   CHECK(bad.cacheControl == "no-store");
 }
 
