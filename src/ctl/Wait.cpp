@@ -117,10 +117,22 @@ class Directory {
 // database, also once its file is removed); if none is named, every job
 // whose file is still in the job directory (a removed file's job is
 // history, not work to wait for). A job file that gives way to a plan's
-// job of its name (ignored) is invalid, not the plan's job.
+// job of its name (ignored) is invalid, not the plan's job, and part of
+// "every job".
+Selection selectAll(const Jobs& jobs, const std::vector<Job>& ignored, Directory& directory) {
+  Selection selection;
+  for (const Job& job : jobs.all)
+    if (job.fileHash) selection.jobs.push_back(job);
+  for (const Job& file : ignored) selection.jobs.push_back(file);
+  for (const ListedFile& file : directory.files())
+    if (!directory.takenUp(file, jobs)) selection.pending.push_back(file.fileName);
+  return selection;
+}
+
+// (selectAll when no name is given.)
 Selection selectJobs(const Jobs& jobs, const std::vector<Job>& ignored, const std::vector<std::string>& names,
                      Directory& directory) {
-  const std::vector<Job>& all = jobs.all;
+  if (names.empty()) return selectAll(jobs, ignored, directory);
   Selection selection;
   const auto add = [&](const Job& job) {
     if (std::none_of(selection.jobs.begin(), selection.jobs.end(),
@@ -130,13 +142,6 @@ Selection selectJobs(const Jobs& jobs, const std::vector<Job>& ignored, const st
   const auto pendingFile = [&](const ListedFile* file) {
     if (file && !directory.takenUp(*file, jobs)) selection.pending.push_back(file->fileName);
   };
-  if (names.empty()) {
-    for (const Job& job : all)
-      if (job.fileHash) selection.jobs.push_back(job);
-    for (const Job& file : ignored) selection.jobs.push_back(file);
-    for (const ListedFile& file : directory.files()) pendingFile(&file);
-    return selection;
-  }
   for (const auto& name : names) {
     // The indexes built once per read of the database, not a scan per name.
     static const std::vector<const Job*> kNone;
