@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "ConfigReader.h"
 #include "relinkd/domain/Address.h"
@@ -215,8 +216,12 @@ Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   return c;
 }
 
-Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
-                      const EnvLookup& env, bool optional) {
+namespace {
+
+// The file's keys under the --define overrides; nullptr for an optional
+// file that does not exist (the defaults, with the overrides).
+Poco::AutoPtr<Poco::Util::LayeredConfiguration> readLayers(const std::string& path,
+                                                           const std::vector<std::string>& defines, bool optional) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> overrides(new Poco::Util::MapConfiguration);
   for (const auto& define : defines) {
     const auto eq = define.find('=');
@@ -229,7 +234,7 @@ Config loadConfigFile(const std::string& path, const std::vector<std::string>& d
   layered->add(overrides, 0);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (optional && errno == ENOENT) return loadConfig(*layered, env);
+    if (optional && errno == ENOENT) return layered;
     throw ConfigError("--config", "cannot read " + path + ": " + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode)) throw ConfigError("--config", path + " is not a regular file");
@@ -238,7 +243,46 @@ Config loadConfigFile(const std::string& path, const std::vector<std::string>& d
   } catch (const Poco::Exception& e) {
     throw ConfigError("--config", "cannot read " + path + ": " + e.displayText());
   }
-  return loadConfig(*layered, env);
+  return layered;
+}
+
+// Every key of from under prefix but the hidden ones, values unexpanded.
+void copyKeys(const AbstractConfiguration& from, const std::string& prefix, const std::set<std::string>& hidden,
+              Poco::Util::MapConfiguration& to) {
+  AbstractConfiguration::Keys keys;
+  from.keys(prefix, keys);
+  for (const auto& key : keys) {
+    const std::string full = prefix.empty() ? key : prefix + "." + key;
+    if (from.has(full) && hidden.count(full) == 0) to.setString(full, from.getRawString(full));
+    copyKeys(from, full, hidden, to);
+  }
+}
+
+}  // namespace
+
+Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
+                      const EnvLookup& env, bool optional) {
+  return loadConfig(*readLayers(path, defines, optional), env);
+}
+
+Config loadConfigFileTolerant(const std::string& path, const std::vector<std::string>& defines, const EnvLookup& env,
+                              bool optional, const std::vector<std::string>& neededKeys,
+                              std::vector<std::string>& warnings) {
+  const auto layered = readLayers(path, defines, optional);
+  std::set<std::string> hidden;
+  for (;;) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> visible(new Poco::Util::MapConfiguration);
+    copyKeys(*layered, "", hidden, *visible);
+    try {
+      return loadConfig(*visible, env);
+    } catch (const ConfigError& error) {
+      // A problem the default does not cure (one from the environment, or
+      // one between two keys) is not papered over.
+      const bool needed = std::find(neededKeys.begin(), neededKeys.end(), error.key()) != neededKeys.end();
+      if (needed || !layered->has(error.key()) || !hidden.insert(error.key()).second) throw;
+      warnings.push_back(error.what());
+    }
+  }
 }
 
 }  // namespace relinkd

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "relinkd/config/Config.h"
@@ -57,6 +60,35 @@ std::string readToken(const std::string& tokenFile) {
     throw ConfigError(kTokenKey, what + " has control characters in its first line");
   }
   return token;
+}
+
+namespace {
+
+// path itself, resolved when it can be (symbolic links, "..").
+std::string resolved(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
+bool isUnder(const std::string& path, const std::string& dir) {
+  std::string prefix = dir;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && path[prefix.size()] == '/';
+}
+
+}  // namespace
+
+std::optional<std::string> tokenFileWarning(const std::string& tokenFile, const EnvLookup& env) {
+  struct stat st {};
+  if (::stat(tokenFile.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
+  // systemd's LoadCredential= places the file there, readable by relinkd alone.
+  if (const auto credentials = env("CREDENTIALS_DIRECTORY"); credentials && !credentials->empty()) {
+    if (isUnder(tokenFile, *credentials) || isUnder(resolved(tokenFile), resolved(*credentials))) return std::nullopt;
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return "the token file " + tokenFile + " can be read by others than its owner (mode " + mode + "); chmod 600 " +
+         tokenFile + " (or use systemd's LoadCredential=)";
 }
 
 namespace {

@@ -1,9 +1,14 @@
 // relinkctl retry and cancel: written straight into the database, so they
 // work with the daemon stopped; a running daemon notices within a second.
+// Several jobs (NAME... or --plan=P [--state=S]) are changed one by one,
+// each in its own transaction: one that may not be changed leaves the
+// others alone.
+#include <algorithm>
 #include <functional>
 #include <iostream>
 
 #include "Commands.h"
+#include "Plans.h"
 #include "relinkd/domain/OperatorActions.h"
 
 namespace relinkd::ctl {
@@ -16,38 +21,82 @@ constexpr int kMaxTries = 5;
 
 using Action = std::function<ActionResult(Job&, TimeMs, HistoryEntry&)>;
 
-int applyAction(const Invocation& invocation, const Config& config, const Action& action) {
-  const std::string& name = singleName(invocation);
-  const auto store = openDatabase(config, false);
+// Applies the action to the job name; prints one line saying what was done
+// (standard output) or why not (standard error). False when not done.
+bool applyTo(const std::string& name, const std::string& command, SqliteJobStore& store, const Config& config,
+             const Action& action) {
   for (int attempt = 0; attempt < kMaxTries; ++attempt) {
-    auto job = store->find(name);
+    auto job = store.find(name);
     if (!job) {
-      printError("no job named \"" + name + "\" in " + config.databasePath());
-      return kExitFailure;
+      const bool plan = !jobsOfPlan(store.all(), name).empty();
+      printError("no job named \"" + name + "\" in " + config.databasePath() +
+                 (plan ? " (" + name + " is a plan: relinkctl " + command + " --plan=" + name + ")" : ""));
+      return false;
     }
     HistoryEntry entry;
     const TimeMs now = SystemClock().wallNow();
     const JobState before = job->state;
     const ActionResult result = action(*job, now, entry);
     if (!result.allowed) {
-      printError("cannot " + invocation.command + " " + name + ": " + result.why);
-      return kExitFailure;
+      printError("cannot " + command + " " + name + ": " + result.why);
+      return false;
     }
     // A job that ends here is notified of like one the daemon ends: the
     // notification is owed in the same transaction as the change.
-    JobStore::Transaction transaction(*store);
-    if (store->save(*job, entry)) {
+    JobStore::Transaction transaction(store);
+    if (store.save(*job, entry)) {
       if (!config.notifyCommand.empty() && before != job->state && isFinal(job->state)) {
-        store->addNotification(owedNotification(name, kEventFinal, job->state, now));
+        store.addNotification(owedNotification(name, kEventFinal, job->state, now));
       }
       transaction.commit();
       std::cout << name << ": " << entry.detail << " (state " << stateName(job->state) << ")\n";
-      return kExitOk;
+      return true;
     }
   }
-  printError("cannot " + invocation.command + " " + name + ": the job kept changing under " +
-             "relinkd; try again");
-  return kExitFailure;
+  printError("cannot " + command + " " + name + ": the job kept changing under relinkd; try again");
+  return false;
+}
+
+// The names given, without repeats; or with --plan the plan's jobs (in
+// state S with --state), also those it no longer derives; nullopt (said
+// on standard error) for a plan without jobs.
+std::optional<std::vector<std::string>> selectedNames(const Invocation& invocation, SqliteJobStore& store, const Config& config) {
+  const std::optional<JobState> state = stateOption(invocation);
+  if (!invocation.has("plan")) {
+    if (state) throw UsageError("--state goes with --plan", invocation.command);
+    if (invocation.args.empty()) throw UsageError(invocation.command + " needs a job NAME or --plan=PLAN", invocation.command);
+    std::vector<std::string> names;
+    for (const std::string& name : invocation.args)
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    return names;
+  }
+  if (!invocation.args.empty()) throw UsageError("give job NAMEs or --plan, not both", invocation.command);
+  const std::string& plan = invocation.options.at("plan");
+  const std::vector<Job> jobs = jobsOfPlan(store.all(), plan);
+  if (jobs.empty()) {
+    printError("no plan named \"" + plan + "\" in " + config.databasePath());
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  for (const Job& job : jobs)
+    if (!state || job.state == *state) names.push_back(job.name);
+  return names;
+}
+
+int applyAction(const Invocation& invocation, const Config& config, const Action& action) {
+  const auto store = openDatabase(config, false);
+  const auto selected = selectedNames(invocation, *store, config);
+  if (!selected) return kExitFailure;
+  const std::vector<std::string>& names = *selected;
+  if (names.empty()) {
+    const std::optional<JobState> state = stateOption(invocation);
+    std::cout << "no jobs" << (state ? std::string(" in state ") + stateName(*state) : "") << " of plan "
+              << invocation.options.at("plan") << "\n";
+    return kExitOk;
+  }
+  bool allDone = true;
+  for (const std::string& name : names) allDone = applyTo(name, invocation.command, *store, config, action) && allDone;
+  return allDone ? kExitOk : kExitFailure;
 }
 
 }  // namespace

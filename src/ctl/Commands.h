@@ -4,11 +4,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "CommandLine.h"
 #include "relinkd/config/Config.h"
 #include "relinkd/io/InstanceLock.h"
+#include "relinkd/ports/JobSource.h"
 #include "relinkd/store/SqliteJobStore.h"
 
 namespace relinkd::ctl {
@@ -36,7 +39,18 @@ void warnWhenNotRunning(const Config& config);
 // Prints "relinkctl: message" on standard error.
 void printError(const std::string& message);
 
-// The one NAME argument of show, retry and cancel; UsageError otherwise.
+// The one NAME argument of show; UsageError otherwise.
 const std::string& singleName(const Invocation& invocation);
+
+// The value of --state, if given; UsageError for a name that is no state.
+std::optional<JobState> stateOption(const Invocation& invocation);
+
+// Job files in relinkd.jobs.dir that give way to a plan's job of the same
+// name (relinkd ignores them, PlanNames.h), each as an invalid job that is
+// not in the database: name, file, state invalid, lastError why. The
+// directory is listed once; one it cannot list has none.
+std::vector<Job> ignoredJobFiles(const Config& config, const std::vector<Job>& jobs);
+// The same for a listing already made of that directory.
+std::vector<Job> ignoredJobFiles(const Config& config, const std::vector<Job>& jobs, const Listing& listing);
 
 }  // namespace relinkd::ctl

@@ -32,4 +32,17 @@ const std::string& singleName(const Invocation& invocation) {
   return invocation.args.front();
 }
 
+std::optional<JobState> stateOption(const Invocation& invocation) {
+  if (!invocation.has("state")) return std::nullopt;
+  const std::string& name = invocation.options.at("state");
+  auto state = parseState(name);
+  if (!state) {
+    throw UsageError("unknown state \"" + name +
+                         "\" (one of invalid, queued, running, retrying, paused, succeeded, "
+                         "failed, expired, cancelled)",
+                     invocation.command);
+  }
+  return state;
+}
+
 }  // namespace relinkd::ctl

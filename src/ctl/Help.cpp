@@ -1,6 +1,8 @@
 #include "Help.h"
 
+#include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "relinkd/config/Config.h"
 
@@ -10,56 +12,74 @@ namespace {
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = {
-      {"list", "list [--json] [--state=S] [--plan=PLAN]", "one line per job, or a JSON array",
-       "Shows every job: its state, the attempts made, the time left before its window\n"
-       "closes and the last error. Jobs whose window closes within 24 hours and that have\n"
-       "not finished get a warning line. When no relinkd runs, says so on standard error\n"
-       "(list and show): the states are as it left them.\n"
+      {"list", "list [--json|--wide] [--state=S] [--plan=P]", "one line per job, or a JSON array",
+       "Shows every job: its state, its plan (\"-\" for a job of its own file), the\n"
+       "attempts made, the time left before its window closes and the last error, cut\n"
+       "to the terminal's width. Jobs whose window closes within 24 hours and that have\n"
+       "not finished get a warning line. A job file that relinkd ignores because a plan\n"
+       "already derives its name is listed as invalid, saying so. When no relinkd runs,\n"
+       "says so on standard error (list and show): the states are as it left them.\n"
        "  --json       print a JSON array of job objects instead\n"
+       "  --wide       cut nothing: the whole last error, however wide the terminal\n"
        "  --state=S    only jobs in state S (invalid, queued, running, retrying, paused,\n"
        "               succeeded, failed, expired, cancelled)\n"
-       "  --plan=PLAN  only the jobs of plan PLAN (PLAN.plan.json)\n"
+       "  --plan=P     only the jobs of plan P (P.plan.json)\n"
        "Exit status: 0.",
-       {{"json", false}, {"state", true}, {"plan", true}}},
-      {"show", "show NAME [--json]", "one job with its attempt history, or a plan",
+       {{"json", false}, {"wide", false}, {"state", true}, {"plan", true}}},
+      {"show", "show NAME [--json]", "a job and its history, or a plan",
        "Shows every field of job NAME, its job file's content as accepted, its\n"
        "history (each submission, poll, retry and state change), the remote job's\n"
        "final answer (result) and the job's notifications (relinkd.notify.command).\n"
        "When NAME is a plan, shows the plan: its file, its problem if it is invalid,\n"
        "its sites with their site ids, and a matrix of its jobs' states (row: the\n"
-       "site whose links are updated; column: the site they point to).\n"
+       "site whose links are updated; column: the site they point to). Nothing is cut.\n"
+       "A job file NAME.json that relinkd ignores because a plan already derives NAME\n"
+       "is shown as an invalid \"ignored file\" with the job of the plan.\n"
        "  --json       print one JSON object (the list fields plus \"spec\", \"result\",\n"
-       "               \"history\", \"lastNotifiedAt\", \"notificationOwed\", \"notifications\";\n"
+       "               \"history\", \"lastNotifiedAt\", \"notificationOwed\", \"notifications\",\n"
+       "               \"ignoredFile\" when there is one;\n"
        "               for a plan: \"plan\", \"file\", \"problem\", \"sites\", \"matrix\",\n"
        "               \"jobs\" and \"formerJobs\")\n"
        "Exit status: 0, 1 if there is no job or plan NAME.",
        {{"json", false}}},
-      {"validate", "validate FILE... [--json]", "checks job and plan files without the daemon",
+      {"validate", "validate FILE... [--json]", "checks job and plan files",
        "Checks each job file (NAME.json) or plan file (NAME.plan.json) as the daemon\n"
        "would (with the configured relinkd.window) and prints \"FILE: ok\" or one\n"
-       "\"FILE: field: problem\" line per problem.\n"
+       "\"FILE: field: problem\" line per problem. A job file whose name a plan already\n"
+       "derives (a plan in the job directory or among the FILEs) is a problem: relinkd\n"
+       "would ignore it.\n"
        "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
        "Exit status: 0 if every file is valid, 1 otherwise.",
        {{"json", false}}},
-      {"retry", "retry NAME", "re-arms a failed, paused or retrying job for an attempt now",
-       "A failed job gets a fresh attempt count. A job whose window has closed cannot be\n"
-       "retried. Works whether the daemon runs or not; a running daemon acts on it within\n"
-       "a second.\n"
-       "Exit status: 0, 1 if there is no job NAME or it cannot be retried.",
-       {}},
-      {"cancel", "cancel NAME", "stops a job that has not finished",
-       "The job becomes cancelled and no further request is sent for it. A remote job\n"
-       "already started cannot be cancelled at Atlassian; it is no longer polled.\n"
-       "Exit status: 0, 1 if there is no job NAME or it has already finished.",
-       {}},
+      {"retry", "retry NAME...|--plan=P [--state=S]", "re-arms failed, paused, retrying jobs",
+       "A failed job gets a fresh attempt count; a paused one resumes with the current\n"
+       "token. A job whose window has closed cannot be retried. Each job is changed on\n"
+       "its own and gets one line: what was done, or why not. Works whether the daemon\n"
+       "runs or not; a running daemon acts on it within a second.\n"
+       "  --plan=P     every job of plan P instead of named ones\n"
+       "  --state=S    with --plan: only its jobs in state S (e.g. failed)\n"
+       "Exit status: 0, 1 if a job is unknown or one could not be retried (the others\n"
+       "are retried all the same).",
+       {{"plan", true}, {"state", true}}},
+      {"cancel", "cancel NAME...|--plan=P [--state=S]", "stops jobs that have not finished",
+       "Each job becomes cancelled and no further request is sent for it. A remote job\n"
+       "already started cannot be cancelled at Atlassian; it is no longer polled. Each\n"
+       "job is changed on its own and gets one line: what was done, or why not.\n"
+       "  --plan=P     every job of plan P instead of named ones\n"
+       "  --state=S    with --plan: only its jobs in state S (e.g. queued)\n"
+       "Exit status: 0, 1 if a job is unknown or one has already finished (the others\n"
+       "are cancelled all the same).",
+       {{"plan", true}, {"state", true}}},
       {"wait", "wait [NAME|PLAN...] [--timeout=DURATION]",
-       "waits until the jobs (all, if none named) are final",
+       "waits until the jobs are final",
        "Polls the database twice a second until every named job (if none is named,\n"
        "every job whose file is in the job directory) is succeeded, failed, expired,\n"
-       "cancelled or invalid. A plan's name stands for all of its jobs. A NAME whose\n"
-       "file (NAME.json or NAME.plan.json) is in the job directory but that the daemon\n"
-       "has not taken up yet is waited for. On a terminal a\n"
-       "progress line is shown on standard error; then a summary is printed.\n"
+       "cancelled or invalid. A plan's name stands for all of its jobs, also once its\n"
+       "file is removed. A job file that relinkd ignores because a plan already\n"
+       "derives its name is invalid (exit 1), not the plan's job. A NAME whose file\n"
+       "(NAME.json or NAME.plan.json) is in the job directory but that the daemon has\n"
+       "not taken up yet is waited for. On a terminal a progress line is shown on\n"
+       "standard error; then a summary is printed.\n"
        "  --timeout=DURATION   give up after DURATION (\"90s\", \"10m\", \"2h\"; a bare\n"
        "                       number is seconds)\n"
        "When no relinkd holds the state directory and some job is not finished, says so\n"
@@ -86,18 +106,19 @@ const std::vector<CommandInfo>& commands() {
 
 void printCommonOptions(std::ostream& out) {
   out << "Common options:\n"
-         "  -c, --config=FILE      configuration file (default "
+         "  -c, --config=FILE       configuration file (default "
       << kDefaultConfigPath
       << ")\n"
-         "  -D, --define=KEY=VALUE override a configuration key (repeatable)\n"
-         "      --help             show help (\"relinkctl help COMMAND\" for one command)\n"
-         "      --version          show the version\n";
+         "  -D, --define=KEY=VALUE  override a configuration key (repeatable)\n"
+         "      --help              show help (\"relinkctl help COMMAND\" for one command)\n"
+         "      --version           show the version\n";
 }
 
 // Beyond each command's own statuses.
 void printExitCodes(std::ostream& out) {
   out << "\nEvery command exits 2 for a usage error and 78 for a configuration error (the\n"
-         "message names the key). Without --config, a missing "
+         "message names the key); list, show, wait and validate only warn about a key\n"
+         "they do not use. Without --config, a missing "
       << kDefaultConfigPath << "\nmeans the built-in defaults.\n";
 }
 
@@ -115,12 +136,16 @@ void printUsage(std::ostream& out) {
          "The operator's tool for relinkd: shows and steers link-fixing jobs, whether the\n"
          "daemon runs or not.\n\n"
          "Commands:\n";
-  for (const auto& command : commands()) {
-    std::string synopsis = command.synopsis;
-    synopsis.resize(std::max<std::size_t>(synopsis.size() + 2, 38), ' ');
-    out << "  " << synopsis << command.summary << "\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& command : commands()) rows.emplace_back(command.synopsis, command.summary);
+  rows.emplace_back("help [COMMAND]", "this text, or a command's details");
+  std::size_t width = 0;  // the summaries start in one column, after the widest synopsis
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  for (auto& [synopsis, summary] : rows) {
+    synopsis.resize(width + 2, ' ');
+    out << "  " << synopsis << summary << "\n";
   }
-  out << "  help [COMMAND]                        this text, or a command's details\n\n";
+  out << "\n";
   printCommonOptions(out);
   printExitCodes(out);
 }

@@ -50,25 +50,15 @@ void printDeadlineWarning(std::ostream& out, const Job& job, TimeMs now) {
   }
 }
 
-std::optional<JobState> stateFilter(const Invocation& invocation) {
-  if (!invocation.has("state")) return std::nullopt;
-  const std::string& name = invocation.options.at("state");
-  auto state = parseState(name);
-  if (!state) {
-    throw UsageError("unknown state \"" + name +
-                         "\" (one of invalid, queued, running, retrying, paused, succeeded, "
-                         "failed, expired, cancelled)",
-                     invocation.command);
-  }
-  return state;
-}
-
-void printJobTable(const std::vector<Job>& jobs, TimeMs now) {
-  Table table({"NAME", "STATE", "ATTEMPTS", "DEADLINE-IN", "LAST-ERROR"});
+// Without --wide, LAST-ERROR is cut to what the terminal has room for
+// (at least kLastErrorWidth characters); with it, nothing is cut.
+void printJobTable(const std::vector<Job>& jobs, TimeMs now, bool wide) {
+  Table table({"NAME", "STATE", "PLAN", "ATTEMPTS", "DEADLINE-IN", "LAST-ERROR"});
   for (const auto& job : jobs) {
-    table.addRow({job.name, stateName(job.state), std::to_string(job.attempts),
-                  deadlineIn(job, now), shorten(orDash(job.lastError), kLastErrorWidth)});
+    table.addRow({job.name, stateName(job.state), job.plan.empty() ? "-" : job.plan, std::to_string(job.attempts),
+                  deadlineIn(job, now), orDash(job.lastError)});
   }
+  if (!wide) table.fitLastColumn(outputColumns().value_or(0), kLastErrorWidth);
   table.print(std::cout);
   for (const auto& job : jobs) printDeadlineWarning(std::cout, job, now);
 }
@@ -106,13 +96,27 @@ void printNotifications(const std::vector<Notification>& notifications, TimeMs n
   Table table({"EVENT", "STATE", "OWED-AT", "SENT", "TRIES", "LAST-ERROR"});
   for (const Notification& n : notifications) {
     const std::string sent = n.sentAt ? timeAndDistance(*n.sentAt, now) : n.givenUp ? "given up" : "owed";
-    table.addRow({n.event, n.state, formatTime(n.createdAt), sent, std::to_string(n.attempts),
-                  shorten(orDash(n.lastError), kLastErrorWidth)});
+    table.addRow({n.event, n.state, formatTime(n.createdAt), sent, std::to_string(n.attempts), orDash(n.lastError)});
   }
   table.print(std::cout);
 }
 
-void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, TimeMs now) {
+// A job file NAME.json that gives way to the plan's job NAME, shown after it.
+void printIgnoredFile(const Job& file) {
+  std::cout << "ignored file:  " << file.file << ": " << stateName(file.state) << ": " << oneLine(*file.lastError)
+            << "\n";
+}
+
+Poco::JSON::Object::Ptr ignoredFileToJson(const Job& file) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object->set("file", file.file);
+  object->set("state", std::string(stateName(file.state)));
+  object->set("lastError", *file.lastError);
+  return object;
+}
+
+void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, const std::vector<Job>& ignored,
+                    TimeMs now) {
   std::cout << "name:          " << job.name << "\n"
             << "file:          " << job.file << "\n"
             << "state:         " << stateName(job.state) << "\n"
@@ -126,16 +130,32 @@ void printJobDetail(const Job& job, const std::vector<HistoryEntry>& history, Ti
             << "lastError:     " << orDash(job.lastError) << "\n"
             << "createdAt:     " << timeAndDistance(job.createdAt, now) << "\n"
             << "updatedAt:     " << timeAndDistance(job.updatedAt, now) << "\n";
-  if (job.result) std::cout << "result:        " << shorten(oneLine(*job.result), 200) << "\n";
+  if (job.result) std::cout << "result:        " << oneLine(*job.result) << "\n";
+  for (const Job& file : ignored) printIgnoredFile(file);
   printDeadlineWarning(std::cout, job, now);
   printSpec(job);
   printHistory(history);
 }
 
+// The jobs, each followed by the job file that gives way to it, if any.
+std::vector<Job> withIgnoredFiles(const Config& config, std::vector<Job> jobs) {
+  std::vector<Job> ignored = ignoredJobFiles(config, jobs);
+  if (ignored.empty()) return jobs;
+  std::vector<Job> merged;
+  merged.reserve(jobs.size() + ignored.size());
+  auto next = ignored.begin();
+  for (Job& job : jobs) {
+    const std::string name = job.name;
+    merged.push_back(std::move(job));
+    for (; next != ignored.end() && next->name == name; ++next) merged.push_back(std::move(*next));
+  }
+  return merged;
+}
+
 }  // namespace
 
 int runList(const Invocation& invocation, const Config& config) {
-  const auto filter = stateFilter(invocation);
+  const auto filter = stateOption(invocation);
   if (!invocation.args.empty()) throw UsageError("list takes no arguments", invocation.command);
   const TimeMs now = SystemClock().wallNow();
   const std::optional<std::string> plan =
@@ -143,7 +163,7 @@ int runList(const Invocation& invocation, const Config& config) {
   std::vector<Job> jobs;
   if (databaseExists(config)) {
     warnWhenNotRunning(config);
-    for (auto& job : openDatabase(config, true)->all()) {
+    for (auto& job : withIgnoredFiles(config, openDatabase(config, true)->all())) {
       if ((!filter || job.state == *filter) && (!plan || job.plan == *plan)) jobs.push_back(std::move(job));
     }
   } else {
@@ -155,7 +175,7 @@ int runList(const Invocation& invocation, const Config& config) {
     std::cout << "no jobs" << (filter ? std::string(" in state ") + stateName(*filter) : "")
               << (plan ? " of plan " + *plan : "") << "\n";
   } else {
-    printJobTable(jobs, now);
+    printJobTable(jobs, now, invocation.has("wide"));
   }
   return kExitOk;
 }
@@ -175,12 +195,14 @@ int runShow(const Invocation& invocation, const Config& config) {
   }
   const auto history = store->history(name);
   const auto notifications = store->notificationsOf(name);
+  const std::vector<Job> ignored = ignoredJobFiles(config, {*job});
   if (invocation.has("json")) {
     Poco::JSON::Object::Ptr object = jobDetailToJson(*job, history, now);
     addNotifications(*object, notifications);
+    if (!ignored.empty()) object->set("ignoredFile", ignoredFileToJson(ignored.front()));
     std::cout << toJsonText(object) << "\n";
   } else {
-    printJobDetail(*job, history, now);
+    printJobDetail(*job, history, ignored, now);
     printNotifications(notifications, now);
   }
   return kExitOk;

@@ -1,5 +1,6 @@
 // relinkctl validate: the daemon's checks of a job or plan file, without the daemon.
 #include <iostream>
+#include <map>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -9,7 +10,9 @@
 #include "relinkd/io/JobFile.h"
 #include "relinkd/domain/JobJson.h"
 #include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/PlanNames.h"
 #include "relinkd/domain/PlanSpec.h"
+#include "relinkd/io/JobDirectory.h"
 
 namespace relinkd::ctl {
 
@@ -43,6 +46,53 @@ std::optional<FieldProblem> tooLate(const JobSpec& spec, const Config& config, T
                       (own ? "has passed (" : "the window closed at ") + formatTime(deadline) +
                           (own ? ")" : " (migratedAt + relinkd.window)") +
                           "; relinkd would expire the job without sending it"};
+}
+
+// Who holds the job names a job file may want: the daemon's jobs (when
+// it has run), else the plans in the job directory and on the command line.
+struct NameHolders {
+  std::map<std::string, Job> liveJobs;  // name -> a job of a file in place, from the database
+  DerivedNames derived;
+};
+
+void addPlanFile(DerivedNames& derived, const std::string& path, const Config& config) {
+  const FileRead read = readJobFile(path);
+  if (!read.ok) return;
+  const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs);
+  if (result.plan) derived.addPlan(planNameOf(baseName(path)), path, *result.plan);
+}
+
+NameHolders nameHolders(const std::vector<std::string>& paths, const Config& config) {
+  NameHolders holders;
+  if (databaseExists(config)) {
+    for (Job& job : openDatabase(config, true)->all())
+      if (job.fileHash) holders.liveJobs.emplace(job.name, std::move(job));
+  }
+  for (const std::string& path : paths)
+    if (isPlanFileName(baseName(path))) addPlanFile(holders.derived, path, config);
+  const SystemClock clock;
+  try {
+    for (const ListedFile& file : JobDirectory(config.jobsDir, clock).list())
+      if (isPlanFileName(file.fileName)) addPlanFile(holders.derived, config.jobsDir + "/" + file.fileName, config);
+  } catch (const JobSourceError&) {
+    // No job directory here (validate on a workstation): only the plans named.
+  }
+  return holders;
+}
+
+// A job file whose name a plan derives gives way to the plan: relinkd
+// ignores it. The database says who came first, when the daemon has run.
+std::optional<FieldProblem> heldByPlan(const std::string& path, const NameHolders& holders) {
+  const std::string name = baseName(path);
+  if (isPlanFileName(name) || !isJobFileName(name)) return std::nullopt;
+  const std::string jobName = jobNameOf(name);
+  if (const auto job = holders.liveJobs.find(jobName); job != holders.liveJobs.end()) {
+    if (!isHeldByPlan(job->second)) return std::nullopt;  // the name is this file's (or another job file's)
+    return FieldProblem{"file", heldByPlanProblem(jobName, job->second.plan, job->second.file)};
+  }
+  if (const auto owner = holders.derived.ownerOf(jobName))
+    return FieldProblem{"file", heldByPlanProblem(jobName, owner->plan, owner->planFile)};
+  return std::nullopt;
 }
 
 std::vector<FieldProblem> checkFile(const std::string& path, const Config& config, TimeMs now) {
@@ -95,8 +145,10 @@ int runValidate(const Invocation& invocation, const Config& config) {
   const bool json = invocation.has("json");
   Poco::JSON::Array::Ptr results = new Poco::JSON::Array;
   bool allValid = true;
+  const NameHolders holders = nameHolders(invocation.args, config);
   for (const auto& path : invocation.args) {
-    const auto problems = checkFile(path, config, now);
+    auto problems = checkFile(path, config, now);
+    if (auto problem = heldByPlan(path, holders)) problems.insert(problems.begin(), *problem);
     allValid = allValid && problems.empty();
     if (json) {
       results->add(resultToJson(path, problems));

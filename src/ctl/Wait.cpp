@@ -46,12 +46,14 @@ struct Jobs {
     for (const Job& job : all) {
       byName.emplace(job.name, &job);
       if (!job.plan.empty() && job.fileHash) declaredByPlan[job.plan].push_back(&job);
+      if (!job.plan.empty()) everByPlan[job.plan].push_back(&job);
     }
   }
   Jobs(const Jobs&) = delete;
   std::vector<Job> all;
   std::map<std::string, const Job*> byName;
   std::map<std::string, std::vector<const Job*>> declaredByPlan;
+  std::map<std::string, std::vector<const Job*>> everByPlan;  // also the jobs of a removed plan file
 };
 
 // Whether the daemon has applied a file's content: its jobs carry the
@@ -111,37 +113,56 @@ class Directory {
   std::map<std::string, std::string> hashes_;  // file name and stamp -> content hash
 };
 
-// The named jobs (a plan's name: its jobs); if none is named, every job
+// The named jobs (a plan's name: its jobs, as long as they are in the
+// database, also once its file is removed); if none is named, every job
 // whose file is still in the job directory (a removed file's job is
-// history, not work to wait for).
-Selection selectJobs(const Jobs& jobs, const std::vector<std::string>& names, Directory& directory) {
-  const std::vector<Job>& all = jobs.all;
+// history, not work to wait for). A job file that gives way to a plan's
+// job of its name (ignored) is invalid, not the plan's job, and part of
+// "every job".
+Selection selectAll(const Jobs& jobs, const std::vector<Job>& ignored, Directory& directory) {
+  Selection selection;
+  for (const Job& job : jobs.all)
+    if (job.fileHash) selection.jobs.push_back(job);
+  for (const Job& file : ignored) selection.jobs.push_back(file);
+  for (const ListedFile& file : directory.files())
+    if (!directory.takenUp(file, jobs)) selection.pending.push_back(file.fileName);
+  return selection;
+}
+
+// (selectAll when no name is given.)
+Selection selectJobs(const Jobs& jobs, const std::vector<Job>& ignored, const std::vector<std::string>& names,
+                     Directory& directory) {
+  if (names.empty()) return selectAll(jobs, ignored, directory);
   Selection selection;
   const auto add = [&](const Job& job) {
-    if (std::none_of(selection.jobs.begin(), selection.jobs.end(), [&](const Job& j) { return j.name == job.name; }))
+    if (std::none_of(selection.jobs.begin(), selection.jobs.end(),
+                     [&](const Job& j) { return j.name == job.name && j.file == job.file; }))
       selection.jobs.push_back(job);
   };
   const auto pendingFile = [&](const ListedFile* file) {
     if (file && !directory.takenUp(*file, jobs)) selection.pending.push_back(file->fileName);
   };
-  if (names.empty()) {
-    for (const Job& job : all)
-      if (job.fileHash) selection.jobs.push_back(job);
-    for (const ListedFile& file : directory.files()) pendingFile(&file);
-    return selection;
-  }
   for (const auto& name : names) {
     // The indexes built once per read of the database, not a scan per name.
     static const std::vector<const Job*> kNone;
-    const auto plan = jobs.declaredByPlan.find(name);
-    const std::vector<const Job*>& ofPlan = plan == jobs.declaredByPlan.end() ? kNone : plan->second;
+    const auto ofPlanIn = [&](const std::map<std::string, std::vector<const Job*>>& index) -> const auto& {
+      const auto plan = index.find(name);
+      return plan == index.end() ? kNone : plan->second;
+    };
+    const std::vector<const Job*>& ofPlan = ofPlanIn(jobs.declaredByPlan);
+    const std::vector<const Job*>& everOfPlan = ofPlanIn(jobs.everByPlan);
     const auto found = jobs.byName.find(name);
     const Job* job = found == jobs.byName.end() ? nullptr : found->second;
     const ListedFile* planFile = directory.find(name + ".plan");
     const ListedFile* jobFile = directory.find(name);
+    const auto ignoredFile = std::find_if(ignored.begin(), ignored.end(), [&](const Job& j) { return j.name == name; });
     if (!ofPlan.empty() || (planFile && (!job || !job->plan.empty()))) {
       for (const Job* j : ofPlan) add(*j);
       pendingFile(planFile);
+    } else if (ignoredFile != ignored.end()) {
+      add(*ignoredFile);
+    } else if ((!job || job->plan == name) && !everOfPlan.empty()) {
+      for (const Job* j : everOfPlan) add(*j);
     } else if (job || jobFile) {
       if (job) add(*job);
       pendingFile(jobFile);
@@ -285,7 +306,8 @@ int runWait(const Invocation& invocation, const Config& config) {
       directory.list();
       listedAt = clock.monoNow();
     }
-    const Selection selection = selectJobs(*jobs, invocation.args, directory);
+    const Selection selection =
+        selectJobs(*jobs, ignoredJobFiles(config, jobs->all, directory.files()), invocation.args, directory);
     if (terminal) std::cerr << "\r\033[K";  // clears the progress line
     if (const auto exitCode = finished(selection, config)) return *exitCode;
     if (stoppedDaemon(selection, config)) return kExitNotRunning;

@@ -1,6 +1,8 @@
 // relinkctl: the operator's command-line tool (interface.md, "relinkctl").
 #include <iostream>
 #include <map>
+#include <set>
+#include <vector>
 
 #include "Commands.h"
 #include "Help.h"
@@ -17,6 +19,26 @@ const std::map<std::string, Command> kCommands = {
     {"retry", runRetry}, {"cancel", runCancel}, {"wait", runWait},
     {"status", runStatus},
 };
+
+// Commands that only read: a configuration problem they do not need
+// solved is a warning, so that the view is there when relinkd is in
+// trouble. Those that write refuse any problem, as relinkd does.
+const std::set<std::string> kReadOnly = {"list", "show", "wait", "status", "validate"};
+// What the read-only commands use of the configuration.
+const std::vector<std::string> kReadOnlyKeys = {"relinkd.jobs.dir", "relinkd.state.dir", "relinkd.window"};
+
+Config readConfiguration(const Invocation& invocation) {
+  if (kReadOnly.count(invocation.command) == 0) {
+    return loadConfigFile(invocation.configPath, invocation.defines, processEnvironment(), !invocation.configGiven);
+  }
+  std::vector<std::string> warnings;
+  Config config = loadConfigFileTolerant(invocation.configPath, invocation.defines, processEnvironment(),
+                                         !invocation.configGiven, kReadOnlyKeys, warnings);
+  for (const std::string& warning : warnings) {
+    printError("warning: configuration: " + warning + " (ignored here; relinkd refuses to start with it)");
+  }
+  return config;
+}
 
 int showUsageError(const UsageError& error) {
   printError(error.what());
@@ -46,8 +68,7 @@ int run(const std::vector<std::string>& args) {
   if (invocation.command.empty()) throw UsageError("no command given");
   // Without --config, a missing default file means the built-in defaults:
   // `relinkctl validate` works on a workstation without relinkd installed.
-  const Config config = loadConfigFile(invocation.configPath, invocation.defines,
-                                       processEnvironment(), !invocation.configGiven);
+  const Config config = readConfiguration(invocation);
   return kCommands.at(invocation.command)(invocation, config);
 }
 

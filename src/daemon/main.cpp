@@ -63,10 +63,13 @@ class RelinkdApp : public Poco::Util::ServerApplication {
       std::cerr << "relinkd: configuration error: " << error.what() << "\n";
       return EXIT_CONFIG;
     }
+    const auto tokenWarning = tokenFileWarning(config.tokenFile, processEnvironment());
     if (checkOnly_) {
+      if (tokenWarning) std::cerr << "relinkd: warning: " << *tokenWarning << "\n";
       std::cout << "relinkd: configuration OK (" << configPath_ << ")\n";
       return EXIT_OK;
     }
+    if (tokenWarning) Poco::Logger::get("relinkd").warning(*tokenWarning);
     return runDaemon(config, token);
   }
 

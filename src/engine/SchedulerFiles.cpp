@@ -13,6 +13,7 @@
 #include "Scheduler.h"
 #include "relinkd/domain/Duration.h"
 #include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/PlanNames.h"
 
 namespace relinkd {
 
@@ -24,12 +25,11 @@ void Scheduler::reconcileFile(const std::string& fileName) {
 void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   const std::string fileName = jobFileName(name);
   const Job* existing = table_.find(name);
-  if (existing && !existing->plan.empty() && existing->fileHash) {
+  if (existing && isHeldByPlan(*existing)) {
     // The name is a plan's: the plan came first, the file must give way.
     if (!file.read.missing &&
         state_.fileReads.remember(fileName, "conflict with plan " + existing->plan)) {
-      engineLog().error("job file " + file.path + ": the name " + name + " is already a job of the plan " +
-                        existing->plan + " (" + existing->file + "); the file is ignored: rename it");
+      engineLog().error("job file " + file.path + ": " + heldByPlanProblem(name, existing->plan, existing->file));
     }
     if (file.read.missing) state_.fileReads.forget(fileName);
     return;

@@ -70,6 +70,16 @@ Config loadConfig(const Poco::Util::AbstractConfiguration& conf, const EnvLookup
 Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
                       const EnvLookup& env, bool optional = false);
 
+// loadConfigFile for a program that needs only some keys (relinkctl's
+// commands that only read): a problem with a key of the file or a define
+// that is not in neededKeys (an unknown key, a bad value) is added to
+// warnings (the ConfigError's message) and that key's default is used.
+// Problems with a needed key, the file itself or a define's form still
+// throw, as does one the default does not cure.
+Config loadConfigFileTolerant(const std::string& path, const std::vector<std::string>& defines, const EnvLookup& env,
+                              bool optional, const std::vector<std::string>& neededKeys,
+                              std::vector<std::string>& warnings);
+
 inline constexpr const char* kDefaultConfigPath = "/etc/relinkd/relinkd.properties";
 
 // What the daemon needs beyond loadConfig: an e-mail, an existing job
@@ -84,5 +94,12 @@ void requireDaemonSettings(const Config& config);
 // unreadable, not a regular file, empty or larger than 64 KiB. The message
 // never contains the token.
 std::string readToken(const std::string& tokenFile);
+
+// A warning when others than its owner may read the token file (a mode
+// with group or other bits): it names the file and its mode and says
+// `chmod 600`. None for a file under $CREDENTIALS_DIRECTORY (systemd's
+// LoadCredential= sets it up), nor for one that cannot be looked at
+// (readToken says why). Never reads the file.
+std::optional<std::string> tokenFileWarning(const std::string& tokenFile, const EnvLookup& env);
 
 }  // namespace relinkd
