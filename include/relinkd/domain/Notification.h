@@ -34,17 +34,18 @@ inline constexpr std::int64_t kNotifyMaxRetryDelayMs = 3600 * 1000;
 struct Notification {
   std::int64_t id = 0;             // set by the store
   std::string job;                 // the job's name (final, deadline-near)
-  std::string plan;                // the plan's name (plan-final, plan-deadline-near)
   std::string event;               // one of the kEvent* names
   std::string state;               // the job's state when it was owed; "paused"; empty for a plan
   std::optional<TimeMs> deadline;  // (plan-)deadline-near: the deadline it warns of
-  std::optional<std::string> input;  // paused: the command's standard input, fixed when owed
   TimeMs createdAt = 0;
   int attempts = 0;                // runs of the command so far
   TimeMs nextAttemptAt = 0;        // when to run it (again)
   std::optional<TimeMs> sentAt;    // when a run succeeded
   bool givenUp = false;            // nothing left to say (its job is gone); schema < 7: every run failed
   std::optional<std::string> lastError;
+  // Last, so that the positional initialisers of schema 6's fields stay valid.
+  std::string plan;                  // the plan's name (plan-final, plan-deadline-near)
+  std::optional<std::string> input;  // paused: the command's standard input, fixed when owed
 };
 
 // A notification owed from now: the job reached state (event kEventFinal),
