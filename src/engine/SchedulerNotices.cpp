@@ -4,8 +4,6 @@
 // the plan is final, plan-deadline-near once per deadline); and one `paused`
 // for a pause, however many jobs it holds. Each is recorded in the step's
 // transaction, so a restart neither loses nor repeats it.
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
 #include <cstdlib>
@@ -79,16 +77,10 @@ void Scheduler::pauseNoticeDue() {
     state_.pauseNoticeAt = now + settings_.pauseNoticeDelayMs;
     return;
   }
-  Poco::JSON::Array::Ptr jobs = new Poco::JSON::Array;
-  for (const std::string& name : paused) jobs->add(name);
-  Poco::JSON::Object::Ptr input = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  input->set("event", std::string(kEventPaused));
-  input->set("reason", pauseWhy());
-  input->set("jobs", jobs);
   Notification owed;
   owed.event = kEventPaused;
   owed.state = stateName(JobState::kPaused);
-  owed.input = toJsonText(input);
+  owed.input = pausedNoticeJson(pauseWhy(), std::vector<std::string>(paused.begin(), paused.end()));
   owed.createdAt = owed.nextAttemptAt = now;
   writing();
   store_.addNotification(owed);
