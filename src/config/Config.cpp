@@ -39,7 +39,8 @@ const char* const kKnownKeys[] = {
     "relinkd.retry.initialDelay", "relinkd.retry.maxDelay", "relinkd.retry.multiplier",
     "relinkd.retry.maxAttempts",  "relinkd.poll.interval",  "relinkd.window",
     "relinkd.http.listen",     "relinkd.log.level",         "relinkd.notify.command",
-    "relinkd.notify.timeout"};
+    "relinkd.notify.timeout",
+    "relinkd.notify.planJobs"};
 
 std::optional<std::string> envValue(const EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -176,6 +177,14 @@ std::vector<std::string> checkNotifyCommand(const ConfigReader& reader) {
   return argv;
 }
 
+// summary (a plan's jobs announced together) or each (like ordinary jobs).
+bool checkPlanJobs(const ConfigReader& reader) {
+  const char* key = "relinkd.notify.planJobs";
+  const std::string value = reader.text(key, "summary");
+  if (value == "summary" || value == "each") return value == "summary";
+  throw ConfigError(key, quoted(value) + " is neither summary nor each");
+}
+
 }  // namespace
 
 EnvLookup processEnvironment() {
@@ -213,6 +222,7 @@ Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
   c.notifyCommand = checkNotifyCommand(reader);
   c.notifyTimeoutMs = reader.duration("relinkd.notify.timeout", "30s");
   if (c.notifyTimeoutMs <= 0) throw ConfigError("relinkd.notify.timeout", "must be longer than 0");
+  c.notifyPlanSummaries = checkPlanJobs(reader);
   return c;
 }
 

@@ -7,18 +7,19 @@
 #include <vector>
 
 #include "relinkd/domain/Job.h"
+#include "relinkd/domain/PlanView.h"
 
 namespace relinkd::ctl {
 
-// Every job whose plan is plan: its derived jobs, those it no longer
-// derives, and the job named plan that stands for it while it is invalid.
-std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);
+// Every job whose plan is plan (PlanView.h: shared with the daemon).
+using relinkd::jobsOfPlan;
 // The plan's file, its problem if invalid, its sites with their ids, the
 // matrix of its jobs' states, and the jobs it no longer derives. JSON:
 // {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],
 //  "matrix": {FROM: {TO: state}}, "jobs": [...], "formerJobs": [...]}.
 // Sites are in the order of the plan file when it can be read (windowMs:
-// relinkd.window, to parse it).
+// relinkd.window, to parse it). The view and its JSON are PlanView.h's, the
+// same the daemon's plan notifications carry.
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now);
 
 }  // namespace relinkd::ctl

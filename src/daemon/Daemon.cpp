@@ -15,6 +15,7 @@
 
 #include <random>
 
+#include "relinkd/io/JobFile.h"
 #include "relinkd/net/PocoTransport.h"
 #include "relinkd/domain/Status.h"
 #include "relinkd/domain/Threads.h"
@@ -60,6 +61,7 @@ EngineSettings engineSettings(const Config& config) {
   settings.retry.maxAttempts = config.maxAttempts;
   settings.retry.lastCallMs = config.timeoutMs;
   settings.notify = !config.notifyCommand.empty();
+  settings.planSummaries = config.notifyPlanSummaries;
   return settings;
 }
 
@@ -67,6 +69,10 @@ NotifySettings notifySettings(const Config& config) {
   NotifySettings settings;
   settings.command = config.notifyCommand;
   settings.timeoutMs = config.notifyTimeoutMs;
+  // A plan's sites in its file's order, as relinkctl show PLAN lists them.
+  settings.planSiteOrder = [windowMs = config.windowMs](const std::string& plan, const std::string& file) {
+    return planSiteOrder(plan, file, windowMs);
+  };
   return settings;
 }
 

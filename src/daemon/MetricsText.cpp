@@ -107,6 +107,9 @@ std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api, 
          "1 while the links API rejects the credentials (jobs wait for a new token), else 0.");
   out << "relinkd_paused " << (daemon.paused ? 1 : 0) << '\n';
   store(out, daemon);
+  family(out, "relinkd_notifications_owed", "gauge",
+         "Notifications recorded but not yet delivered by relinkd.notify.command (retried until it succeeds).");
+  out << "relinkd_notifications_owed " << daemon.notificationsOwed << '\n';
   return out.str();
 }
 

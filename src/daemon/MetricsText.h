@@ -5,7 +5,8 @@
 // relinkd_api_requests_total{endpoint,code}, the histogram
 // relinkd_api_request_duration_seconds, relinkd_job_deadline_timestamp_seconds{job}
 // (jobs still being worked on that have a deadline), relinkd_paused,
-// relinkd_store_write_failures_total and relinkd_store_writable.
+// relinkd_store_write_failures_total, relinkd_store_writable and
+// relinkd_notifications_owed.
 //
 // Thread-safety: pure functions on values.
 #pragma once
@@ -33,6 +34,7 @@ struct DaemonMetrics {
   bool paused = false;
   bool storeWritable = true;
   std::uint64_t storeWriteFailures = 0;
+  std::uint64_t notificationsOwed = 0;  // not sent yet (jobs', plans', pauses'); 0 when notifications are off
 };
 
 std::string renderMetrics(const JobList& jobs, const ApiMetrics::Snapshot& api, const DaemonMetrics& daemon);

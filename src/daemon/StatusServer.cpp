@@ -63,9 +63,11 @@ Reply route(const StatusSources& sources, const std::string& path) {
   if (path == "/healthz") return healthz(sources);
   const TimeMs now = sources.clock->wallNow();
   if (path == "/metrics") {
+    DaemonMetrics daemon{sources.paused(), sources.storeWritable(), sources.storeWriteFailures()};
+    if (sources.notifications)
+      for (const auto& [key, summary] : sources.notifications()) daemon.notificationsOwed += summary.owed;
     return Reply{HTTPResponse::HTTP_OK, kMetricsContentType,
-                 renderMetrics(sources.jobs(), sources.metrics->snapshot(),
-                               {sources.paused(), sources.storeWritable(), sources.storeWriteFailures()})};
+                 renderMetrics(sources.jobs(), sources.metrics->snapshot(), daemon)};
   }
   if (path == "/jobs") {
     return Reply{HTTPResponse::HTTP_OK, "application/json", jobListJson(sources.jobs(), now) + "\n"};

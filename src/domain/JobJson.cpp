@@ -144,4 +144,14 @@ std::string toJsonText(const Poco::JSON::Array::Ptr& array) {
   return out.str();
 }
 
+std::string pausedNoticeJson(const std::string& reason, const std::vector<std::string>& jobs) {
+  Poco::JSON::Array::Ptr names = new Poco::JSON::Array;
+  for (const std::string& name : jobs) names->add(name);
+  Poco::JSON::Object::Ptr notice = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  notice->set("event", std::string(kEventPaused));
+  notice->set("reason", reason);
+  notice->set("jobs", names);
+  return toJsonText(notice);
+}
+
 }  // namespace relinkd

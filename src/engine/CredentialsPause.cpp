@@ -37,6 +37,7 @@ CredentialsPause::Replaced CredentialsPause::replace(const Credentials& credenti
 
 void CredentialsPause::end() {
   paused_ = false;
+  noticeOwed_ = false;
   why_.clear();
   status_.reset();
   probes_.clear();
@@ -62,6 +63,7 @@ bool CredentialsPause::accepted(const Dispatch& sent, const HttpResult& result) 
 }
 
 void CredentialsPause::pause(std::string why, std::optional<int> status) {
+  if (!paused_) noticeOwed_ = true;  // a new pause, not a new reason for the same one
   paused_ = true;
   why_ = std::move(why);
   status_ = status;

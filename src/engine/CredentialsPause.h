@@ -48,6 +48,10 @@ class CredentialsPause {
   bool mayResumeOnReload() const { return !credentials_.token.empty(); }
   // Ends the pause (the caller resumes the paused jobs).
   void end();
+  // True from the start of a pause until noticed() or its end: the one
+  // `paused` notification of this pause is still to be owed.
+  bool noticeOwed() const { return noticeOwed_; }
+  void noticed() { noticeOwed_ = false; }
 
   // A job that must not send now: paused, it wants a request and can still
   // send one (a job with no time left keeps its state and its reason), and
@@ -77,6 +81,7 @@ class CredentialsPause {
   std::string why_;
   std::optional<int> status_;
   std::set<std::string> probes_;  // jobs whose request went out while paused
+  bool noticeOwed_ = false;
 };
 
 // Why a paused job waits, in its lastError and the log.

@@ -5,6 +5,7 @@
 #include "EngineLog.h"
 #include "relinkd/domain/Duration.h"
 #include "relinkd/domain/JobJson.h"
+#include "relinkd/domain/PlanView.h"
 
 namespace relinkd {
 
@@ -25,9 +26,19 @@ std::string describe(const CommandResult& result, std::int64_t timeoutMs) {
   return result.error.empty() ? what : what + ": " + result.error;
 }
 
-// "job NAME: notification (EVENT, STATE)", how every log line names one.
+// "job NAME: notification (EVENT, STATE)", "plan NAME: notification
+// (EVENT)" or "notification (paused)": how every log line names one.
 std::string nameOf(const Notification& n) {
-  return "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
+  if (!n.job.empty()) return "job " + n.job + ": notification (" + n.event + ", " + n.state + ")";
+  if (!n.plan.empty()) return "plan " + n.plan + ": notification (" + n.event + ")";
+  return "notification (" + n.event + ")";
+}
+
+// Where the operator finds what a notification that could not be sent was about.
+std::string whereToLook(const Notification& n) {
+  if (!n.job.empty()) return "relinkctl show " + n.job + " has the job";
+  if (!n.plan.empty()) return "relinkctl show " + n.plan + " has the plan";
+  return "relinkctl list --state=paused has the jobs";
 }
 
 }  // namespace
@@ -46,6 +57,13 @@ void NotificationQueue::setSettings(NotifySettings settings) {
 std::map<std::string, NotificationSummary> NotificationQueue::summaries() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return summaries_;
+}
+
+int NotificationQueue::owed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int owed = 0;
+  for (const auto& [key, summary] : summaries_) owed += summary.owed;
+  return owed;
 }
 
 std::optional<TimeMs> NotificationQueue::deliverDue(const std::function<bool()>& stopping) {
@@ -83,7 +101,8 @@ void NotificationQueue::record(const Notification& n) {
 
 std::vector<std::string> NotificationQueue::environment(const Notification& n) const {
   std::vector<std::string> env(std::begin(kBaseEnvironment), std::end(kBaseEnvironment));
-  env.push_back("RELINKD_JOB=" + n.job);
+  if (!n.job.empty()) env.push_back("RELINKD_JOB=" + n.job);
+  if (!n.plan.empty()) env.push_back("RELINKD_PLAN=" + n.plan);
   env.push_back("RELINKD_STATE=" + n.state);
   env.push_back("RELINKD_EVENT=" + n.event);
   return env;
@@ -95,14 +114,14 @@ bool NotificationQueue::deliver(Notification n) {
     std::lock_guard<std::mutex> lock(mutex_);
     settings = settings_;
   }
-  const std::optional<Job> job = store_.find(n.job);
-  if (!job) {  // gone with its job (a plan's stand-in removed): nothing to say
+  const std::optional<CommandResult> ran = run(n, settings);
+  if (!ran) {  // its job is gone (a plan's stand-in removed): nothing to say
     n.givenUp = true;
-    n.lastError = "the job no longer exists";
+    n.lastError = n.plan.empty() ? "the job no longer exists" : "the plan has no jobs any more";
     store_.updateNotification(n);
     return true;
   }
-  const CommandResult result = run(n, *job, settings);
+  const CommandResult& result = *ran;
   if (result.aborted) {  // relinkd is stopping: still owed, and not a failed try
     if (result.started)  // else the stop came before it was started: nothing to say
       engineLog().warning(nameOf(n) + " not sent: relinkd stopped while " + settings.command.front() +
@@ -114,11 +133,29 @@ bool NotificationQueue::deliver(Notification n) {
   return true;
 }
 
-CommandResult NotificationQueue::run(const Notification& n, const Job& job, const NotifySettings& settings) {
+std::optional<std::string> NotificationQueue::input(const Notification& n, const NotifySettings& settings) const {
+  if (n.input) return *n.input + "\n";
+  const TimeMs now = clock_.wallNow();
+  if (!n.plan.empty()) {
+    const std::vector<Job> jobs = jobsOfPlan(store_.all(), n.plan);
+    if (jobs.empty()) return std::nullopt;
+    const std::string file = planViewOf(n.plan, jobs, {}).file;
+    const std::vector<std::string> order = settings.planSiteOrder ? settings.planSiteOrder(n.plan, file)
+                                                                  : std::vector<std::string>{};
+    return toJsonText(planToJson(n.plan, planViewOf(n.plan, jobs, order), now)) + "\n";
+  }
+  const std::optional<Job> job = store_.find(n.job);
+  if (!job) return std::nullopt;
+  Poco::JSON::Object::Ptr object = jobDetailToJson(*job, store_.history(n.job), now);
+  addNotifications(*object, store_.notificationsOf(n.job));
+  return toJsonText(object) + "\n";
+}
+
+std::optional<CommandResult> NotificationQueue::run(const Notification& n, const NotifySettings& settings) {
   try {
-    Poco::JSON::Object::Ptr object = jobDetailToJson(job, store_.history(n.job), clock_.wallNow());
-    addNotifications(*object, store_.notificationsOf(n.job));
-    return runner_.run(settings.command, environment(n), toJsonText(object) + "\n", settings.timeoutMs);
+    const std::optional<std::string> text = input(n, settings);
+    if (!text) return std::nullopt;
+    return runner_.run(settings.command, environment(n), *text, settings.timeoutMs);
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& error) {  // counted as a failed run: it cannot become a crash loop
@@ -128,7 +165,7 @@ CommandResult NotificationQueue::run(const Notification& n, const Job& job, cons
   }
 }
 
-// Sent, given up, or owed again after a backoff; logged and recorded.
+// Sent, or owed again after a backoff (never given up); logged and recorded.
 void NotificationQueue::recordRun(Notification& n, const CommandResult& result, const NotifySettings& settings) {
   const std::string what = nameOf(n);
   const TimeMs done = clock_.wallNow();
@@ -141,18 +178,11 @@ void NotificationQueue::recordRun(Notification& n, const CommandResult& result, 
   }
   const std::string why = settings.command.front() + " " + describe(result, settings.timeoutMs);
   n.lastError = why;
-  if (n.attempts > kMaxRetries) {
-    n.givenUp = true;
-    record(n);
-    engineLog().error(what + " not sent: " + why + "; gave up after " + std::to_string(n.attempts) +
-                      " runs (relinkctl show " + n.job + " has the job)");
-    return;
-  }
-  const std::int64_t delay = settings.firstRetryMs << (n.attempts - 1);
+  const std::int64_t delay = notifyRetryDelay(settings.firstRetryMs, n.attempts);
   n.nextAttemptAt = done + delay;
   record(n);
-  engineLog().warning(what + " not sent: " + why + "; trying again in " + formatDuration(delay) + " (" +
-                      std::to_string(kMaxRetries - n.attempts + 1) + " more tries)");
+  engineLog().warning(what + " not sent: " + why + "; trying again in " + formatDuration(delay) + " (run " +
+                      std::to_string(n.attempts) + " failed; retried until it succeeds, " + whereToLook(n) + ")");
 }
 
 }  // namespace relinkd

@@ -68,6 +68,7 @@ void Scheduler::loadAll() {
       auto it = warned.find(job.name);
       table_.markWarned(job.name, it != warned.end() && job.deadline == it->second);
     });
+    planWarned_ = store_.planDeadlineWarnings();
   }
 }
 
@@ -146,13 +147,12 @@ bool Scheduler::commit(Job job, const std::optional<HistoryEntry>& entry) {
     }
     return false;
   }
-  if (owes) {
-    store_.addNotification(owedNotification(job.name, kEventFinal, job.state, clock_.wallNow()));
-    transaction->commit();
-    notificationsOwed_ = true;
-  }
   const std::string name = job.name;
   table_.put(std::move(job), clock_.wallNow(), clock_.monoNow());
+  if (owes) {
+    oweFinal(*table_.find(name));
+    transaction->commit();
+  }
   logTransition(*table_.find(name), before, entry);
   return true;
 }
@@ -231,6 +231,7 @@ void Scheduler::runStep(Inbox& inbox) {
   if (mono >= nextStoreCheck_) nextStoreCheck_ = mono + settings_.storeCheckIntervalMs;
   applyInbox(inbox);
   deadlinesDue();
+  pauseNoticeDue();
   dispatchDue();
 }
 

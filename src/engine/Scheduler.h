@@ -24,6 +24,7 @@
 //   SchedulerDispatch.cpp     what is due: requests, expiry, warnings, the next wake-up
 //   SchedulerAnswers.cpp      applying the transition table to answers; site discovery's verdict
 //   SchedulerCredentials.cpp  pausing and resuming jobs as CredentialsPause decides
+//   SchedulerNotices.cpp      the notifications a change owes: a job's, a plan's, a pause's
 //
 // Thread-safety: none; every method runs on the scheduler thread.
 #pragma once
@@ -88,6 +89,7 @@ class Scheduler {
     SiteDiscovery discovery;
     FileReadRetries fileReads;
     MonoMs nextRescan = 0;      // the next full scan of the job directory
+    std::optional<TimeMs> pauseNoticeAt;  // when this pause's `paused` notification is owed
     bool startPending = false;  // start() could not load, recover and scan: the next step does
   };
   // What a step holds until its transaction commits: dropped whole when it fails.
@@ -204,6 +206,15 @@ class Scheduler {
   void pause(Job job);  // a copy: committing replaces the table's snapshot
   void resumeAll(const std::string& why);
   const std::string& pauseWhy() const { return state_.credentials.why(); }
+  // SchedulerNotices.cpp
+  // job reached a final state from another: what that owes (its own
+  // notification, or its plan's plan-final once every job of the plan is
+  // final). Called once job is in the table, inside the save's transaction.
+  void oweFinal(const Job& job);
+  bool summarised(const Job& job) const;  // a plan's job announced with its plan
+  bool planFinished(const std::string& plan) const;
+  void owePlanDeadline(const Job& job, TimeMs now);
+  void pauseNoticeDue();  // the pause's one notification, a settle delay after it began
 
   EngineSettings settings_;
   JobStore& store_;
@@ -217,6 +228,7 @@ class Scheduler {
   PlanRecords planRecords_;  // what each plan's jobs were made from (rebuilt by loadAll)
   bool reloadNeeded_ = false;
   bool notificationsOwed_ = false;
+  std::map<std::string, TimeMs> planWarned_;  // plan -> the deadline of its last plan-deadline-near (loadAll)
   bool directoryMissing_ = false;
   MonoMs nextStoreCheck_ = 0;
 };

@@ -48,7 +48,9 @@ void Scheduler::warnNearDeadline(const Job& job, TimeMs now) {
                       formatDuration(*job.deadline - now) + " (at " + formatTime(*job.deadline) +
                       "); state " + stateName(job.state) +
                       (job.lastError ? ", last error: " + *job.lastError : ""));
-  if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
+  if (settings_.notify && summarised(job)) {
+    owePlanDeadline(job, now);
+  } else if (settings_.notify) {  // recorded, so that a restart neither loses nor repeats it
     writing();
     store_.addNotification(owedNotification(job.name, kEventDeadlineNear, job.state, now, job.deadline));
     notificationsOwed_ = true;
@@ -170,6 +172,7 @@ MonoMs Scheduler::nextWakeup() const {
     next = std::min(next, table_.due().begin()->first);
   auto wallToMono = [&](TimeMs at) { return at <= wall ? mono : mono + (at - wall); };
   if (!table_.deadlines().empty()) next = std::min(next, wallToMono(table_.deadlines().begin()->first));
+  if (state_.pauseNoticeAt) next = std::min(next, wallToMono(*state_.pauseNoticeAt));
   return next == kNever ? mono + kWallCheckMs : next;
 }
 

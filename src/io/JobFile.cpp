@@ -1,6 +1,7 @@
 #include "relinkd/io/JobFile.h"
 
 #include "relinkd/domain/JobSpec.h"
+#include "relinkd/domain/PlanSpec.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -126,6 +127,14 @@ FileRead readJobFile(const std::string& path) {
   FileRead read = readAll(fd);
   if (read.ok) read.stamp = fileStamp(st);
   return read;
+}
+
+std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs) {
+  if (file.empty()) return {};
+  const FileRead read = readJobFile(file);
+  if (!read.ok) return {};
+  const PlanResult result = parsePlan(read.bytes, plan, windowMs);
+  return result.plan ? result.plan->labels : std::vector<std::string>{};
 }
 
 }  // namespace relinkd

@@ -38,7 +38,7 @@ Job readJob(const sqlite::Statement::Use& row, const std::string& dbPath) {
 Notification readNotification(const sqlite::Statement::Use& row) {
   Notification n;
   n.id = row.getInt(0);
-  n.job = row.getString(1);
+  n.job = row.getOptString(1).value_or("");
   n.event = row.getString(2);
   n.state = row.getString(3);
   n.deadline = row.getOptInt(4);
@@ -48,6 +48,8 @@ Notification readNotification(const sqlite::Statement::Use& row) {
   n.sentAt = row.getOptInt(8);
   n.givenUp = row.getInt(9) != 0;
   n.lastError = row.getOptString(10);
+  n.plan = row.getOptString(11).value_or("");
+  n.input = row.getOptString(12);
   return n;
 }
 

@@ -43,7 +43,8 @@ inline constexpr const char* kNextRevision =
     "UPDATE revisions SET last = MAX(last, (SELECT COALESCE(MAX(revision), 0) FROM jobs)) + 1";
 
 inline constexpr const char* kNotificationColumns =
-    "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error";
+    "id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error, plan, "
+    "input";
 
 // The column of kJobColumns that holds the row's revision.
 inline constexpr int kRevisionColumn = 17;

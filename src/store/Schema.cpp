@@ -6,8 +6,9 @@ namespace relinkd::schema {
 
 namespace {
 
-// Schema 5's notifications, in a new database and by the 4 -> 5 upgrade.
-constexpr const char* kNotifications = R"sql(
+// Schema 5's notifications, made by the 4 -> 5 upgrade (and replaced by
+// schema 7's in the 6 -> 7 one).
+constexpr const char* kNotifications5 = R"sql(
 CREATE TABLE notifications (
   id              INTEGER PRIMARY KEY,
   job             TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
@@ -25,7 +26,33 @@ CREATE INDEX notifications_by_job ON notifications(job, id);
 CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
 )sql";
 
-// A new database: kTables, then kNotifications.
+// Schema 7's notifications, in a new database and by the 6 -> 7 upgrade: a
+// job's (job set), a plan's (plan set, no job: it outlives its jobs' rows)
+// or a pause's (neither; input is its standard input, fixed when owed).
+constexpr const char* kNotifications7Table = R"sql(
+CREATE TABLE notifications (
+  id              INTEGER PRIMARY KEY,
+  job             TEXT REFERENCES jobs(name) ON DELETE CASCADE,
+  plan            TEXT,
+  event           TEXT NOT NULL CHECK (event IN ('final', 'deadline-near', 'paused', 'plan-final',
+                    'plan-deadline-near')),
+  state           TEXT NOT NULL,
+  deadline        INTEGER,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  given_up        INTEGER NOT NULL,
+  last_error      TEXT,
+  input           TEXT
+);
+)sql";
+constexpr const char* kNotifications7Indexes = R"sql(
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+)sql";
+
+// A new database: kTables, then schema 7's notifications.
 constexpr const char* kTables = R"sql(
 CREATE TABLE jobs (
   name            TEXT PRIMARY KEY NOT NULL,
@@ -77,7 +104,8 @@ INSERT INTO revisions SELECT COALESCE(MAX(revision), 0) FROM jobs;
 )sql";
 
 void create(sqlite::Connection& db) {
-  db.exec(std::string(kTables) + kNotifications + kRevisions + "PRAGMA user_version = 6;");
+  db.exec(std::string(kTables) + kNotifications7Table + kNotifications7Indexes + kRevisions +
+          "PRAGMA user_version = 7;");
 }
 
 // 1 -> 2: the revision that lets the daemon read only changed rows.
@@ -107,16 +135,33 @@ PRAGMA user_version = 4;
 
 // 4 -> 5: notifications, and the final answer of a job's remote job.
 void addNotifications(sqlite::Connection& db) {
-  db.exec(std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications +
+  db.exec(std::string("ALTER TABLE jobs ADD COLUMN result TEXT;") + kNotifications5 +
           "PRAGMA user_version = 5;");
 }
 
 // 5 -> 6: a revision counter that never goes back.
 void addRevisionCounter(sqlite::Connection& db) { db.exec(std::string(kRevisions) + "PRAGMA user_version = 6;"); }
 
+// 6 -> 7: notifications of plans and pauses (no job; new events). SQLite
+// cannot change a column's NOT NULL or a CHECK in place, so the table is
+// made anew and every row copied: what was owed stays owed.
+void addPlanNotifications(sqlite::Connection& db) {
+  std::string table = kNotifications7Table;
+  table.replace(table.find("TABLE notifications"), 19, "TABLE notifications_7");
+  db.exec(table + R"sql(
+INSERT INTO notifications_7 (id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at,
+                             given_up, last_error)
+  SELECT id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error
+  FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_7 RENAME TO notifications;
+)sql" + kNotifications7Indexes + "PRAGMA user_version = 7;");
+}
+
 // kUpgrades[v - 1] takes schema v to v + 1.
 using Upgrade = void (*)(sqlite::Connection&);
-constexpr Upgrade kUpgrades[] = {addRevision, addFileStamp, addPlan, addNotifications, addRevisionCounter};
+constexpr Upgrade kUpgrades[] = {addRevision,      addFileStamp,       addPlan,
+                                 addNotifications, addRevisionCounter, addPlanNotifications};
 static_assert(sizeof kUpgrades / sizeof kUpgrades[0] == kVersion - 1,
               "one upgrade per older schema version");
 

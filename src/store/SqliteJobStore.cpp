@@ -48,9 +48,13 @@ struct SqliteJobStore::Impl {
     selectJobNotifications.emplace(db, std::string("SELECT ") + rows::kNotificationColumns +
                                            " FROM notifications WHERE job = ? ORDER BY id");
     selectWarned.emplace(db, "SELECT job, MAX(deadline) FROM notifications WHERE event = 'deadline-near' GROUP BY job");
+    selectPlanWarned.emplace(
+        db, "SELECT plan, MAX(deadline) FROM notifications WHERE event = 'plan-deadline-near' GROUP BY plan");
+    // Keyed as summaryKey() (Notification.h) keys them.
     selectSummaries.emplace(db,
-                            "SELECT job, MAX(sent_at), SUM(sent_at IS NULL AND given_up = 0) FROM notifications "
-                            "GROUP BY job");
+                            "SELECT CASE WHEN job IS NOT NULL THEN job WHEN plan IS NOT NULL THEN 'plan:' || plan "
+                            "ELSE ':paused' END AS subject, MAX(sent_at), SUM(sent_at IS NULL AND given_up = 0) "
+                            "FROM notifications GROUP BY subject");
     if (!readOnly) prepareWrites();
   }
 
@@ -91,7 +95,8 @@ struct SqliteJobStore::Impl {
     deleteJob.emplace(db, "DELETE FROM jobs WHERE name = ? AND version = ?");
     insertNotification.emplace(db,
                                "INSERT INTO notifications (job, event, state, deadline, created_at, attempts, "
-                               "next_attempt_at, sent_at, given_up, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                               "next_attempt_at, sent_at, given_up, last_error, plan, input) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     updateNotification.emplace(db,
                                "UPDATE notifications SET attempts = ?2, next_attempt_at = ?3, sent_at = ?4, "
                                "given_up = ?5, last_error = ?6 WHERE id = ?1");
@@ -135,7 +140,7 @@ struct SqliteJobStore::Impl {
   // Declared after db so that they are finalised before it closes.
   std::optional<sqlite::Statement> selectAll, selectOne, selectSpec, selectHistory, selectLimits;
   std::optional<sqlite::Statement> selectChanged, selectLastHistory;
-  std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectSummaries;
+  std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectPlanWarned, selectSummaries;
   std::optional<sqlite::Statement> insertNotification, updateNotification;
   std::optional<sqlite::Statement> nextRevision, insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
 };
@@ -216,8 +221,11 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
 
 void SqliteJobStore::addNotification(const Notification& n) {
   beforeWrite();
-  impl_->insertNotification->use()(n.job)(n.event)(n.state)(n.deadline)(n.createdAt)(n.attempts)(n.nextAttemptAt)(
-      n.sentAt)(n.givenUp)(n.lastError).exec();
+  const auto orNull = [](const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional<std::string>(text);
+  };
+  impl_->insertNotification->use()(orNull(n.job))(n.event)(n.state)(n.deadline)(n.createdAt)(n.attempts)(
+      n.nextAttemptAt)(n.sentAt)(n.givenUp)(n.lastError)(orNull(n.plan))(n.input).exec();
 }
 
 void SqliteJobStore::updateNotification(const Notification& n) {
@@ -242,6 +250,14 @@ std::vector<Notification> SqliteJobStore::notificationsOf(const std::string& job
 std::map<std::string, TimeMs> SqliteJobStore::deadlineWarnings() const {
   std::map<std::string, TimeMs> warned;
   auto use = impl_->selectWarned->use();
+  while (use.next())
+    if (auto deadline = use.getOptInt(1)) warned[use.getString(0)] = *deadline;
+  return warned;
+}
+
+std::map<std::string, TimeMs> SqliteJobStore::planDeadlineWarnings() const {
+  std::map<std::string, TimeMs> warned;
+  auto use = impl_->selectPlanWarned->use();
   while (use.next())
     if (auto deadline = use.getOptInt(1)) warned[use.getString(0)] = *deadline;
   return warned;

@@ -49,6 +49,7 @@ struct Config {
   std::string logLevel;             // relinkd.log.level (a Poco level name)
   std::vector<std::string> notifyCommand;  // relinkd.notify.command split on spaces; empty = off
   std::int64_t notifyTimeoutMs = 0;        // relinkd.notify.timeout
+  bool notifyPlanSummaries = true;         // relinkd.notify.planJobs: summary (true) or each
 
   std::string databasePath() const { return stateDir + "/relinkd.db"; }
 };

@@ -58,6 +58,10 @@ void addNotifications(Poco::JSON::Object& object, const std::vector<Notification
 std::string jobListJson(const std::vector<Job>& jobs, TimeMs now);
 std::string jobListJson(const JobList& jobs, TimeMs now);
 
+// The standard input of a pause's notification: {"event": "paused",
+// "reason": reason, "jobs": [NAME...]}, as text.
+std::string pausedNoticeJson(const std::string& reason, const std::vector<std::string>& jobs);
+
 // Compact JSON text of an object or array (one line, UTF-8 kept as is).
 std::string toJsonText(const Poco::JSON::Object::Ptr& object);
 std::string toJsonText(const Poco::JSON::Array::Ptr& array);

@@ -53,6 +53,10 @@ struct EngineSettings {
   std::int64_t storeCheckIntervalMs = 250;    // how often relinkctl's changes are looked for
   std::int64_t fileRetryMs = 5000;            // a job file that could not be read is read again after this
   bool notify = false;                        // relinkd.notify.command is set: record notifications
+  bool planSummaries = true;                  // relinkd.notify.planJobs = summary (false: each)
+  // How long after a pause begins its one `paused` notification is owed,
+  // naming every job paused by then (the others' answers come in meanwhile).
+  std::int64_t pauseNoticeDelayMs = 5000;
 };
 
 enum class RequestKind { kSubmit, kPoll, kDiscover };

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "relinkd/ports/JobSource.h"
 
@@ -25,5 +27,10 @@ FileRead readJobFile(const std::string& path);
 // keeps one, and so does each entry of a directory listing.
 inline constexpr std::size_t kStampLength = 13;
 std::string fileStamp(const struct stat& st);
+
+// The labels of plan's sites in the order of its file (windowMs:
+// relinkd.window, to parse it); empty when the file cannot be read or is
+// invalid. The order `relinkctl show PLAN` and plan notifications list them in.
+std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs);
 
 }  // namespace relinkd

@@ -87,6 +87,10 @@ class JobStore {
   virtual std::vector<Notification> notificationsOf(const std::string& job) const = 0;  // oldest first
   // job -> the latest deadline a deadline-near notification was owed for.
   virtual std::map<std::string, TimeMs> deadlineWarnings() const = 0;
+  // plan -> the latest deadline a plan-deadline-near notification was owed for.
+  virtual std::map<std::string, TimeMs> planDeadlineWarnings() const = 0;
+  // Every notification (a job's, a plan's, a pause's) by summaryKey()
+  // (Notification.h): summed, the owed ones are what relinkd owes.
   virtual std::map<std::string, NotificationSummary> notificationSummaries() const = 0;
 
   // Per-site "no request before" times set by rate limits (429/503).

@@ -42,6 +42,7 @@ class SqliteJobStore final : public JobStore {
   std::optional<Notification> nextOwedNotification() const override;
   std::vector<Notification> notificationsOf(const std::string& job) const override;
   std::map<std::string, TimeMs> deadlineWarnings() const override;
+  std::map<std::string, TimeMs> planDeadlineWarnings() const override;
   std::map<std::string, NotificationSummary> notificationSummaries() const override;
   std::vector<Job> changedElsewhere() override;
   std::map<std::string, TimeMs> siteLimits() const override;

@@ -54,6 +54,7 @@ std::string field(const Config& c, const std::string& key) {
          for (const std::string& arg : c.notifyCommand) out << (&arg == &c.notifyCommand.front() ? "" : "|") << arg;
        }},
       {"relinkd.notify.timeout", [&] { out << c.notifyTimeoutMs; }},
+      {"relinkd.notify.planJobs", [&] { out << (c.notifyPlanSummaries ? "summary" : "each"); }},
   };
   fields.at(key)();
   return out.str();
@@ -89,6 +90,7 @@ TEST_CASE("Config: every key has its interface.md default") {
       {"relinkd.log.level", "information"},
       {"relinkd.notify.command", ""},
       {"relinkd.notify.timeout", "30000"},
+      {"relinkd.notify.planJobs", "summary"},
   };
   REQUIRE(defaults.size() == configtest::kAllKeys.size());
   for (const auto& [keyBound, value] : defaults) {
@@ -182,6 +184,8 @@ TEST_CASE("Config: good values are accepted and normalised") {
       {"relinkd.notify.command", "/usr/share/relinkd/notify/webhook  https://hooks.example/x ",
        "/usr/share/relinkd/notify/webhook|https://hooks.example/x"},
       {"relinkd.notify.timeout", "5s", "5000"},
+      {"relinkd.notify.planJobs", "each", "each"},
+      {"relinkd.notify.planJobs", "summary", "summary"},
       {"relinkd.http.listen", "0.0.0.0:1", "0.0.0.0:1"},
       {"relinkd.http.listen", "localhost:65535", "localhost:65535"},
       {"relinkd.http.listen", "[::1]:9417", "[::1]:9417"},
@@ -207,6 +211,7 @@ TEST_CASE("Config: bad values are a ConfigError naming the key") {
       {"relinkd.notify.command", "notify-send hello", "'notify-send' is not an absolute path"},
       {"relinkd.notify.timeout", "0s", "must be longer than 0"},
       {"relinkd.notify.timeout", "soon", "is not a duration"},
+      {"relinkd.notify.planJobs", "all", "'all' is neither summary nor each"},
       {"relinkd.jobs.dir", "", "must not be empty"},
       {"relinkd.state.dir", "   ", "must not be empty"},
       {"relinkd.api.tokenFile", "", "must not be empty"},

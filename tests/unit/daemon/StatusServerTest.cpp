@@ -219,6 +219,8 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
       "relinkd_store_write_failures_total 0",
       "# TYPE relinkd_store_writable gauge",
       "relinkd_store_writable 1",
+      "# TYPE relinkd_notifications_owed gauge",
+      "relinkd_notifications_owed 0",  // notifications off
   };
   for (const auto& line : expected) {
     CAPTURE(line);
@@ -235,6 +237,15 @@ TEST_CASE("StatusServer: /metrics in Prometheus text format") {
       CHECK((line.rfind("# HELP relinkd_", 0) == 0 || line.rfind("# TYPE relinkd_", 0) == 0 ||
              line.rfind("relinkd_", 0) == 0));
     }
+  }
+  SUBCASE("notifications owed: jobs', plans' and pauses', summed") {
+    relinkd::StatusSources sources = daemon.sources();
+    sources.notifications = [] {
+      return std::map<std::string, relinkd::NotificationSummary>{
+          {"alpha", {std::nullopt, 2}}, {"plan:acme", {std::nullopt, 1}}, {":paused", {kNow, 1}}, {"beta", {kNow, 0}}};
+    };
+    StatusServer owing("127.0.0.1:0", sources);
+    CHECK(lines(fetch(owing.port(), "/metrics").body).count("relinkd_notifications_owed 4") == 1);
   }
   SUBCASE("paused") {
     daemon.paused = true;

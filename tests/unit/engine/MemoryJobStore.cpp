@@ -143,7 +143,7 @@ std::vector<Job> MemoryJobStore::changedElsewhere() {
 
 void MemoryJobStore::addNotification(const Notification& notification) {
   write([&](MemoryDatabase::State& state) {
-    if (!state.jobs.count(notification.job))
+    if (!notification.job.empty() && !state.jobs.count(notification.job))
       throw StoreError("memory database: FOREIGN KEY constraint failed (no job " + notification.job + ")");
     Notification stored = notification;
     stored.id = state.nextNotificationId++;
@@ -195,11 +195,22 @@ std::map<std::string, TimeMs> MemoryJobStore::deadlineWarnings() const {
   return warned;
 }
 
+std::map<std::string, TimeMs> MemoryJobStore::planDeadlineWarnings() const {
+  beforeRead();
+  std::map<std::string, TimeMs> warned;
+  for (const Notification& n : reading().notifications) {
+    if (n.event != relinkd::kEventPlanDeadlineNear || !n.deadline) continue;
+    auto [it, added] = warned.emplace(n.plan, *n.deadline);
+    if (!added) it->second = std::max(it->second, *n.deadline);
+  }
+  return warned;
+}
+
 std::map<std::string, NotificationSummary> MemoryJobStore::notificationSummaries() const {
   beforeRead();
   std::map<std::string, NotificationSummary> summaries;
   for (const Notification& n : reading().notifications) {
-    NotificationSummary& summary = summaries[n.job];
+    NotificationSummary& summary = summaries[relinkd::summaryKey(n)];
     if (n.sentAt) summary.lastSentAt = std::max(summary.lastSentAt.value_or(*n.sentAt), *n.sentAt);
     if (!n.sentAt && !n.givenUp) ++summary.owed;
   }

@@ -1,82 +1,9 @@
 // Notifications: owed in the same transaction as the change (through the
 // Engine), and delivered by the queue with an injected clock and a fake
-// command runner (retry, timeout, give up, stop).
-#include <Poco/JSON/Parser.h>
-
-#include "EngineHarness.h"
-#include "relinkd/engine/NotificationQueue.h"
+// command runner (retry until sent, timeout, stop).
+#include "NotifyHarness.h"
 
 using namespace enginetest;
-
-namespace {
-
-struct Run {
-  std::vector<std::string> argv, env;
-  std::string input;
-  std::int64_t timeoutMs;
-};
-
-class FakeRunner final : public CommandRunner {
- public:
-  CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                    const std::string& input, std::int64_t timeoutMs) override {
-    runs.push_back(Run{argv, env, input, timeoutMs});
-    CommandResult result;
-    if (next.empty()) {
-      result.started = true;
-      result.exitStatus = 0;
-      return result;
-    }
-    result = next.front();
-    next.pop_front();
-    return result;
-  }
-  static CommandResult exited(int status, const std::string& output = "") {
-    CommandResult r;
-    r.started = true;
-    r.exitStatus = status;
-    r.error = output;
-    return r;
-  }
-  std::vector<Run> runs;
-  std::deque<CommandResult> next;  // then: success
-};
-
-Poco::JSON::Object::Ptr parse(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-}
-
-struct Notifying : Harness {
-  FakeRunner runner;
-  std::unique_ptr<NotificationQueue> queue;
-
-  Notifying() { settings.notify = true; }
-  void startAll() {
-    start();
-    makeQueue();
-  }
-  void makeQueue() {  // on the store of now (restart() replaces it)
-    queue = std::make_unique<NotificationQueue>(*store, clock, runner,
-                                                NotifySettings{{"/usr/lib/relinkd/notify", "--to", "ops"}, 30000, 10000});
-  }
-  void restartAll() {
-    queue.reset();
-    restart();
-    makeQueue();
-  }
-  std::optional<TimeMs> deliver() {
-    return queue->deliverDue([] { return false; });
-  }
-  // The job through submit and a Complete poll.
-  void succeed(const std::string& name) {
-    writeJob(name, jobJson());
-    submitOk("u-" + name);
-    advance(30 * kSecond);
-    answer(executor.take(), 200, R"({"status":"COMPLETE","progress":100})");
-  }
-};
-
-}  // namespace
 
 TEST_CASE("Notifications: a final state owes one, delivered once with the job's JSON and a clean environment") {
   Notifying h;
@@ -115,34 +42,52 @@ TEST_CASE("Notifications: a final state owes one, delivered once with the job's 
   CHECK(h.store->notificationsOf("eu").size() == 1);  // and the restart owed nothing new
 }
 
-TEST_CASE("Notifications: a failing command is retried after 10 s, 20 s, ... and given up after 5 retries") {
+// An outage of the webhook longer than any fixed number of tries must not
+// lose the message (issue 18: "gave up after 6 runs" in about 5 minutes).
+TEST_CASE("Notifications: a failing command is retried after 10 s, 20 s, 40 s, ... at most 1 h apart, until it succeeds") {
   Notifying h;
   h.startAll();
   h.succeed("eu");
-  for (int i = 0; i < 10; ++i) h.runner.next.push_back(FakeRunner::exited(3, "smtp: connection refused"));
+  constexpr int kFailures = 30;  // 10 s .. 1 h, then a day at 1 h apart
+  for (int i = 0; i < kFailures; ++i) h.runner.next.push_back(FakeRunner::exited(3, "smtp: connection refused"));
   std::optional<TimeMs> next = h.deliver();
   CHECK(h.runner.runs.size() == 1);
-  std::int64_t delay = 10 * kSecond;
-  for (int retry = 1; retry <= NotificationQueue::kMaxRetries; ++retry) {
+  const std::vector<std::int64_t> expected = {10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600, 3600};
+  for (int retry = 1; retry < kFailures; ++retry) {
     CAPTURE(retry);
+    const std::int64_t delay =
+        (retry <= static_cast<int>(expected.size()) ? expected[retry - 1] : 3600) * kSecond;
     REQUIRE(next);
     CHECK(*next == h.clock.wallNow() + delay);
+    CHECK(h.queue->owed() == 1);
     h.clock.advance(delay - 1);
     h.deliver();
     CHECK(h.runner.runs.size() == static_cast<std::size_t>(retry));  // not before
     h.clock.advance(1);
     next = h.deliver();
     CHECK(h.runner.runs.size() == static_cast<std::size_t>(retry + 1));
-    delay *= 2;
   }
-  CHECK(next == std::nullopt);
-  const Notification n = h.store->notificationsOf("eu")[0];
-  CHECK(n.givenUp);
-  CHECK(n.attempts == 6);
+  Notification n = h.store->notificationsOf("eu")[0];
+  CHECK_FALSE(n.givenUp);
+  CHECK_FALSE(n.sentAt);
+  CHECK(n.attempts == kFailures);
   CHECK(n.lastError->find("exited with status 3: smtp: connection refused") != std::string::npos);
-  h.clock.advance(24 * 3600 * kSecond);
-  h.deliver();
-  CHECK(h.runner.runs.size() == 6);
+  REQUIRE(next);
+  CHECK(*next == h.clock.wallNow() + 3600 * kSecond);
+  h.clock.advance(3600 * kSecond);
+  CHECK(h.deliver() == std::nullopt);  // the webhook is back: sent, nothing owed
+  CHECK(h.runner.runs.size() == kFailures + 1);
+  n = h.store->notificationsOf("eu")[0];
+  CHECK(n.sentAt == h.clock.wallNow());
+  CHECK(h.queue->owed() == 0);
+}
+
+TEST_CASE("Notifications: the retry delay doubles from the first and stops at 1 h") {
+  CHECK(notifyRetryDelay(10000, 1) == 10000);
+  CHECK(notifyRetryDelay(10000, 2) == 20000);
+  CHECK(notifyRetryDelay(10000, 9) == 2560000);
+  CHECK(notifyRetryDelay(10000, 10) == 3600000);
+  CHECK(notifyRetryDelay(10000, 1000000) == 3600000);  // no overflow however long the outage
 }
 
 TEST_CASE("Notifications: a command killed at the timeout counts as a failure; one stopped by shutdown stays owed") {

@@ -396,6 +396,67 @@ TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, 
   CHECK(store.notificationsOf("a").empty());  // with its job
 }
 
+// Schema 7 made the notifications table anew (job may be NULL, new events):
+// what a schema-6 relinkd owed is still owed after the upgrade, what it sent
+// stays sent, and plans' and pauses' notifications can be stored beside them.
+TEST_CASE("JobStore: the 6 -> 7 upgrade keeps owed and sent notifications; plans and pauses are stored") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    SqliteJobStore store(path);
+    savedJob(store, "a");
+  }
+  rawExec(path, R"sql(
+DROP TABLE notifications;
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')), state TEXT NOT NULL, deadline INTEGER,
+  created_at INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, sent_at INTEGER,
+  given_up INTEGER NOT NULL, last_error TEXT);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+INSERT INTO notifications VALUES (4, 'a', 'final', 'succeeded', NULL, 10, 3, 90, NULL, 0, 'exited with status 1');
+INSERT INTO notifications VALUES (5, 'a', 'deadline-near', 'running', 5000, 5, 1, 6, 7, 0, NULL);
+PRAGMA user_version = 6;
+)sql");
+  SqliteJobStore upgraded(path);
+  const auto owed = upgraded.nextOwedNotification();
+  REQUIRE(owed);
+  CHECK(owed->id == 4);
+  CHECK(owed->job == "a");
+  CHECK(owed->attempts == 3);
+  CHECK(owed->nextAttemptAt == 90);
+  CHECK(owed->lastError == "exited with status 1");
+  CHECK(owed->plan.empty());
+  CHECK_FALSE(owed->input);
+  CHECK(upgraded.notificationsOf("a").size() == 2);
+  CHECK(upgraded.notificationsOf("a").at(1).sentAt == 7);
+  CHECK(upgraded.deadlineWarnings() == std::map<std::string, TimeMs>{{"a", 5000}});
+
+  Notification plan = owedPlanNotification("acme", kEventPlanDeadlineNear, 20, TimeMs{9000});
+  upgraded.addNotification(plan);
+  Notification paused;
+  paused.event = kEventPaused;
+  paused.state = "paused";
+  paused.input = R"({"event":"paused","reason":"401","jobs":["a"]})";
+  paused.createdAt = paused.nextAttemptAt = 30;
+  upgraded.addNotification(paused);
+  CHECK(upgraded.planDeadlineWarnings() == std::map<std::string, TimeMs>{{"acme", 9000}});
+  const auto summaries = upgraded.notificationSummaries();
+  CHECK(summaries.at("a").owed == 1);
+  CHECK(summaries.at("plan:acme").owed == 1);
+  CHECK(summaries.at(":paused").owed == 1);
+  Notification first = *upgraded.nextOwedNotification();
+  CHECK(first.plan == "acme");  // due at 20, before the job's at 90
+  CHECK(first.job.empty());
+  first.sentAt = 21;
+  upgraded.updateNotification(first);
+  const Notification second = *upgraded.nextOwedNotification();
+  CHECK(second.event == "paused");
+  CHECK(second.input == paused.input);
+  CHECK(upgraded.notificationSummaries().at("plan:acme").lastSentAt == 21);
+}
+
 TEST_CASE("JobStore: a transaction is rolled back unless committed") {
   TempDir dir;
   SqliteJobStore store(dir.file("relinkd.db"));
@@ -481,10 +542,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 7");
+  rawExec(path, "PRAGMA user_version = 8");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 7)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 8)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }

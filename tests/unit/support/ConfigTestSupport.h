@@ -29,7 +29,7 @@ inline const std::vector<std::string> kAllKeys = {
     "relinkd.retry.initialDelay", "relinkd.retry.maxDelay",   "relinkd.retry.multiplier",
     "relinkd.retry.maxAttempts", "relinkd.poll.interval",     "relinkd.window",
     "relinkd.http.listen",       "relinkd.log.level",         "relinkd.notify.command",
-    "relinkd.notify.timeout"};
+    "relinkd.notify.timeout",    "relinkd.notify.planJobs"};
 
 
 }  // namespace configtest

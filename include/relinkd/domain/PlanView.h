@@ -1,0 +1,49 @@
+// A plan seen as a whole: its file, its problem when invalid, its sites
+// with their ids, the matrix of its jobs' states and the jobs it no longer
+// derives. One implementation for `relinkctl show PLAN [--json]` and for the
+// daemon's plan notifications (whose standard input is that JSON object), so
+// the two never disagree.
+//
+// Thread-safety: pure functions on values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "relinkd/domain/Job.h"
+
+namespace relinkd {
+
+struct PlanSite {
+  std::string label, url, siteId;
+};
+
+struct PlanView {
+  std::string file;
+  std::optional<std::string> problem;  // the stand-in's, when the plan is invalid
+  std::vector<PlanSite> sites;         // in the order their jobs were created (or the file's)
+  std::map<std::string, std::map<std::string, JobState>> matrix;  // from -> to -> state
+  std::vector<Job> current, former;    // the plan's jobs, and those it no longer derives
+};
+
+// Every job whose plan is plan: its derived jobs, those it no longer
+// derives, and the job named plan that stands for it while it is invalid.
+std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);
+
+// The view of plan from its jobs (jobsOfPlan). order: the labels of the plan
+// file's sites in the file's order, when it can be read (else empty: the
+// order the jobs were created in).
+PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order);
+
+// {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],
+//  "matrix": {FROM: {TO: state}}, "jobs": [...], "formerJobs": [...]}.
+Poco::JSON::Object::Ptr planToJson(const std::string& plan, const PlanView& view, TimeMs now);
+
+// "2 succeeded, 1 failed" over jobs, in the order of the states; "none".
+std::string stateCountsText(const std::vector<Job>& jobs);
+
+}  // namespace relinkd
