@@ -61,7 +61,7 @@ struct Notifying : Harness {
   }
   void makeQueue() {  // on the store of now (restart() replaces it)
     queue = std::make_unique<NotificationQueue>(*store, clock, runner,
-                                                NotifySettings{{"/usr/lib/relinkd/notify", "--to", "ops"}, 30000, 10000});
+                                                NotifySettings{{"/usr/lib/relinkd/notify", "--to", "ops"}, 30000, 10000, {}});
   }
   void restartAll() {
     queue.reset();

@@ -366,9 +366,9 @@ TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, 
   Job a = savedJob(store, "a");
   Job b = savedJob(store, "b");
   store.addNotification(Notification{0, "a", kEventFinal, "succeeded", std::nullopt, 10, 0, 30, std::nullopt, false,
-                                     std::nullopt});
+                                     std::nullopt, "", std::nullopt});
   store.addNotification(Notification{0, "b", kEventDeadlineNear, "running", 5000, 11, 0, 20, std::nullopt, false,
-                                     std::nullopt});
+                                     std::nullopt, "", std::nullopt});
   auto next = store.nextOwedNotification();
   REQUIRE(next);
   CHECK(next->job == "b");  // due first
@@ -390,7 +390,7 @@ TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, 
   CHECK_FALSE(summaries.at("a").lastSentAt);
 
   store.addNotification(Notification{0, "a", kEventFinal, "failed", std::nullopt, 12, 0, 12, std::nullopt, false,
-                                     std::nullopt});
+                                     std::nullopt, "", std::nullopt});
   CHECK(store.notificationSummaries().at("a").owed == 1);
   REQUIRE(store.remove(a));
   CHECK(store.notificationsOf("a").empty());  // with its job
