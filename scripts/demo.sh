@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Demo: builds relinkd, then runs the daemon over real HTTPS against the
-# bundled fake links API (relinkd-fakeapi) until the example jobs of
-# etc/jobs.d/ are done. Nothing outside build/ is touched; everything the
+# bundled fake links API (relinkd-fakeapi) until the jobs of the examples
+# in etc/jobs.d/ (a plan of three sites: six jobs) are done. Nothing outside build/ is touched; everything the
 # demo starts or writes is stopped and removed when it exits.
 # Exit status: that of `relinkctl wait` (0 = every job succeeded).
 set -euo pipefail
@@ -107,7 +107,7 @@ PROPS
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 shopt -s nullglob
 examples=(etc/jobs.d/*.json)
-[[ ${#examples[@]} -gt 0 ]] || { echo "demo: no example job files in etc/jobs.d/" >&2; exit 1; }
+[[ ${#examples[@]} -gt 0 ]] || { echo "demo: no example files in etc/jobs.d/" >&2; exit 1; }
 for f in "${examples[@]}"; do
   sed -E 's/("migratedAt"[[:space:]]*:[[:space:]]*)"[^"]*"/\1"'"$now"'"/' "$f" \
     >"$work/jobs.d/$(basename "$f").tmp"
@@ -117,7 +117,7 @@ done
 config=(-c "$work/relinkd.properties")
 "$bin/relinkd" "${config[@]}" 2>"$work/relinkd.log" &
 daemon_pid=$!
-echo "relinkd (pid $daemon_pid) is working on the ${#examples[@]} example files (job files and a plan) against the fake API at https://127.0.0.1:$port"
+echo "relinkd (pid $daemon_pid) is working on the examples (${examples[*]##*/}) against the fake API at https://127.0.0.1:$port"
 echo "daemon log: $work/relinkd.log (removed when the demo ends)"
 
 # Wait until relinkd has taken up every example (its database exists and the
@@ -140,16 +140,19 @@ echo
 echo
 echo "--- what relinkd logged ---"
 cat "$work/relinkd.log"
-first_job=$(basename "${examples[0]}" .json)
-echo
-echo "--- relinkctl show $first_job ---"
-"$bin/relinkctl" "${config[@]}" show "$first_job" || true
 for plan_file in etc/jobs.d/*.plan.json; do
   plan=$(basename "$plan_file" .plan.json)
   echo
   echo "--- relinkctl show $plan (a plan: one job per ordered pair of its sites) ---"
   "$bin/relinkctl" "${config[@]}" show "$plan" || true
 done
+first_job=$("$bin/relinkctl" "${config[@]}" list --json |
+  python3 -c 'import json, sys; jobs = json.load(sys.stdin); print(jobs[0]["name"] if jobs else "")')
+if [[ -n "$first_job" ]]; then
+  echo
+  echo "--- relinkctl show $first_job (one job, with its history) ---"
+  "$bin/relinkctl" "${config[@]}" show "$first_job" || true
+fi
 
 kill -TERM "$daemon_pid"
 daemon_status=0

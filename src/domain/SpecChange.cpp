@@ -1,5 +1,7 @@
 #include "relinkd/domain/SpecChange.h"
 
+#include <algorithm>
+
 namespace relinkd {
 
 SpecChange compareSpecs(const JobSpec& before, const JobSpec& after) {
@@ -33,6 +35,24 @@ const char* specChangeKindName(SpecChangeKind kind) {
     case SpecChangeKind::kRestart: return "restart";
   }
   return "restart";
+}
+
+std::string joinFields(const std::vector<std::string>& fields) {
+  std::string text;
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == fields.size() ? " and " : ", ") + fields[i];
+  return text;
+}
+
+std::vector<std::string> planFields(const std::vector<std::string>& jobFields) {
+  std::vector<std::string> fields;
+  for (const std::string& field : jobFields) {
+    const std::string name = field == "siteId"                                         ? "siteIds"
+                             : field == "productURL" || field == "destinationURL" ? "sites"
+                                                                                    : field;
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) fields.push_back(name);
+  }
+  return fields;
 }
 
 }  // namespace relinkd

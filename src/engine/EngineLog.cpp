@@ -27,7 +27,10 @@ Poco::Logger& engineLog() { return Poco::Logger::get("relinkd"); }
 void logTransition(const Job& job, std::optional<JobState> before,
                    const std::optional<HistoryEntry>& entry) {
   Poco::Logger& log = engineLog();
-  const bool changed = !before || *before != job.state;
+  // A restart is the operator's own change: worth a line even when the
+  // state stays (a queued job restarted is queued again).
+  const bool restarted = entry && (entry->action == "file-changed" || entry->action == "plan-changed");
+  const bool changed = !before || *before != job.state || restarted;
   // A failure that keeps a job retrying is worth a warning each time.
   const bool failedAgain = job.state == JobState::kRetrying && entry && entry->outcome != "sending";
   const Poco::Message::Priority level =

@@ -142,6 +142,7 @@ class Scheduler {
   // name by value: it may be the name of *existing, which committing replaces.
   void startFromFile(std::string name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);
+  std::string restartDetail(const Job& was, const Job& job) const;  // RestartNotes.h
   // The file's spec, or nullopt with problem set.
   std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::string& problem) const;
   // SchedulerWindow.cpp
@@ -152,6 +153,9 @@ class Scheduler {
   // The change of job's spec to spec, as compareSpecs says; nullopt when the
   // job is to restart whatever changed (no spec, cancelled, failed).
   std::optional<SpecChange> changeOf(const Job& job, const JobSpec& spec) const;
+  // job's spec as it was before next came (what compareSpecs compares next
+  // with); nullopt when it had none.
+  std::optional<JobSpec> specBefore(const Job& job, const JobSpec& next) const;
   // job with spec's window (hash and stamp: what it is made from now), its
   // request as it was; a history entry names the old and new deadline.
   bool moveWindow(Job job, const JobSpec& spec, const std::string& hash, const std::optional<std::string>& stamp,

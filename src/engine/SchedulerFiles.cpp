@@ -10,6 +10,7 @@
 #include <Poco/Logger.h>
 
 #include "EngineLog.h"
+#include "RestartNotes.h"
 #include "Scheduler.h"
 #include "relinkd/domain/Duration.h"
 #include "relinkd/domain/JobSpec.h"
@@ -98,10 +99,17 @@ void Scheduler::startFromFile(std::string name, const Job* existing, const Scann
   else if (!existing) detail = "accepted from " + job.file;
   else if (action == "file-recreated")
     detail = "started again: " + job.file + " was re-created or rewritten after the job was cancelled";
-  else detail = "restarted with the new content of " + job.file;
+  else detail = restartDetail(*existing, job);
   const std::string state = stateOutcome(job.state);
   const HistoryEntry entry{now, existing ? action : "created", std::nullopt, state, detail};
   if (commit(std::move(job), entry)) table_.resetRuntime(name);
+}
+
+// What changed from was to job (restarted from its file's new content).
+std::string Scheduler::restartDetail(const Job& was, const Job& job) const {
+  const std::optional<JobSpec> after = specFromJson(*job.specJson);
+  if (!after) return "restarted with the new content of " + job.file;
+  return fileRestartDetail(was, specBefore(was, *after), *after, job.file);
 }
 
 // The job stays as it was; the file is read again soon. Logged once per

@@ -23,6 +23,7 @@
 #include <set>
 
 #include "EngineLog.h"
+#include "RestartNotes.h"
 #include "Scheduler.h"
 #include "relinkd/domain/Duration.h"
 
@@ -156,7 +157,8 @@ bool Scheduler::deriveJob(const std::string& plan, const ScannedFile& file, cons
   const std::string pair = next.spec.productUrl + " -> " + next.spec.destinationUrl;
   std::string detail = "derived from plan " + plan + " (" + file.path + "): " + pair;
   if (job.state == JobState::kExpired) detail = *job.lastError;
-  else if (action == "plan-changed") detail = "restarted: the change to plan " + plan + " alters this job (" + pair + ")";
+  else if (action == "plan-changed")
+    detail = planRestartDetail(*existing, specBefore(*existing, next.spec), next.spec, plan, file.path);
   else if (action == "file-recreated")
     detail = "started again: " + file.path + " was re-created or rewritten after the job was cancelled (" + pair + ")";
   const std::string state = stateOutcome(job.state);

@@ -9,16 +9,6 @@
 #include "Scheduler.h"
 
 namespace relinkd {
-namespace {
-
-std::string fieldsText(const std::vector<std::string>& fields) {
-  std::string text;
-  for (std::size_t i = 0; i < fields.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == fields.size() ? " and " : ", ") + fields[i];
-  return text;
-}
-
-}  // namespace
 
 bool Scheduler::windowMoved(const Job& job, const ScannedFile& file) {
   std::string problem;
@@ -37,12 +27,18 @@ bool Scheduler::windowMoved(const Job& job, const ScannedFile& file) {
 std::optional<SpecChange> Scheduler::changeOf(const Job& job, const JobSpec& spec) const {
   if (job.state == JobState::kCancelled || job.state == JobState::kFailed || job.state == JobState::kInvalid)
     return std::nullopt;
+  const std::optional<JobSpec> before = specBefore(job, spec);
+  if (!before) return std::nullopt;
+  return compareSpecs(*before, spec);
+}
+
+std::optional<JobSpec> Scheduler::specBefore(const Job& job, const JobSpec& next) const {
   const std::optional<std::string> specJson = specOf(job);
   std::optional<JobSpec> before = specJson ? specFromJson(*specJson) : std::nullopt;
-  if (!before) return std::nullopt;
   // A site id the file now names that the job had discovered is no new site.
-  if (before->siteId.empty() && !spec.siteId.empty() && job.siteId == spec.siteId) before->siteId = spec.siteId;
-  return compareSpecs(*before, spec);
+  if (before && before->siteId.empty() && !next.siteId.empty() && job.siteId == next.siteId)
+    before->siteId = next.siteId;
+  return before;
 }
 
 bool Scheduler::moveWindow(Job job, const JobSpec& spec, const std::string& hash,
@@ -56,7 +52,7 @@ bool Scheduler::moveWindow(Job job, const JobSpec& spec, const std::string& hash
   job.deadline = jobDeadline(spec, settings_.windowMs, job.acceptedAt);
   if (change.kind == SpecChangeKind::kSame) return commit(std::move(job), std::nullopt);  // only the bytes differ
   job.updatedAt = now;
-  const std::string detail = fieldsText(change.fields) + " changed: the window moved, its deadline from " +
+  const std::string detail = joinFields(change.fields) + " changed: the window moved, its deadline from " +
                              (before ? formatTime(*before) : std::string("none")) + " to " +
                              formatTime(*job.deadline) + "; the request is the same, so " +
                              afterWindowMoved(job, now);

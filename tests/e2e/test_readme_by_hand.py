@@ -56,7 +56,7 @@ echo
 {adapt(revoke, fake_port, http_port)}
 echo
 sed "s/\\"migratedAt\\": *\\"[^\\"]*\\"/\\"migratedAt\\": \\"$(date -u +%FT%TZ)\\"/" \\
-  etc/jobs.d/globex.plan.json | sed 's/globex-apac/globex-ap/g' >"$d/jobs.d/globex.plan.json"
+  etc/jobs.d/acme.plan.json | sed 's/acme-apac/acme-ap/g' >"$d/jobs.d/acme.plan.json"
 for _ in $(seq 400); do ctl list --state=paused | grep -q paused && break; sleep 0.05; done
 echo "== paused"
 ctl list --state=paused
@@ -76,7 +76,7 @@ ctl list --json | python3 -c 'import json,sys; print(sorted(j["state"] for j in 
     paused = out.split("== paused", 1)[1].split('{"ok":true}', 1)[0]
     assert "paused" in paused, out
     end = out.split("== end", 1)[1]
-    # Moving the plan's third site (globex-apac -> globex-ap) derives 4 new
+    # Moving the plan's third site (acme-apac -> acme-ap) derives 4 new
     # jobs, which the revoked token paused and the restored one let succeed;
-    # the 4 old ones naming globex-apac had finished and stay as they were.
+    # the 4 old ones naming acme-apac had finished and stay as they were.
     assert end.count("'succeeded'") == 10, out

@@ -30,4 +30,12 @@ SpecChange compareSpecs(const JobSpec& before, const JobSpec& after);
 
 const char* specChangeKindName(SpecChangeKind kind);  // "same", "window-only", "restart"
 
+// fields as an operator reads them: "a", "a and b", "a, b and c".
+std::string joinFields(const std::vector<std::string>& fields);
+
+// The plan's names for a derived job's changed fields (compareSpecs's), in
+// the same order, each once: a site id is the plan's "siteIds", a site's URL
+// its "sites"; the fields a plan copies into its jobs keep their names.
+std::vector<std::string> planFields(const std::vector<std::string>& jobFields);
+
 }  // namespace relinkd

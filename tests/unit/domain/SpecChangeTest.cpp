@@ -76,4 +76,18 @@ TEST_CASE("SpecChange: every field of the request, and the site id, is a restart
   CHECK(std::string(specChangeKindName(change.kind)) == "restart");
 }
 
+TEST_CASE("SpecChange: fields joined as an operator reads them") {
+  CHECK(joinFields({}).empty());
+  CHECK(joinFields({"siteId"}) == "siteId");
+  CHECK(joinFields({"destinationURL", "createBackup"}) == "destinationURL and createBackup");
+  CHECK(joinFields({"siteId", "migratedFrom", "createBackup"}) == "siteId, migratedFrom and createBackup");
+}
+
+TEST_CASE("SpecChange: a derived job's fields in the plan's names") {
+  CHECK(planFields({"siteId", "createBackup"}) == Fields{"siteIds", "createBackup"});
+  CHECK(planFields({"productURL", "destinationURL", "migratedAt"}) == Fields{"sites", "migratedAt"});
+  CHECK(planFields({"siteId", "destinationURL", "migratedFrom", "migratedFromOverride", "deadline"}) ==
+        Fields{"siteIds", "sites", "migratedFrom", "migratedFromOverride", "deadline"});
+}
+
 }  // namespace relinkd
