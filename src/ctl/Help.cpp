@@ -96,9 +96,11 @@ const std::vector<CommandInfo>& commands() {
        "  --json       print {\"running\", \"pid\", \"since\", \"jobs\": {STATE: N}, \"paused\",\n"
        "               \"pausedReason\", \"notificationsOwed\", \"storeWritable\",\n"
        "               \"attention\": [TEXT...]} (\"paused\": the number of paused jobs;\n"
-       "               \"pid\" and \"since\" null when relinkd is not running)\n"
-       "Exit status: 0 if relinkd runs and nothing needs attention, 1 if something does,\n"
-       "3 if relinkd is not running.",
+       "               \"pid\" and \"since\" null when relinkd is not running; \"pid\"\n"
+       "               null too when its pid cannot be seen; \"running\" null when\n"
+       "               relinkd.lock cannot be read: run relinkctl as root)\n"
+       "Exit status: 0 if relinkd runs and nothing needs attention, 1 if something does\n"
+       "or it cannot be told whether relinkd runs, 3 if relinkd is not running.",
        {{"json", false}}},
   };
   return kCommands;

@@ -24,10 +24,10 @@ using Poco::Dynamic::Var;
 // written now (by this user: relinkd may run as another one).
 DaemonFacts daemonFacts(const Config& config) {
   const InstanceProbe probe = probeDaemon(config);
-  if (probe.state == InstanceProbe::State::kUnknown) throw StoreError("cannot tell whether relinkd runs: " + probe.problem);
   DaemonFacts facts;
+  if (probe.state == InstanceProbe::State::kUnknown) facts.unknown = probe.problem;
   facts.running = probe.running();
-  if (facts.running) facts.pid = probe.pid;
+  if (facts.running && probe.pid > 0) facts.pid = probe.pid;  // 0: another pid namespace, or an old relinkd
   if (probe.record) {
     facts.since = probe.record->since;
     facts.storeWritable = probe.record->storeWritable;
@@ -56,10 +56,12 @@ std::string jobsLine(const StatusReport& report) {
 void printText(const StatusReport& report, TimeMs now) {
   const DaemonFacts& daemon = report.daemon;
   std::cout << "relinkd:        ";
-  if (!daemon.running) {
+  if (!daemon.unknown.empty()) {
+    std::cout << "cannot tell (" << daemon.unknown << ")\n";
+  } else if (!daemon.running) {
     std::cout << "not running\n";
   } else {
-    std::cout << "running, pid " << *daemon.pid;
+    std::cout << "running, pid " << (daemon.pid ? std::to_string(*daemon.pid) : "unknown");
     if (daemon.since) std::cout << ", since " << formatTime(*daemon.since) << " (" << formatDuration(now - *daemon.since) << ")";
     std::cout << "\n";
   }
@@ -81,7 +83,7 @@ void printText(const StatusReport& report, TimeMs now) {
 void printJson(const StatusReport& report) {
   const DaemonFacts& daemon = report.daemon;
   Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  object->set("running", daemon.running);
+  object->set("running", daemon.unknown.empty() ? Var(daemon.running) : Var());  // null: cannot tell
   object->set("pid", daemon.pid ? Var(*daemon.pid) : Var());
   object->set("since", daemon.since ? Var(formatTime(*daemon.since)) : Var());
   Poco::JSON::Object::Ptr jobs = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -112,9 +114,10 @@ int runStatus(const Invocation& invocation, const Config& config) {
     printError(missingDatabaseMessage(config));
   }
   const TimeMs now = SystemClock().wallNow();
-  const StatusReport report = assessStatus(daemon, jobs, owed, now);
+  const StatusReport report = assessStatus(daemon, jobs, owed, now, !config.notifyCommand.empty());
   if (invocation.has("json")) printJson(report);
   else printText(report, now);
+  if (!daemon.unknown.empty()) return kExitFailure;
   if (!daemon.running) return kExitNotRunning;
   return report.attention.empty() ? kExitOk : kExitFailure;
 }

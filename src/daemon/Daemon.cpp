@@ -98,7 +98,8 @@ void Daemon::lockStateDir() {
     instanceLock_ = std::make_unique<InstanceLock>(path, InstanceRecord{::getpid(), clock_.wallNow(), true});
   } catch (const InstanceBusy& busy) {
     throw std::runtime_error("another relinkd is already running with the state directory " + config_.stateDir +
-                             " (process " + std::to_string(busy.pid()) + " holds " + path + "); stop it first");
+                             " (" + (busy.pid() > 0 ? "process " + std::to_string(busy.pid()) : std::string("another process")) +
+                             " holds " + path + "); stop it first");
   }
 }
 
@@ -199,6 +200,16 @@ void Daemon::startDeliveries() {
   delivery_ = startQuietThread([this] { deliveryLoop(); });
 }
 
+// What the store owes, for /metrics as for relinkctl status. With
+// relinkd.notify.command off nothing records or sends one until a restart,
+// so the count read now (before the scheduler thread runs) stays true.
+std::function<int()> Daemon::owedNotificationsSource() {
+  if (deliveries_) return [this] { return deliveries_->owed(); };
+  int owed = 0;
+  for (const auto& [key, summary] : store_->notificationSummaries()) owed += summary.owed;
+  return [owed] { return owed; };
+}
+
 void Daemon::startStatusServer() {
   StatusSources sources;
   sources.jobs = [this] { return engine_->jobs(); };
@@ -209,6 +220,7 @@ void Daemon::startStatusServer() {
   sources.metrics = &metrics_;
   sources.clock = &clock_;
   if (deliveries_) sources.notifications = [this] { return deliveries_->summaries(); };
+  sources.notificationsOwed = owedNotificationsSource();
   statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
 }
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,7 @@ class Daemon {
   void makeEngine();
   bool startEngine();
   void startDeliveries();
+  std::function<int()> owedNotificationsSource();
   void startStatusServer();
   void schedulerLoop();
   void watchToken();

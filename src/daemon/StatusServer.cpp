@@ -64,7 +64,8 @@ Reply route(const StatusSources& sources, const std::string& path) {
   const TimeMs now = sources.clock->wallNow();
   if (path == "/metrics") {
     DaemonMetrics daemon{sources.paused(), sources.storeWritable(), sources.storeWriteFailures()};
-    if (sources.notifications)
+    if (sources.notificationsOwed) daemon.notificationsOwed = sources.notificationsOwed();
+    else if (sources.notifications)
       for (const auto& [key, summary] : sources.notifications()) daemon.notificationsOwed += summary.owed;
     return Reply{HTTPResponse::HTTP_OK, kMetricsContentType,
                  renderMetrics(sources.jobs(), sources.metrics->snapshot(), daemon)};

@@ -32,6 +32,8 @@ struct StatusSources {
   const Clock* clock = nullptr;
   // Per job, the notifications' state; unset when relinkd.notify.command is off.
   std::function<std::map<std::string, NotificationSummary>()> notifications;
+  // What the store owes (relinkd_notifications_owed), deliveries on or off.
+  std::function<int()> notificationsOwed;
 };
 
 class StatusServer {

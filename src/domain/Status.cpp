@@ -90,7 +90,7 @@ std::string pausedReason(const JobList& jobs) {
 }
 
 StatusReport assessStatus(const DaemonFacts& daemon, const std::vector<Job>& jobs, int notificationsOwed,
-                          TimeMs now) {
+                          TimeMs now, bool notifyOn) {
   StatusReport report;
   report.daemon = daemon;
   report.notificationsOwed = notificationsOwed;
@@ -102,7 +102,10 @@ StatusReport assessStatus(const DaemonFacts& daemon, const std::vector<Job>& job
   }
   report.paused = report.jobs[JobState::kPaused];
   report.pausedReason = pausedReason(all);
-  if (!daemon.running) {
+  if (!daemon.unknown.empty()) {
+    report.attention.push_back("cannot tell whether relinkd runs: " + daemon.unknown +
+                               "; run relinkctl as root (or as the user relinkd runs as)");
+  } else if (!daemon.running) {
     report.attention.push_back(
         "relinkd is not running: nothing is submitted or polled, and the states shown are as it left them; "
         "start it (systemctl start relinkd) and read its log (journalctl -u relinkd) for why it stopped");
@@ -113,7 +116,12 @@ StatusReport assessStatus(const DaemonFacts& daemon, const std::vector<Job>& job
         "relinkd.state.dir or fix its permissions (the relinkd log names the error); relinkd goes on by itself");
   }
   addJobAttention(report, jobs, now);
-  if (notificationsOwed > 0) {
+  if (notificationsOwed > 0 && !notifyOn) {
+    report.attention.push_back(
+        count(notificationsOwed, "notification is", "notifications are") +
+        " owed but notifications are off (relinkd.notify.command is empty): nothing sends them; set "
+        "relinkd.notify.command and restart relinkd to send them, `relinkctl show NAME` lists a job's");
+  } else if (notificationsOwed > 0) {
     report.attention.push_back(
         count(notificationsOwed, "notification is", "notifications are") +
         " owed: the notification command (relinkd.notify.command) has not succeeded for them yet and relinkd "

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,14 +24,37 @@ struct flock wholeFile(short type) {
   return lock;
 }
 
-// The holder of a lock that conflicts with a write lock on the whole file:
-// 0 when there is none (or F_GETLK failed: errno says why).
-int lockHolder(int fd, bool& failed) {
+// Whether a lock that conflicts with a write lock on the whole file is
+// held, and by whom. l_type says whether; l_pid is 0 when the holder is
+// not visible in our pid namespace (relinkctl in a container, say), so a
+// pid of 0 means "held, pid unknown", never "not held".
+struct Holder {
+  bool held = false;
+  int pid = 0;
+};
+Holder lockHolder(int fd, bool& failed) {
   struct flock lock = wholeFile(F_WRLCK);
   failed = ::fcntl(fd, F_GETLK, &lock) != 0;
-  if (failed || lock.l_type == F_UNLCK) return 0;
-  return lock.l_pid;
+  if (failed || lock.l_type == F_UNLCK) return {};
+  return {true, lock.l_pid > 0 ? static_cast<int>(lock.l_pid) : 0};
 }
+
+// A relinkd from before the POSIX lock holds flock(LOCK_EX) instead; on
+// Linux the two kinds do not see each other, so the daemon takes both. A
+// relinkctl probing (LOCK_SH for an instant) may hold it just then: a few
+// tries before concluding another relinkd has it.
+bool takeFlock(int fd) {
+  constexpr int kTries = 20;
+  for (int i = 0; i < kTries; ++i) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+    if (errno != EWOULDBLOCK) return false;
+    ::usleep(50 * 1000);
+  }
+  errno = EWOULDBLOCK;
+  return false;
+}
+
+std::string holderText(int pid) { return pid > 0 ? "process " + std::to_string(pid) : "another process"; }
 
 std::optional<InstanceRecord> readRecord(int fd) {
   char bytes[kInstanceRecordBytes];
@@ -78,14 +102,26 @@ std::optional<InstanceRecord> decodeInstanceRecord(const std::string& bytes) {
 InstanceLock::InstanceLock(const std::string& path, const InstanceRecord& record) : path_(path), record_(record) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + errnoText());
+  // 0644 whatever the umask (systemd's UMask=0077) or an older relinkd
+  // made it: relinkctl may run as another user. Not fatal: a file we do
+  // not own keeps its mode, and relinkctl then says it cannot tell.
+  (void)::fchmod(fd_, 0644);
   struct flock lock = wholeFile(F_WRLCK);
   if (::fcntl(fd_, F_SETLK, &lock) != 0) {
     const int error = errno;
     bool failed = false;
-    const int holder = (error == EACCES || error == EAGAIN) ? lockHolder(fd_, failed) : 0;
+    const int holder = (error == EACCES || error == EAGAIN) ? lockHolder(fd_, failed).pid : 0;
     ::close(fd_);
     fd_ = -1;
-    if (error == EACCES || error == EAGAIN) throw InstanceBusy(path + " is locked by process " + std::to_string(holder), holder);
+    if (error == EACCES || error == EAGAIN) throw InstanceBusy(path + " is locked by " + holderText(holder), holder);
+    throw std::runtime_error("cannot lock " + path + ": " + std::strerror(error));
+  }
+  // On the same descriptor: closing another one would drop the POSIX lock.
+  if (!takeFlock(fd_)) {
+    const int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (error == EWOULDBLOCK) throw InstanceBusy(path + " is locked (flock) by another process", 0);
     throw std::runtime_error("cannot lock " + path + ": " + std::strerror(error));
   }
   // The lock is ours: whatever the file held was a stopped daemon's.
@@ -126,16 +162,23 @@ InstanceProbe probeInstance(const std::string& path) {
     return probe;
   }
   bool failed = false;
-  const int holder = lockHolder(fd, failed);
+  const Holder holder = lockHolder(fd, failed);
   if (failed) {
     probe.state = InstanceProbe::State::kUnknown;
     probe.problem = "cannot test the lock on " + path + ": " + errnoText();
-  } else if (holder != 0) {
+  } else if (holder.held) {
     probe.state = InstanceProbe::State::kRunning;
-    probe.pid = holder;
+    probe.pid = holder.pid;
     probe.record = readRecord(fd);
-    // A record from before the holder wrote its own is not its.
-    if (probe.record && probe.record->pid != holder) probe.record.reset();
+    // A record from before the holder wrote its own is not its. With the
+    // pid unknown (another pid namespace) the record cannot be checked;
+    // the holder wrote it right after taking the lock, so it is kept.
+    if (probe.record && holder.pid > 0 && probe.record->pid != holder.pid) probe.record.reset();
+  } else if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    // No POSIX lock, but a flock: a relinkd from before the POSIX lock.
+    // (We hold no POSIX lock on the file, so opening and closing it here
+    // takes nothing from anyone; a LOCK_SH we got goes with the close.)
+    probe.state = InstanceProbe::State::kRunning;
   }
   ::close(fd);
   return probe;

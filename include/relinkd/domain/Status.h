@@ -23,6 +23,9 @@ struct DaemonFacts {
   std::optional<int> pid;
   std::optional<TimeMs> since;
   bool storeWritable = true;
+  // Why it cannot be told whether relinkd runs (relinkd.lock cannot be
+  // read by this user); empty when it can. running is false then.
+  std::string unknown;
 };
 
 struct StatusReport {
@@ -35,9 +38,10 @@ struct StatusReport {
 };
 
 // jobs: every job in the database; notificationsOwed: notifications not
-// delivered yet. Jobs whose file is gone (history) need no attention.
+// delivered yet; notifyOn: relinkd.notify.command is set (else nothing
+// sends what is owed). Jobs whose file is gone (history) need no attention.
 StatusReport assessStatus(const DaemonFacts& daemon, const std::vector<Job>& jobs, int notificationsOwed,
-                          TimeMs now);
+                          TimeMs now, bool notifyOn = true);
 
 // Why paused jobs wait: the lastError most of them share (the first by
 // name on a tie); empty when none is paused or none says why.

@@ -16,6 +16,13 @@
 // it opens that file. The lock is not inherited by children (the
 // notification command), and the descriptor is close-on-exec.
 //
+// The daemon also holds flock(LOCK_EX) on that same descriptor: a relinkd
+// from before the POSIX lock took only a flock, and on Linux the two kinds
+// do not conflict, so without it an old and a new relinkd would run
+// together. relinkctl, finding no POSIX lock, tries flock(LOCK_SH) to tell
+// such an old relinkd (running, pid unknown). F_GETLK reports pid 0 when
+// the holder is in another pid namespace: held, pid unknown.
+//
 // The job directory: DirectoryClaim holds flock(LOCK_EX) on a descriptor
 // of the directory itself. flock locks belong to the open file, not the
 // process, so two claims conflict even within one process, and whatever
@@ -65,8 +72,9 @@ class InstanceBusy : public std::runtime_error {
 
 class InstanceLock {
  public:
-  // Creates path if need be (mode 0644: the record is no secret, and
-  // relinkctl may run as another user), takes the lock and writes record.
+  // Creates path if need be and makes it 0644 (fchmod: whatever the umask;
+  // the record is no secret, and relinkctl may run as another user), takes
+  // the POSIX lock and the flock and writes record.
   // Throws InstanceBusy when another process holds it, std::runtime_error
   // naming the file when it cannot be opened or locked.
   InstanceLock(const std::string& path, const InstanceRecord& record);
@@ -91,7 +99,7 @@ class InstanceLock {
 struct InstanceProbe {
   enum class State { kRunning, kNotRunning, kUnknown };
   State state = State::kNotRunning;
-  int pid = 0;                          // kRunning: the holder, as the kernel says
+  int pid = 0;                          // kRunning: the holder, as the kernel says; 0: unknown
   std::optional<InstanceRecord> record;  // kRunning: what it wrote, when it is its own
   std::string problem;                  // kUnknown: why it cannot be told
   bool running() const { return state == State::kRunning; }

@@ -138,3 +138,21 @@ TEST_CASE("status: notifications owed and a store that cannot be written") {
   CHECK(report.attention.size() == 2);
   CHECK(assessStatus(kRunning, {}, 0, kNow).attention.empty());
 }
+
+TEST_CASE("status: owed notifications with relinkd.notify.command off say nothing sends them") {
+  const StatusReport report = assessStatus(kRunning, {}, 2, kNow, false);
+  REQUIRE(report.attention.size() == 1);
+  CHECK(report.attention[0].rfind("2 notifications are owed but notifications are off", 0) == 0);
+  CHECK(report.attention[0].find("set relinkd.notify.command and restart relinkd") != std::string::npos);
+  CHECK(report.attention[0].find("backoff") == std::string::npos);
+}
+
+TEST_CASE("status: when it cannot be told whether relinkd runs, it says so, not that it is stopped") {
+  DaemonFacts daemon;
+  daemon.unknown = "cannot open /state/relinkd.lock: Permission denied";
+  const StatusReport report = assessStatus(daemon, {}, 0, kNow);
+  REQUIRE(report.attention.size() == 1);
+  CHECK(report.attention[0] ==
+        "cannot tell whether relinkd runs: cannot open /state/relinkd.lock: Permission denied; run relinkctl as "
+        "root (or as the user relinkd runs as)");
+}
