@@ -194,6 +194,36 @@ def test_cancel_plan_stops_every_unfinished_job_of_the_plan(fake, daemon):
     assert d.job("bystander")["state"] == "running"
 
 
+def test_cancel_and_retry_plan_leave_finished_jobs_and_the_stand_in_alone_and_exit_0(fake, daemon):
+    fake.config({"siteScripts": {"id-acme-us": [["Pending"]]}})
+    d = daemon()
+    write_plan(d, "acme", [EU, US])
+    d.wait_state("acme.acme-eu.acme-us", "succeeded")
+    d.wait_state("acme.acme-us.acme-eu", "running")
+
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert code == 0, out + err
+    assert err == "", err
+    cancelled, left = out.splitlines()
+    assert re.fullmatch(r"acme\.acme-us\.acme-eu: cancelled by the operator.*\(state cancelled\)", cancelled), out
+    assert left == "1 job of plan acme left as it is: 1 already final (1 succeeded)", out
+    assert d.job("acme.acme-eu.acme-us")["state"] == "succeeded"
+
+    # Nothing of the plan may be retried: said in one line, and not an error.
+    code, out, err = d.ctl("retry", "--plan=acme")
+    assert (code, err) == (0, ""), out + err
+    assert out == ("2 jobs of plan acme left as they are: "
+                   "2 neither failed, paused nor retrying (1 succeeded, 1 cancelled)\n"), out
+
+    # An invalid plan's stand-in is not one of the jobs to cancel.
+    write_bytes(d.jobs_dir, "acme.plan.json", b"{ not json")
+    d.wait_state("acme", "invalid")
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert (code, err) == (0, ""), out + err
+    assert out == ("3 jobs of plan acme left as they are: 1 the invalid plan's stand-in (it sends nothing) "
+                   "(1 invalid); 2 already final (1 succeeded, 1 cancelled)\n"), out
+
+
 def test_a_job_file_named_like_a_plans_job_is_invalid_in_list_show_validate_and_wait(fake, daemon):
     d = daemon()
     write_plan(d, "acme", [EU, US])
