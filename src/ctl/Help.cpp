@@ -47,7 +47,8 @@ const std::vector<CommandInfo>& commands() {
        "would (with the configured relinkd.window) and prints \"FILE: ok\" or one\n"
        "\"FILE: field: problem\" line per problem. A job file whose name a plan already\n"
        "derives (a plan in the job directory or among the FILEs) is a problem: relinkd\n"
-       "would ignore it.\n"
+       "would ignore it. A database that cannot be read is a warning: the names are\n"
+       "then checked against the plan files only.\n"
        "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
        "Exit status: 0 if every file is valid, 1 otherwise.",
        {{"json", false}}},

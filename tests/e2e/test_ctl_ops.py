@@ -10,9 +10,12 @@ import json
 import os
 import pty
 import re
+import sqlite3
 import struct
 import subprocess
 import termios
+
+import pytest
 
 from conftest import RELINKCTL, RELINKD, clean_env, now_utc, rfc3339, write_bytes, write_job
 
@@ -272,6 +275,32 @@ def test_validate_knows_the_names_of_plans_relinkd_has_not_taken_up(daemon, tmp_
     code, out, _ = d.ctl("validate", str(tmp_path / "acme.plan.json"), job)
     assert code == 1 and problem + str(tmp_path / "acme.plan.json") + ")" in out, out
     assert f"{tmp_path / 'acme.plan.json'}: ok" in out, out
+
+
+@pytest.mark.parametrize("damage", ["newer-schema", "not-a-database"])
+def test_validate_judges_the_files_when_the_database_cannot_be_read(daemon, tmp_path, damage):
+    d = daemon(fake=False, start=False)
+    db = d.state_dir / "relinkd.db"
+    if damage == "newer-schema":
+        with sqlite3.connect(db) as conn:
+            conn.execute("create table x(a)")
+            conn.execute("pragma user_version=99")
+    else:
+        db.write_bytes(b"this is not an SQLite database\n" * 100)
+    write_plan(d, "acme", [EU, US])
+    write_job(tmp_path, "fine")
+    write_job(tmp_path, "acme.acme-us.acme-eu")
+    fine, taken = str(tmp_path / "fine.json"), str(tmp_path / "acme.acme-us.acme-eu.json")
+
+    code, out, err = d.ctl("validate", fine)
+    assert code == 0 and out == f"{fine}: ok\n", out + err
+    assert re.fullmatch(rf"relinkctl: warning: the database could not be read \({re.escape(str(db))}: .+\); "
+                        r"collisions with plans checked from the plan files only\n", err), err
+    # The names the plan file derives are still known.
+    code, out, err = d.ctl("validate", fine, taken)
+    assert code == 1, out + err
+    assert f"{taken}: file: the name acme.acme-us.acme-eu is already a job of the plan acme (" in out, out
+    assert f"{fine}: ok" in out, out
 
 
 def test_wait_plan_works_after_the_plan_file_is_removed(fake, daemon):
