@@ -358,7 +358,7 @@ def test_a_token_file_others_may_read_is_warned_of_unless_it_is_a_systemd_creden
     token.chmod(0o644)
     result = check_config(d)
     assert result.returncode == 0, result
-    assert f"the token file {token} can be read by others than its owner (mode 0644); chmod 600 {token}" \
+    assert f"the token file {token} can be read by everyone (mode 0644); chmod 600 {token}" \
         in result.stderr, result
     assert "configuration OK" in result.stdout
     secrets.assert_absent(result.stdout + result.stderr, "relinkd --check-config")
@@ -369,7 +369,32 @@ def test_a_token_file_others_may_read_is_warned_of_unless_it_is_a_systemd_creden
 
     d.start()
     d.wait_for(lambda: "chmod 600" in d.log(), what="the warning in relinkd's log")
-    assert re.search(r"(?i)warn.*can be read by others than its owner \(mode 0644\)", d.log()), d.log()
+    assert re.search(r"(?i)warn.*can be read by everyone \(mode 0644\)", d.log()), d.log()
+
+
+def test_the_token_warning_comes_again_on_sighup_and_a_new_token_file_once_per_mode(fake, daemon, secrets):
+    d = daemon()
+    token = secrets.token_file
+    warning = re.compile(r"(?i)warn.*the token file .* can be read by (its group|everyone) \(mode (\d+)\)")
+    reloads = lambda: d.log().count("configuration reloaded")
+    warnings = lambda: [m.groups() for m in warning.finditer(d.log())]
+    assert warnings() == []
+
+    token.chmod(0o640)
+    d.hup()
+    d.wait_for(lambda: reloads() == 1, what="the first reload")
+    assert warnings() == [("its group", "0640")], d.log()
+    d.hup()  # the same mode: said already
+    d.wait_for(lambda: reloads() == 2, what="the second reload")
+    assert warnings() == [("its group", "0640")], d.log()
+
+    # A new token file, written with a mode everyone may read: seen by the watch, no SIGHUP.
+    secrets.write_token(secrets.token)
+    token.chmod(0o644)
+    os.utime(token, ns=(0, 12345))  # a stamp of its own, however fast the file was rewritten
+    d.wait_for(lambda: len(warnings()) == 2, what="the warning for the new token file")
+    assert warnings()[1] == ("everyone", "0644"), d.log()
+    secrets.assert_absent(d.log(), "relinkd's log")
 
 
 def help_of(*args):
