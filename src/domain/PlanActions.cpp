@@ -11,11 +11,11 @@ namespace {
 // Why the action leaves job alone, or nullopt when it takes it. The reasons
 // are the groups of the left-alone line, so they are worded for a count.
 std::optional<std::string> whyLeftAlone(PlanAction action, const std::string& plan, const Job& job, TimeMs now) {
-  if (job.name == plan) return "the invalid plan's stand-in (it sends nothing)";
+  if (job.name == plan) return "the invalid plan's stand-in";
   if (!job.fileHash) return "no longer in the plan";
   if (action == PlanAction::kCancel) {
     if (isFinal(job.state)) return "already final";
-    if (job.state == JobState::kInvalid) return "invalid (they send nothing)";
+    if (job.state == JobState::kInvalid) return "invalid";
     return std::nullopt;
   }
   if (job.state != JobState::kFailed && job.state != JobState::kPaused && job.state != JobState::kRetrying)

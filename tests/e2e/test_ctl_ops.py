@@ -223,7 +223,7 @@ def test_cancel_and_retry_plan_leave_finished_jobs_and_the_stand_in_alone_and_ex
     d.wait_state("acme", "invalid")
     code, out, err = d.ctl("cancel", "--plan=acme")
     assert (code, err) == (0, ""), out + err
-    assert out == ("3 jobs of plan acme left as they are: 1 the invalid plan's stand-in (it sends nothing) "
+    assert out == ("3 jobs of plan acme left as they are: 1 the invalid plan's stand-in "
                    "(1 invalid); 2 already final (1 succeeded, 1 cancelled)\n"), out
 
 

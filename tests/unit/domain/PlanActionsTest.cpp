@@ -37,7 +37,7 @@ TEST_CASE("cancel --plan never takes former jobs, the invalid stand-in, or jobs 
   const PlanPick pick = pickPlanJobs(PlanAction::kCancel, "acme", {former, standIn, other}, std::nullopt, kNow);
   CHECK(pick.names.empty());
   CHECK(pick.leftAlone == "2 jobs of plan acme left as they are: 1 no longer in the plan (1 queued); "
-                          "1 the invalid plan's stand-in (it sends nothing) (1 invalid)");
+                          "1 the invalid plan's stand-in (1 invalid)");
 }
 
 TEST_CASE("retry --plan takes failed, paused and retrying jobs whose window is open") {
