@@ -80,15 +80,26 @@ bool isUnder(const std::string& path, const std::string& dir) {
 
 std::optional<std::string> tokenFileWarning(const std::string& tokenFile, const EnvLookup& env) {
   struct stat st {};
-  if (::stat(tokenFile.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
+  // Only reading gives the token away: 0620 or 0711 let nobody else read it.
+  if (::stat(tokenFile.c_str(), &st) != 0 || (st.st_mode & 044) == 0) return std::nullopt;
   // systemd's LoadCredential= places the file there, readable by relinkd alone.
   if (const auto credentials = env("CREDENTIALS_DIRECTORY"); credentials && !credentials->empty()) {
     if (isUnder(tokenFile, *credentials) || isUnder(resolved(tokenFile), resolved(*credentials))) return std::nullopt;
   }
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return "the token file " + tokenFile + " can be read by others than its owner (mode " + mode + "); chmod 600 " +
-         tokenFile + " (or use systemd's LoadCredential=)";
+  const char* who = (st.st_mode & 004) != 0 ? "everyone" : "its group";
+  return "the token file " + tokenFile + " can be read by " + who + " (mode " + mode + "); chmod 600 " + tokenFile +
+         " (or use systemd's LoadCredential=)";
+}
+
+std::optional<std::string> TokenModeWarner::check(const std::string& tokenFile) {
+  struct stat st {};
+  const unsigned mode = ::stat(tokenFile.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+  const auto seen = std::make_pair(tokenFile, mode);
+  if (last_ == seen) return std::nullopt;
+  last_ = seen;
+  return tokenFileWarning(tokenFile, env_);
 }
 
 namespace {

@@ -2,7 +2,7 @@
 // work with the daemon stopped; a running daemon notices within a second.
 // Several jobs (NAME... or --plan=P [--state=S]) are changed one by one,
 // each in its own transaction: one that may not be changed leaves the
-// others alone.
+// others alone. With --plan only the jobs the action allows are selected.
 #include <algorithm>
 #include <functional>
 #include <iostream>
@@ -10,6 +10,7 @@
 #include "Commands.h"
 #include "Plans.h"
 #include "relinkd/domain/OperatorActions.h"
+#include "relinkd/domain/PlanActions.h"
 
 namespace relinkd::ctl {
 
@@ -58,9 +59,11 @@ bool applyTo(const std::string& name, const std::string& command, SqliteJobStore
 }
 
 // The names given, without repeats; or with --plan the plan's jobs (in
-// state S with --state), also those it no longer derives; nullopt (said
-// on standard error) for a plan without jobs.
-std::optional<std::vector<std::string>> selectedNames(const Invocation& invocation, SqliteJobStore& store, const Config& config) {
+// state S with --state) that the action allows, the others counted in
+// leftAlone (PlanActions.h; said once the jobs are done); nullopt (said on
+// standard error) for a plan without jobs.
+std::optional<std::vector<std::string>> selectedNames(const Invocation& invocation, SqliteJobStore& store, const Config& config,
+                                                      std::string& leftAlone) {
   const std::optional<JobState> state = stateOption(invocation);
   if (!invocation.has("plan")) {
     if (state) throw UsageError("--state goes with --plan", invocation.command);
@@ -77,25 +80,22 @@ std::optional<std::vector<std::string>> selectedNames(const Invocation& invocati
     printError("no plan named \"" + plan + "\" in " + config.databasePath());
     return std::nullopt;
   }
-  std::vector<std::string> names;
-  for (const Job& job : jobs)
-    if (!state || job.state == *state) names.push_back(job.name);
-  return names;
+  const PlanAction action = invocation.command == "cancel" ? PlanAction::kCancel : PlanAction::kRetry;
+  const PlanPick pick = pickPlanJobs(action, plan, jobs, state, SystemClock().wallNow());
+  leftAlone = pick.leftAlone;
+  if (pick.names.empty() && leftAlone.empty()) leftAlone = "no jobs in state " + std::string(stateName(*state)) + " of plan " + plan;
+  return pick.names;
 }
 
 int applyAction(const Invocation& invocation, const Config& config, const Action& action) {
   const auto store = openDatabase(config, false);
-  const auto selected = selectedNames(invocation, *store, config);
+  std::string leftAlone;
+  const auto selected = selectedNames(invocation, *store, config, leftAlone);
   if (!selected) return kExitFailure;
   const std::vector<std::string>& names = *selected;
-  if (names.empty()) {
-    const std::optional<JobState> state = stateOption(invocation);
-    std::cout << "no jobs" << (state ? std::string(" in state ") + stateName(*state) : "") << " of plan "
-              << invocation.options.at("plan") << "\n";
-    return kExitOk;
-  }
   bool allDone = true;
   for (const std::string& name : names) allDone = applyTo(name, invocation.command, *store, config, action) && allDone;
+  if (!leftAlone.empty()) std::cout << leftAlone << "\n";
   return allDone ? kExitOk : kExitFailure;
 }
 

@@ -47,7 +47,8 @@ const std::vector<CommandInfo>& commands() {
        "would (with the configured relinkd.window) and prints \"FILE: ok\" or one\n"
        "\"FILE: field: problem\" line per problem. A job file whose name a plan already\n"
        "derives (a plan in the job directory or among the FILEs) is a problem: relinkd\n"
-       "would ignore it.\n"
+       "would ignore it. A database that cannot be read is a warning: the names are\n"
+       "then checked against the plan files only.\n"
        "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
        "Exit status: 0 if every file is valid, 1 otherwise.",
        {{"json", false}}},
@@ -56,19 +57,22 @@ const std::vector<CommandInfo>& commands() {
        "token. A job whose window has closed cannot be retried. Each job is changed on\n"
        "its own and gets one line: what was done, or why not. Works whether the daemon\n"
        "runs or not; a running daemon acts on it within a second.\n"
-       "  --plan=P     every job of plan P instead of named ones\n"
+       "  --plan=P     the jobs of plan P that may be retried instead of named ones;\n"
+       "               one line counts the others, left as they are, and says why\n"
        "  --state=S    with --plan: only its jobs in state S (e.g. failed)\n"
        "Exit status: 0, 1 if a job is unknown or one could not be retried (the others\n"
-       "are retried all the same).",
+       "are retried all the same), or the plan has no job.",
        {{"plan", true}, {"state", true}}},
       {"cancel", "cancel NAME...|--plan=P [--state=S]", "stops jobs that have not finished",
        "Each job becomes cancelled and no further request is sent for it. A remote job\n"
        "already started cannot be cancelled at Atlassian; it is no longer polled. Each\n"
        "job is changed on its own and gets one line: what was done, or why not.\n"
-       "  --plan=P     every job of plan P instead of named ones\n"
+       "  --plan=P     the unfinished jobs of plan P instead of named ones; one line\n"
+       "               counts the others (already final...), left as they are\n"
        "  --state=S    with --plan: only its jobs in state S (e.g. queued)\n"
-       "Exit status: 0, 1 if a job is unknown or one has already finished (the others\n"
-       "are cancelled all the same).",
+       "Exit status: 0, 1 if a named job is unknown or has already finished, or one\n"
+       "could not be cancelled (the others are cancelled all the same), or the plan\n"
+       "has no job.",
        {{"plan", true}, {"state", true}}},
       {"wait", "wait [NAME|PLAN...] [--timeout=DURATION]",
        "waits until the jobs are final",

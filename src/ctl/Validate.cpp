@@ -49,7 +49,8 @@ std::optional<FieldProblem> tooLate(const JobSpec& spec, const Config& config, T
 }
 
 // Who holds the job names a job file may want: the daemon's jobs (when
-// it has run), else the plans in the job directory and on the command line.
+// it has run and its database can be read), else the plans in the job
+// directory and on the command line.
 struct NameHolders {
   std::map<std::string, Job> liveJobs;  // name -> a job of a file in place, from the database
   DerivedNames derived;
@@ -64,9 +65,16 @@ void addPlanFile(DerivedNames& derived, const std::string& path, const Config& c
 
 NameHolders nameHolders(const std::vector<std::string>& paths, const Config& config) {
   NameHolders holders;
-  if (databaseExists(config)) {
-    for (Job& job : openDatabase(config, true)->all())
-      if (job.fileHash) holders.liveJobs.emplace(job.name, std::move(job));
+  try {
+    if (databaseExists(config)) {
+      for (Job& job : openDatabase(config, true)->all())
+        if (job.fileHash) holders.liveJobs.emplace(job.name, std::move(job));
+    }
+  } catch (const StoreError& error) {
+    // The database only says who came first; the files can be judged without.
+    holders.liveJobs.clear();
+    std::cerr << "relinkctl: warning: the database could not be read (" << error.what()
+              << "); collisions with plans checked from the plan files only\n";
   }
   for (const std::string& path : paths)
     if (isPlanFileName(baseName(path))) addPlanFile(holders.derived, path, config);

@@ -172,6 +172,7 @@ void Daemon::makeEngine() {
   store_ = std::make_unique<SqliteJobStore>(config_.databasePath());
   source_ = std::make_unique<JobDirectory>(config_.jobsDir, clock_);
   tokenStamp_ = fileStamp(config_.tokenFile);
+  warnOfTokenMode();
   pool_ = std::make_unique<RequestPool>([this](Completion done) { engine_->complete(std::move(done)); },
                                         clock_, makePocoTransport(transportOptions(config_)), metrics_,
                                         config_.concurrency);
@@ -262,6 +263,7 @@ void Daemon::reload(Config config, std::string token) {
     config_ = std::move(config);
     token_ = std::move(token);
     tokenStamp_ = fileStamp(config_.tokenFile);
+    warnOfTokenMode();
     EngineSettings settings = engineSettings(config_);
     settings.notify = deliveries_ != nullptr;  // as the delivery thread is, until a restart
     engine_->reload(settings, Credentials{config_.email, token_});

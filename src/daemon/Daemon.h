@@ -59,6 +59,7 @@ class Daemon {
   void startStatusServer();
   void schedulerLoop();
   void watchToken();
+  void warnOfTokenMode();
   void notifyStatus();
   void deliveryLoop();
   void wakeDeliveries();
@@ -101,6 +102,7 @@ class Daemon {
   std::mutex tokenMutex_;      // guards config_, token_, tokenStamp_ after start()
   std::string tokenStamp_;     // what the token file looked like when last read
   bool tokenEmptySeen_ = false;  // the token file was empty at the last check
+  TokenModeWarner tokenWarner_{processEnvironment()};  // under tokenMutex_ after start()
   std::string jobsDir_;        // fixed for the daemon's life
   std::string databasePath_;   // fixed for the daemon's life
   std::unique_ptr<InstanceLock> instanceLock_;     // STATE/relinkd.lock, for the process's life

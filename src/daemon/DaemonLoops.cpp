@@ -125,6 +125,7 @@ void Daemon::watchToken() {
   std::string stamp = fileStamp(config_.tokenFile);
   if (stamp == tokenStamp_) return;
   tokenStamp_ = stamp;
+  warnOfTokenMode();
   try {
     std::string token = readToken(config_.tokenFile);
     tokenEmptySeen_ = false;
@@ -153,6 +154,13 @@ void Daemon::watchToken() {
     token_.clear();
     engine_->credentialsChanged(Credentials{config_.email, "", error.what()});
   }
+}
+
+// Each time the token is read (start, SIGHUP, a changed file): an operator
+// who made the file readable to others hears of it without a restart, but
+// not at every read. Caller holds tokenMutex_ (or the threads are not up).
+void Daemon::warnOfTokenMode() {
+  if (const auto warning = tokenWarner_.check(config_.tokenFile)) log().warning(*warning);
 }
 
 // Never waits: the notifier sends at most one STATUS= a second and drops

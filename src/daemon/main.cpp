@@ -63,14 +63,13 @@ class RelinkdApp : public Poco::Util::ServerApplication {
       std::cerr << "relinkd: configuration error: " << error.what() << "\n";
       return EXIT_CONFIG;
     }
-    const auto tokenWarning = tokenFileWarning(config.tokenFile, processEnvironment());
     if (checkOnly_) {
+      const auto tokenWarning = tokenFileWarning(config.tokenFile, processEnvironment());
       if (tokenWarning) std::cerr << "relinkd: warning: " << *tokenWarning << "\n";
       std::cout << "relinkd: configuration OK (" << configPath_ << ")\n";
       return EXIT_OK;
     }
-    if (tokenWarning) Poco::Logger::get("relinkd").warning(*tokenWarning);
-    return runDaemon(config, token);
+    return runDaemon(config, token);  // the daemon warns of the token file's mode (TokenModeWarner)
   }
 
  private:

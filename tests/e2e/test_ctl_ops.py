@@ -10,9 +10,12 @@ import json
 import os
 import pty
 import re
+import sqlite3
 import struct
 import subprocess
 import termios
+
+import pytest
 
 from conftest import RELINKCTL, RELINKD, clean_env, now_utc, rfc3339, write_bytes, write_job
 
@@ -194,6 +197,36 @@ def test_cancel_plan_stops_every_unfinished_job_of_the_plan(fake, daemon):
     assert d.job("bystander")["state"] == "running"
 
 
+def test_cancel_and_retry_plan_leave_finished_jobs_and_the_stand_in_alone_and_exit_0(fake, daemon):
+    fake.config({"siteScripts": {"id-acme-us": [["Pending"]]}})
+    d = daemon()
+    write_plan(d, "acme", [EU, US])
+    d.wait_state("acme.acme-eu.acme-us", "succeeded")
+    d.wait_state("acme.acme-us.acme-eu", "running")
+
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert code == 0, out + err
+    assert err == "", err
+    cancelled, left = out.splitlines()
+    assert re.fullmatch(r"acme\.acme-us\.acme-eu: cancelled by the operator.*\(state cancelled\)", cancelled), out
+    assert left == "1 job of plan acme left as it is: 1 already final (1 succeeded)", out
+    assert d.job("acme.acme-eu.acme-us")["state"] == "succeeded"
+
+    # Nothing of the plan may be retried: said in one line, and not an error.
+    code, out, err = d.ctl("retry", "--plan=acme")
+    assert (code, err) == (0, ""), out + err
+    assert out == ("2 jobs of plan acme left as they are: "
+                   "2 neither failed, paused nor retrying (1 succeeded, 1 cancelled)\n"), out
+
+    # An invalid plan's stand-in is not one of the jobs to cancel.
+    write_bytes(d.jobs_dir, "acme.plan.json", b"{ not json")
+    d.wait_state("acme", "invalid")
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert (code, err) == (0, ""), out + err
+    assert out == ("3 jobs of plan acme left as they are: 1 the invalid plan's stand-in "
+                   "(1 invalid); 2 already final (1 succeeded, 1 cancelled)\n"), out
+
+
 def test_a_job_file_named_like_a_plans_job_is_invalid_in_list_show_validate_and_wait(fake, daemon):
     d = daemon()
     write_plan(d, "acme", [EU, US])
@@ -242,6 +275,32 @@ def test_validate_knows_the_names_of_plans_relinkd_has_not_taken_up(daemon, tmp_
     code, out, _ = d.ctl("validate", str(tmp_path / "acme.plan.json"), job)
     assert code == 1 and problem + str(tmp_path / "acme.plan.json") + ")" in out, out
     assert f"{tmp_path / 'acme.plan.json'}: ok" in out, out
+
+
+@pytest.mark.parametrize("damage", ["newer-schema", "not-a-database"])
+def test_validate_judges_the_files_when_the_database_cannot_be_read(daemon, tmp_path, damage):
+    d = daemon(fake=False, start=False)
+    db = d.state_dir / "relinkd.db"
+    if damage == "newer-schema":
+        with sqlite3.connect(db) as conn:
+            conn.execute("create table x(a)")
+            conn.execute("pragma user_version=99")
+    else:
+        db.write_bytes(b"this is not an SQLite database\n" * 100)
+    write_plan(d, "acme", [EU, US])
+    write_job(tmp_path, "fine")
+    write_job(tmp_path, "acme.acme-us.acme-eu")
+    fine, taken = str(tmp_path / "fine.json"), str(tmp_path / "acme.acme-us.acme-eu.json")
+
+    code, out, err = d.ctl("validate", fine)
+    assert code == 0 and out == f"{fine}: ok\n", out + err
+    assert re.fullmatch(rf"relinkctl: warning: the database could not be read \({re.escape(str(db))}: .+\); "
+                        r"collisions with plans checked from the plan files only\n", err), err
+    # The names the plan file derives are still known.
+    code, out, err = d.ctl("validate", fine, taken)
+    assert code == 1, out + err
+    assert f"{taken}: file: the name acme.acme-us.acme-eu is already a job of the plan acme (" in out, out
+    assert f"{fine}: ok" in out, out
 
 
 def test_wait_plan_works_after_the_plan_file_is_removed(fake, daemon):
@@ -299,7 +358,7 @@ def test_a_token_file_others_may_read_is_warned_of_unless_it_is_a_systemd_creden
     token.chmod(0o644)
     result = check_config(d)
     assert result.returncode == 0, result
-    assert f"the token file {token} can be read by others than its owner (mode 0644); chmod 600 {token}" \
+    assert f"the token file {token} can be read by everyone (mode 0644); chmod 600 {token}" \
         in result.stderr, result
     assert "configuration OK" in result.stdout
     secrets.assert_absent(result.stdout + result.stderr, "relinkd --check-config")
@@ -310,7 +369,32 @@ def test_a_token_file_others_may_read_is_warned_of_unless_it_is_a_systemd_creden
 
     d.start()
     d.wait_for(lambda: "chmod 600" in d.log(), what="the warning in relinkd's log")
-    assert re.search(r"(?i)warn.*can be read by others than its owner \(mode 0644\)", d.log()), d.log()
+    assert re.search(r"(?i)warn.*can be read by everyone \(mode 0644\)", d.log()), d.log()
+
+
+def test_the_token_warning_comes_again_on_sighup_and_a_new_token_file_once_per_mode(fake, daemon, secrets):
+    d = daemon()
+    token = secrets.token_file
+    warning = re.compile(r"(?i)warn.*the token file .* can be read by (its group|everyone) \(mode (\d+)\)")
+    reloads = lambda: d.log().count("configuration reloaded")
+    warnings = lambda: [m.groups() for m in warning.finditer(d.log())]
+    assert warnings() == []
+
+    token.chmod(0o640)
+    d.hup()
+    d.wait_for(lambda: reloads() == 1, what="the first reload")
+    assert warnings() == [("its group", "0640")], d.log()
+    d.hup()  # the same mode: said already
+    d.wait_for(lambda: reloads() == 2, what="the second reload")
+    assert warnings() == [("its group", "0640")], d.log()
+
+    # A new token file, written with a mode everyone may read: seen by the watch, no SIGHUP.
+    secrets.write_token(secrets.token)
+    token.chmod(0o644)
+    os.utime(token, ns=(0, 12345))  # a stamp of its own, however fast the file was rewritten
+    d.wait_for(lambda: len(warnings()) == 2, what="the warning for the new token file")
+    assert warnings()[1] == ("everyone", "0644"), d.log()
+    secrets.assert_absent(d.log(), "relinkd's log")
 
 
 def help_of(*args):

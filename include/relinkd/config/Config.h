@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <utility>
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -97,10 +98,24 @@ void requireDaemonSettings(const Config& config);
 std::string readToken(const std::string& tokenFile);
 
 // A warning when others than its owner may read the token file (a mode
-// with group or other bits): it names the file and its mode and says
-// `chmod 600`. None for a file under $CREDENTIALS_DIRECTORY (systemd's
+// with the group's or everyone's read bit): it names the file, its mode and
+// who may read it (its group, everyone) and says `chmod 600`. None for a file under $CREDENTIALS_DIRECTORY (systemd's
 // LoadCredential= sets it up), nor for one that cannot be looked at
 // (readToken says why). Never reads the file.
 std::optional<std::string> tokenFileWarning(const std::string& tokenFile, const EnvLookup& env);
+
+// tokenFileWarning for a daemon that reads the token again and again (at
+// start, on SIGHUP, when the file changes): given once per token file and
+// mode, so a reload says it again only when the mode (or the file) changed.
+// Thread-safety: none; the daemon calls it under its token mutex.
+class TokenModeWarner {
+ public:
+  explicit TokenModeWarner(EnvLookup env) : env_(std::move(env)) {}
+  std::optional<std::string> check(const std::string& tokenFile);
+
+ private:
+  EnvLookup env_;
+  std::optional<std::pair<std::string, unsigned>> last_;  // the file and mode seen last
+};
 
 }  // namespace relinkd

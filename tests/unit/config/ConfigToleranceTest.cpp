@@ -19,6 +19,7 @@ using relinkd::ConfigError;
 using relinkd::loadConfigFile;
 using relinkd::loadConfigFileTolerant;
 using relinkd::tokenFileWarning;
+using relinkd::TokenModeWarner;
 
 namespace {
 
@@ -93,4 +94,41 @@ TEST_CASE("tokenFileWarning: a token file others may read, unless under $CREDENT
   CHECK_FALSE(tokenFileWarning(token, fakeEnv({{"CREDENTIALS_DIRECTORY", dir.path() + "/"}})));
   CHECK(tokenFileWarning(token, fakeEnv({{"CREDENTIALS_DIRECTORY", dir.path() + "/other"}})));
   CHECK_FALSE(tokenFileWarning(dir.file("missing"), fakeEnv({})));  // readToken says what is wrong
+}
+
+TEST_CASE("tokenFileWarning: only a mode that lets the group or everyone read it, and it says which") {
+  TempDir dir;
+  const std::string token = dir.write("api-token", "ATATT3xSECRET\n");
+  for (const mode_t mode : {0600, 0620, 0602, 0711, 0622, 0700, 0400}) {
+    CAPTURE(mode);
+    REQUIRE(::chmod(token.c_str(), mode) == 0);
+    CHECK_FALSE(tokenFileWarning(token, fakeEnv({})));
+  }
+  REQUIRE(::chmod(token.c_str(), 0640) == 0);
+  CHECK(tokenFileWarning(token, fakeEnv({})) == "the token file " + token + " can be read by its group (mode 0640); "
+                                                "chmod 600 " + token + " (or use systemd's LoadCredential=)");
+  for (const mode_t mode : {0604, 0644, 0444}) {
+    CAPTURE(mode);
+    REQUIRE(::chmod(token.c_str(), mode) == 0);
+    CHECK(tokenFileWarning(token, fakeEnv({}))->find("can be read by everyone (mode 0") != std::string::npos);
+  }
+}
+
+TEST_CASE("TokenModeWarner: warns once per mode of the token file, again when it changes") {
+  TempDir dir;
+  const std::string token = dir.write("api-token", "ATATT3xSECRET\n");
+  const std::string other = dir.write("other-token", "ATATT3xSECRET\n");
+  REQUIRE(::chmod(token.c_str(), 0644) == 0);
+  REQUIRE(::chmod(other.c_str(), 0644) == 0);
+  TokenModeWarner warner(fakeEnv({}));
+  CHECK(warner.check(token));
+  CHECK_FALSE(warner.check(token));  // read again, same mode: said already
+  REQUIRE(::chmod(token.c_str(), 0640) == 0);
+  CHECK(warner.check(token)->find("its group (mode 0640)") != std::string::npos);
+  REQUIRE(::chmod(token.c_str(), 0600) == 0);
+  CHECK_FALSE(warner.check(token));
+  REQUIRE(::chmod(token.c_str(), 0640) == 0);
+  CHECK(warner.check(token));  // back to a bad mode after a good one
+  CHECK(warner.check(other));  // another file (a reload changed relinkd.api.tokenFile)
+  CHECK_FALSE(warner.check(other));
 }
