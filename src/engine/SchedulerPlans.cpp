@@ -42,7 +42,11 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   if (file.read.transient && known) return keepAfterReadError(plan, fileName, file);
   if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
   else state_.fileReads.forget(fileName);
-  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp)) {
+  // A stamp trusted now that was too fresh when the plan was applied: its
+  // jobs learn it (applied again below), else a later rewrite of the same
+  // content would not start the cancelled ones.
+  const bool settled = known && known->stamp.empty() && !file.read.stamp.empty();
+  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp) && !settled) {
     if (!file.read.stamp.empty()) known->stamp = file.read.stamp;  // else kept: see sameContent
     else if (!known->stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
     return;
@@ -60,6 +64,7 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   }
   planRecords_.made(plan, file.hash, file.read.stamp);
   applyPlan(plan, file, derived);
+  if (file.read.stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
 }
 
 // A name the plan would derive that a live job of another file holds.

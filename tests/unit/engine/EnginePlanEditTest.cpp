@@ -141,3 +141,30 @@ TEST_CASE("Plan edits: only a change of a job's request restarts a failed or can
     }
   }
 }
+
+// The usual case: relinkd reads an edit at once, while the plan's stamp is
+// too fresh to trust. Its jobs learn the stamp once it settles, so that the
+// plan written again later still starts the cancelled one.
+TEST_CASE("Plan edits: an edit read while its stamp was too fresh still lets a rewrite start the cancelled job") {
+  Harness h;
+  h.settings.concurrency = 100;
+  h.start();
+  threeSitesOneFailedOneCancelled(h);
+  const std::string json = planJson({kEu, kUs, kApac, kLatam});
+  h.source->write("acme.plan.json", json, false);
+  h.engine->fileChanged("acme.plan.json");
+  h.engine->step();
+  CHECK(submissions(h).size() == 6);
+  acceptAll(h);
+  h.source->settle("acme.plan.json");
+  h.advance(h.settings.fileRetryMs);  // read again once settled
+  CHECK(h.job(kCancelled).state == JobState::kCancelled);
+  CHECK(h.job(kFailed).state == JobState::kFailed);
+
+  h.deleteFile("acme.plan.json");
+  writePlan(h, "acme", json);
+  CHECK(h.job(kCancelled).state == JobState::kQueued);
+  CHECK(hasAction(h.store->history(kCancelled), "file-recreated"));
+  CHECK(h.job(kFailed).state == JobState::kFailed);
+  CHECK(submissions(h) == std::set<std::string>{kCancelled});
+}
