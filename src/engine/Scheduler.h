@@ -153,6 +153,10 @@ class Scheduler {
   // The change of job's spec to spec, as compareSpecs says; nullopt when the
   // job is to restart whatever changed (no spec, cancelled, failed).
   std::optional<SpecChange> changeOf(const Job& job, const JobSpec& spec) const;
+  // The same for a plan's job, where a failed or cancelled job is judged by
+  // its fields too: one plan holds many jobs, and an edit for one site must
+  // not re-arm or undo the cancel of a pair it leaves alone. nullopt: no spec.
+  std::optional<SpecChange> planChangeOf(const Job& job, const JobSpec& spec) const;
   // job's spec as it was before next came (what compareSpecs compares next
   // with); nullopt when it had none.
   std::optional<JobSpec> specBefore(const Job& job, const JobSpec& next) const;

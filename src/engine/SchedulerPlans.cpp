@@ -7,7 +7,9 @@
 //   a job whose request the change alters               restarted (history kept)
 //   a job whose window alone the change moves           window moved (same remote job; see SchedulerWindow.cpp)
 //   a job the change does not alter                     left alone (same remote job, same state)
-//   a cancelled job, the file written again since       started again (even with the same content)
+//   a cancelled job, the same content written again     started again (an edit leaves it cancelled unless it
+//                                                       alters its request: a failed or cancelled job is
+//                                                       judged by its fields like any other, see planChangeOf)
 //   a job the plan no longer derives (a site removed)   cancelled unless final
 //   the plan file removed                               all of its jobs, likewise
 //   the same content written again                      nothing but the stamp each job remembers
@@ -40,7 +42,11 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   if (file.read.transient && known) return keepAfterReadError(plan, fileName, file);
   if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
   else state_.fileReads.forget(fileName);
-  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp)) {
+  // A stamp trusted now that was too fresh when the plan was applied: its
+  // jobs learn it (applied again below), else a later rewrite of the same
+  // content would not start the cancelled ones.
+  const bool settled = known && known->stamp.empty() && !file.read.stamp.empty();
+  if (known && known->hash == file.hash && !stampMoved(known->stamp, file.read.stamp) && !settled) {
     if (!file.read.stamp.empty()) known->stamp = file.read.stamp;  // else kept: see sameContent
     else if (!known->stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
     return;
@@ -58,6 +64,7 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   }
   planRecords_.made(plan, file.hash, file.read.stamp);
   applyPlan(plan, file, derived);
+  if (file.read.stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
 }
 
 // A name the plan would derive that a live job of another file holds.
@@ -121,10 +128,13 @@ bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, c
   const Job* inTable = table_.find(next.name);
   const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
   if (!existing || existing->plan != plan || !existing->fileHash) return deriveJob(plan, file, next, existing, "");
-  if (existing->state == JobState::kCancelled &&
-      (existing->fileHash != file.hash || stampMoved(existing->fileStamp, file.read.stamp)))
-    return deriveJob(plan, file, next, existing, "file-recreated");  // rewritten since it was cancelled
-  const std::optional<SpecChange> change = changeOf(*existing, next.spec);
+  // The same content written again since it was cancelled: how an operator
+  // says "once more", as for a job file. An edit is judged by each job's
+  // fields instead, so adding a site does not undo a cancel of another pair.
+  if (existing->state == JobState::kCancelled && existing->fileHash == file.hash &&
+      stampMoved(existing->fileStamp, file.read.stamp))
+    return deriveJob(plan, file, next, existing, "file-recreated");
+  const std::optional<SpecChange> change = planChangeOf(*existing, next.spec);
   if (!change || change->kind == SpecChangeKind::kRestart) return deriveJob(plan, file, next, existing, "plan-changed");
   const std::string specJson = specToJson(next.spec);
   const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file.read.stamp) ||
@@ -178,13 +188,13 @@ void Scheduler::catchUpPlan(const std::string& name) {
   const PlanRecord* file = planRecords_.find(job->plan);
   if (!job->fileHash || file->hash.empty()) return;  // removed, or judged again at the next scan
   const std::optional<JobSpec> spec = specFromJson(*specJson);
-  const std::optional<SpecChange> change = spec ? changeOf(*job, *spec) : std::nullopt;
+  const std::optional<SpecChange> change = spec ? planChangeOf(*job, *spec) : std::nullopt;
   const std::string plan = job->plan;
   const std::optional<std::string> stamp = stampOf(file->stamp);
   bool caughtUp;
   if (change && change->kind != SpecChangeKind::kRestart) {
     caughtUp = moveWindow(withSpec(*job), *spec, file->hash, stamp, *change);
-  } else {  // finished meanwhile in a way its window no longer matters to (cancelled, failed)
+  } else {  // invalid meanwhile, or its spec unknown: only what it is made from
     Job moved = *job;
     moved.fileHash = file->hash;
     moved.fileStamp = stamp;

@@ -25,8 +25,12 @@ bool Scheduler::windowMoved(const Job& job, const ScannedFile& file) {
 }
 
 std::optional<SpecChange> Scheduler::changeOf(const Job& job, const JobSpec& spec) const {
-  if (job.state == JobState::kCancelled || job.state == JobState::kFailed || job.state == JobState::kInvalid)
-    return std::nullopt;
+  if (job.state == JobState::kCancelled || job.state == JobState::kFailed) return std::nullopt;
+  return planChangeOf(job, spec);
+}
+
+std::optional<SpecChange> Scheduler::planChangeOf(const Job& job, const JobSpec& spec) const {
+  if (job.state == JobState::kInvalid) return std::nullopt;
   const std::optional<JobSpec> before = specBefore(job, spec);
   if (!before) return std::nullopt;
   return compareSpecs(*before, spec);
