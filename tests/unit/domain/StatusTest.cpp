@@ -27,7 +27,7 @@ Job pausedWith(const std::string& name, const std::string& error) {
   return job;
 }
 
-const DaemonFacts kRunning{true, 4242, kNow - kHour, true};
+const DaemonFacts kRunning{true, 4242, kNow - kHour, true, ""};
 
 // The one attention text that contains needle ("" when none does).
 std::string saying(const StatusReport& report, const std::string& needle) {
