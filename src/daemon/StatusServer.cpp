@@ -64,8 +64,7 @@ Reply route(const StatusSources& sources, const std::string& path) {
   const TimeMs now = sources.clock->wallNow();
   if (path == "/metrics") {
     DaemonMetrics daemon{sources.paused(), sources.storeWritable(), sources.storeWriteFailures()};
-    if (sources.notifications)
-      for (const auto& [key, summary] : sources.notifications()) daemon.notificationsOwed += summary.owed;
+    if (sources.notifications) daemon.notificationsOwed = owedCount(sources.notifications());
     return Reply{HTTPResponse::HTTP_OK, kMetricsContentType,
                  renderMetrics(sources.jobs(), sources.metrics->snapshot(), daemon)};
   }
