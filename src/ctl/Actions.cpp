@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <functional>
 #include <iostream>
+#include <map>
 
 #include "Commands.h"
 #include "Plans.h"
+#include "relinkd/domain/Notification.h"
 #include "relinkd/domain/OperatorActions.h"
 #include "relinkd/domain/PlanActions.h"
 
@@ -21,6 +23,16 @@ namespace {
 constexpr int kMaxTries = 5;
 
 using Action = std::function<ActionResult(Job&, TimeMs, HistoryEntry&)>;
+
+// The notification job, just made final, owes (plan-final when it was the
+// last unfinished job of a summarised plan), decided on the store inside
+// the caller's transaction like the daemon's.
+void oweFinal(const Job& job, SqliteJobStore& store, const Config& config, TimeMs now) {
+  const bool summaries = config.notifyPlanSummaries;
+  const std::map<std::string, JobState> states =
+      announcedWithPlan(job, summaries) ? store.planStates(job.plan) : std::map<std::string, JobState>{};
+  if (std::optional<Notification> owed = owedAtFinal(job, summaries, states, now)) store.addNotification(*owed);
+}
 
 // Applies the action to the job name; prints one line saying what was done
 // (standard output) or why not (standard error). False when not done.
@@ -42,13 +54,12 @@ bool applyTo(const std::string& name, const std::string& command, SqliteJobStore
       printError("cannot " + command + " " + name + ": " + result.why);
       return false;
     }
-    // A job that ends here is notified of like one the daemon ends: the
-    // notification is owed in the same transaction as the change.
+    // A job that ends here is notified of like one the daemon ends (one
+    // rule, owedAtFinal): owed in the same transaction as the change, which
+    // the daemon only picks up and never announces again.
     JobStore::Transaction transaction(store);
     if (store.save(*job, entry)) {
-      if (!config.notifyCommand.empty() && before != job->state && isFinal(job->state)) {
-        store.addNotification(owedNotification(name, kEventFinal, job->state, now));
-      }
+      if (!config.notifyCommand.empty() && before != job->state && isFinal(job->state)) oweFinal(*job, store, config, now);
       transaction.commit();
       std::cout << name << ": " << entry.detail << " (state " << stateName(job->state) << ")\n";
       return true;

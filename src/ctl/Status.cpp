@@ -38,12 +38,6 @@ DaemonFacts daemonFacts(const Config& config) {
   return facts;
 }
 
-int owedNotifications(const SqliteJobStore& store) {
-  int owed = 0;
-  for (const auto& [job, summary] : store.notificationSummaries()) owed += summary.owed;
-  return owed;
-}
-
 std::string jobsLine(const StatusReport& report) {
   std::string line;
   for (JobState state : kAllStates) {
@@ -109,7 +103,7 @@ int runStatus(const Invocation& invocation, const Config& config) {
   if (databaseExists(config)) {
     const auto store = openDatabase(config, true);
     jobs = store->all();
-    owed = owedNotifications(*store);
+    owed = owedCount(store->notificationSummaries());
   } else {
     printError(missingDatabaseMessage(config));
   }

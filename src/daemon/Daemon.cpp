@@ -205,9 +205,8 @@ void Daemon::startDeliveries() {
 // relinkd.notify.command off nothing records or sends one until a restart,
 // so the count read now (before the scheduler thread runs) stays true.
 std::function<int()> Daemon::owedNotificationsSource() {
-  if (deliveries_) return [this] { return deliveries_->owed(); };
-  int owed = 0;
-  for (const auto& [key, summary] : store_->notificationSummaries()) owed += summary.owed;
+  if (deliveries_) return [this] { return owedCount(deliveries_->summaries()); };
+  const int owed = owedCount(store_->notificationSummaries());
   return [owed] { return owed; };
 }
 

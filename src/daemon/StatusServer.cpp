@@ -65,8 +65,7 @@ Reply route(const StatusSources& sources, const std::string& path) {
   if (path == "/metrics") {
     DaemonMetrics daemon{sources.paused(), sources.storeWritable(), sources.storeWriteFailures()};
     if (sources.notificationsOwed) daemon.notificationsOwed = sources.notificationsOwed();
-    else if (sources.notifications)
-      for (const auto& [key, summary] : sources.notifications()) daemon.notificationsOwed += summary.owed;
+    else if (sources.notifications) daemon.notificationsOwed = owedCount(sources.notifications());
     return Reply{HTTPResponse::HTTP_OK, kMetricsContentType,
                  renderMetrics(sources.jobs(), sources.metrics->snapshot(), daemon)};
   }

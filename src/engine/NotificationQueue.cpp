@@ -59,13 +59,6 @@ std::map<std::string, NotificationSummary> NotificationQueue::summaries() const 
   return summaries_;
 }
 
-int NotificationQueue::owed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  int owed = 0;
-  for (const auto& [key, summary] : summaries_) owed += summary.owed;
-  return owed;
-}
-
 std::optional<TimeMs> NotificationQueue::deliverDue(const std::function<bool()>& stopping) {
   // An outcome the store did not take last time goes first: a command that
   // ran must not run again because its success was not written down.

@@ -17,8 +17,7 @@
 
 namespace relinkd {
 
-// The job named after its plan that shows the plan's problem.
-inline bool isPlanStandIn(const Job& job) { return !job.plan.empty() && job.name == job.plan; }
+// isPlanStandIn() is the domain's (Job.h): relinkctl needs it too.
 
 struct PlanRecord {
   std::string hash;   // of the content the plan's jobs were last made from; empty: read it again

@@ -62,13 +62,17 @@ void Scheduler::loadAll() {
   planRecords_.rebuild(table_);
   // A deadline warned of before a restart (or a failed step) is not warned
   // of again; one whose warning was rolled back is.
+  // A summarised plan's job has no record of its own: its warning is taken
+  // as given (logged) once its plan's is recorded and its own was due by now.
   if (settings_.notify) {
     const std::map<std::string, TimeMs> warned = store_.deadlineWarnings();
+    planWarned_ = store_.planDeadlineWarnings();
     table_.forEach([&](const Job& job) {
       auto it = warned.find(job.name);
-      table_.markWarned(job.name, it != warned.end() && job.deadline == it->second);
+      const bool own = it != warned.end() && job.deadline == it->second;
+      const bool withPlan = summarised(job) && planWarnedOf(job) && *job.deadline - kNearDeadlineMs <= wall;
+      table_.markWarned(job.name, own || withPlan);
     });
-    planWarned_ = store_.planDeadlineWarnings();
   }
 }
 
@@ -104,6 +108,8 @@ void Scheduler::recover() {
 }
 
 // relinkctl's changes (retry, cancel): only the rows it wrote are read.
+// What a job it made final owes, relinkctl recorded with the change
+// (owedAtFinal, on the store): nothing is owed here, so nothing twice.
 void Scheduler::applyChangedElsewhere() {
   const TimeMs wall = clock_.wallNow();
   const MonoMs mono = clock_.monoNow();

@@ -220,8 +220,9 @@ class Scheduler {
   // final). Called once job is in the table, inside the save's transaction.
   void oweFinal(const Job& job);
   bool summarised(const Job& job) const;  // a plan's job announced with its plan
-  bool planFinished(const std::string& plan) const;
   void owePlanDeadline(const Job& job, TimeMs now);
+  // A plan-deadline-near was owed for job's plan and a deadline this close to its own.
+  bool planWarnedOf(const Job& job) const;
   void pauseNoticeDue();  // the pause's one notification, a settle delay after it began
 
   EngineSettings settings_;

@@ -23,40 +23,31 @@ constexpr std::int64_t kSameDeadlineMs = 24LL * 3600 * 1000;
 
 }  // namespace
 
-bool Scheduler::summarised(const Job& job) const {
-  return settings_.planSummaries && !job.plan.empty() && !isPlanStandIn(job);
-}
+bool Scheduler::summarised(const Job& job) const { return announcedWithPlan(job, settings_.planSummaries); }
 
+// Decided on the store, inside the transaction of the change (the table
+// may not have relinkctl's latest changes to the plan's other jobs yet).
 void Scheduler::oweFinal(const Job& job) {
-  if (!summarised(job)) {
-    store_.addNotification(owedNotification(job.name, kEventFinal, job.state, clock_.wallNow()));
-    notificationsOwed_ = true;
-  } else if (planFinished(job.plan)) {  // this job was the plan's last unfinished one
-    store_.addNotification(owedPlanNotification(job.plan, kEventPlanFinal, clock_.wallNow()));
+  const std::map<std::string, JobState> states =
+      summarised(job) ? store_.planStates(job.plan) : std::map<std::string, JobState>{};
+  if (std::optional<Notification> owed = owedAtFinal(job, settings_.planSummaries, states, clock_.wallNow())) {
+    store_.addNotification(*owed);
     notificationsOwed_ = true;
   }
-}
-
-// Every job of the plan but its stand-in (which is never final) is final.
-bool Scheduler::planFinished(const std::string& plan) const {
-  bool any = false;
-  for (const std::string& name : table_.planJobs(plan)) {
-    const Job* job = table_.find(name);
-    if (!job || isPlanStandIn(*job)) continue;
-    if (!isFinal(job->state)) return false;
-    any = true;
-  }
-  return any;
 }
 
 // The first of the plan's jobs to come within 24 h of this deadline owes it.
 void Scheduler::owePlanDeadline(const Job& job, TimeMs now) {
-  const auto warned = planWarned_.find(job.plan);
-  if (warned != planWarned_.end() && std::llabs(warned->second - *job.deadline) < kSameDeadlineMs) return;
+  if (planWarnedOf(job)) return;
   writing();
   store_.addNotification(owedPlanNotification(job.plan, kEventPlanDeadlineNear, now, job.deadline));
   planWarned_[job.plan] = *job.deadline;
   notificationsOwed_ = true;
+}
+
+bool Scheduler::planWarnedOf(const Job& job) const {
+  const auto warned = planWarned_.find(job.plan);
+  return job.deadline && warned != planWarned_.end() && std::llabs(warned->second - *job.deadline) < kSameDeadlineMs;
 }
 
 // A settle delay after the pause began, so that the jobs whose requests

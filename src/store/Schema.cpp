@@ -144,7 +144,11 @@ void addRevisionCounter(sqlite::Connection& db) { db.exec(std::string(kRevisions
 
 // 6 -> 7: notifications of plans and pauses (no job; new events). SQLite
 // cannot change a column's NOT NULL or a CHECK in place, so the table is
-// made anew and every row copied: what was owed stays owed.
+// made anew and every row copied: what was owed stays owed. Schema 6 gave
+// up after 6 failed runs; schema 7 retries until a run succeeds, so those
+// are owed again, due now, their runs kept. A row whose job is gone (left
+// by a DELETE with foreign keys off) has nothing to say and would fail the
+// copy's foreign key: it is not copied.
 void addPlanNotifications(sqlite::Connection& db) {
   std::string table = kNotifications7Table;
   table.replace(table.find("TABLE notifications"), 19, "TABLE notifications_7");
@@ -152,7 +156,9 @@ void addPlanNotifications(sqlite::Connection& db) {
 INSERT INTO notifications_7 (id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at,
                              given_up, last_error)
   SELECT id, job, event, state, deadline, created_at, attempts, next_attempt_at, sent_at, given_up, last_error
-  FROM notifications;
+  FROM notifications WHERE job IN (SELECT name FROM jobs);
+UPDATE notifications_7 SET given_up = 0, next_attempt_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+  WHERE given_up = 1 AND sent_at IS NULL;
 DROP TABLE notifications;
 ALTER TABLE notifications_7 RENAME TO notifications;
 )sql" + kNotifications7Indexes + "PRAGMA user_version = 7;");

@@ -33,6 +33,7 @@ struct SqliteJobStore::Impl {
     selectAll.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs ORDER BY name");
     selectOne.emplace(db, std::string("SELECT ") + rows::kJobColumns + " FROM jobs WHERE name = ?");
     selectSpec.emplace(db, "SELECT spec_json FROM jobs WHERE name = ?");
+    selectPlanStates.emplace(db, "SELECT name, state FROM jobs WHERE plan = ?");
     selectChanged.emplace(db, std::string("SELECT ") + rows::kJobColumns +
                                   " FROM jobs WHERE revision > ? ORDER BY revision");
     selectLastHistory.emplace(db,
@@ -139,7 +140,7 @@ struct SqliteJobStore::Impl {
   bool readAllChanged = false;    // a reopened connection: read past seenRevision once
   // Declared after db so that they are finalised before it closes.
   std::optional<sqlite::Statement> selectAll, selectOne, selectSpec, selectHistory, selectLimits;
-  std::optional<sqlite::Statement> selectChanged, selectLastHistory;
+  std::optional<sqlite::Statement> selectChanged, selectLastHistory, selectPlanStates;
   std::optional<sqlite::Statement> selectOwed, selectJobNotifications, selectWarned, selectPlanWarned, selectSummaries;
   std::optional<sqlite::Statement> insertNotification, updateNotification;
   std::optional<sqlite::Statement> nextRevision, insertJob, updateJob, deleteJob, insertHistory, upsertLimit;
@@ -261,6 +262,19 @@ std::map<std::string, TimeMs> SqliteJobStore::planDeadlineWarnings() const {
   while (use.next())
     if (auto deadline = use.getOptInt(1)) warned[use.getString(0)] = *deadline;
   return warned;
+}
+
+std::map<std::string, JobState> SqliteJobStore::planStates(const std::string& plan) const {
+  std::map<std::string, JobState> states;
+  auto use = impl_->selectPlanStates->use();
+  use(plan);
+  while (use.next()) {
+    const std::string name = use.getString(0);
+    const auto state = parseState(use.getString(1));
+    if (!state) throw StoreError(impl_->db.path() + ": job " + name + " has an unknown state");
+    states[name] = *state;
+  }
+  return states;
 }
 
 std::map<std::string, NotificationSummary> SqliteJobStore::notificationSummaries() const {

@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import clean_env, write_job
 from test_http import free_port, http_request
 from test_notify_command import Recorder, notify_daemon
-from test_plans import APAC, EU, US, plan_spec, site_id, write_plan
+from test_plans import APAC, EU, US, names, plan_spec, site_id, write_plan
 
 NOTIFY = Path(__file__).resolve().parents[2] / "etc" / "notify"
 
@@ -175,3 +175,58 @@ def test_the_bundled_commands_say_what_a_pause_means_and_what_to_do(tmp_path):
                           timeout=30)
     assert done.returncode == 0, done.stderr
     assert "Subject: relinkd: the API rejected the credentials; 3 jobs paused" in captured.read_text()
+
+
+def delivered_before_a_probe(d, recorder):
+    """Every event owed so far, once a job written now has been announced
+    (notifications are delivered in the order owed)."""
+    write_job(d.jobs_dir, "probe", siteId="site-a")
+    d.wait_for(lambda: events(recorder.received())[-1:] == ["final"] and
+               any(env.get("RELINKD_JOB") == "probe" for _, env, _ in recorder.received()),
+               what="the probe's notification")
+    ev = events(recorder.received())
+    assert ev[-1] == "final"
+    return ev[:-1]
+
+
+def test_relinkctl_cancel_plan_sends_one_plan_final_not_one_final_per_job(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    fake.config({"siteScripts": {site_id(s): [["Pending"]] for s in (EU, US, APAC)}})
+    d = notify_daemon(daemon, recorder, **{"relinkd.api.concurrency": "8"})
+    write_plan(d, "acme", plan_spec([EU, US, APAC]))
+    for name in names([EU, US, APAC]):
+        d.wait_state(name, "running")
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert code == 0, out + err
+    d.wait_for(lambda: "plan-final" in events(recorder.received()), what="the plan-final notification")
+    assert delivered_before_a_probe(d, recorder) == ["plan-final"]
+    plan, env, _ = recorder.received()[0]
+    assert env["RELINKD_PLAN"] == "acme" and "RELINKD_JOB" not in env
+    assert sorted(j["state"] for j in plan["jobs"]) == ["cancelled"] * 6
+
+
+def test_cancelling_a_plans_last_unfinished_job_by_name_sends_the_plan_final(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    fake.config({"siteScripts": {site_id(US): [["Pending"]]}})  # acme-us's job keeps running
+    d = notify_daemon(daemon, recorder)
+    write_plan(d, "acme", plan_spec([EU, US]))
+    d.wait_state("acme.acme-eu.acme-us", "succeeded")
+    d.wait_state("acme.acme-us.acme-eu", "running")
+    code, out, err = d.ctl("cancel", "acme.acme-us.acme-eu")
+    assert code == 0, out + err
+    d.wait_for(lambda: "plan-final" in events(recorder.received()), what="the plan-final notification")
+    assert delivered_before_a_probe(d, recorder) == ["plan-final"]
+
+
+def test_with_plan_jobs_each_relinkctl_cancel_plan_announces_every_job_and_no_plan_final(fake, daemon, tmp_path):
+    recorder = Recorder(tmp_path / "notified")
+    fake.config({"siteScripts": {site_id(s): [["Pending"]] for s in (EU, US)}})
+    d = notify_daemon(daemon, recorder, **{"relinkd.notify.planJobs": "each"})
+    write_plan(d, "acme", plan_spec([EU, US]))
+    for name in names([EU, US]):
+        d.wait_state(name, "running")
+    code, out, err = d.ctl("cancel", "--plan=acme")
+    assert code == 0, out + err
+    d.wait_for(lambda: events(recorder.received()).count("final") == 2, what="two final notifications")
+    assert delivered_before_a_probe(d, recorder) == ["final", "final"]
+    assert sorted(env["RELINKD_JOB"] for _, env, _ in recorder.received()[:2]) == sorted(names([EU, US]))

@@ -78,6 +78,10 @@ inline JobState resumedState(const Job& job) {
   return job.attempts == 0 ? JobState::kQueued : JobState::kRetrying;
 }
 
+// The job named after its plan that shows the plan's problem while the plan
+// file is invalid; never final, it is no job of the plan's own.
+inline bool isPlanStandIn(const Job& job) { return !job.plan.empty() && job.name == job.plan; }
+
 // One line of a job's history (`relinkctl show`).
 struct HistoryEntry {
   TimeMs at = 0;

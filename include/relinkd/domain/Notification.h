@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,22 @@ inline Notification owedPlanNotification(const std::string& plan, const char* ev
   return owed;
 }
 
+// The one rule for what a job that just reached a final state owes, for the
+// daemon (SchedulerNotices) and relinkctl (cancel) alike: its own `final`,
+// unless it is a plan's job and planSummaries (relinkd.notify.planJobs =
+// summary); then `plan-final` if planStates, the states of every job of its
+// plan by name (this one's final state included) as stored in the
+// transaction that makes it final, are all final (the plan's stand-in does
+// not count), else nothing. Deciding on the store inside that transaction
+// makes exactly one writer, daemon or relinkctl, see the plan finished.
+std::optional<Notification> owedAtFinal(const Job& job, bool planSummaries,
+                                        const std::map<std::string, JobState>& planStates, TimeMs now);
+
+// True when owedAtFinal() needs the states of the job's plan.
+inline bool announcedWithPlan(const Job& job, bool planSummaries) {
+  return planSummaries && !job.plan.empty() && !isPlanStandIn(job);
+}
+
 // The key of a notification in JobStore::notificationSummaries(): its job's name,
 // "plan:NAME" for a plan's, ":paused" for a pause's (neither can be a job's name).
 inline std::string summaryKey(const Notification& n) {
@@ -96,6 +113,10 @@ struct NotificationSummary {
   std::optional<TimeMs> lastSentAt;
   int owed = 0;  // recorded, not yet sent, not given up
 };
+
+// Every notification owed, of jobs, plans and pauses, from the store's
+// summaries (relinkctl status, relinkd_notifications_owed).
+int owedCount(const std::map<std::string, NotificationSummary>& summaries);
 
 // What running a command gave.
 struct CommandResult {

@@ -47,10 +47,8 @@ class NotificationQueue {
   std::optional<TimeMs> deliverDue(const std::function<bool()>& stopping);
   void setSettings(NotifySettings settings);  // a reload
   // Per summaryKey (a job, "plan:P", ":paused"): when one last went out,
-  // how many are owed (as of the last deliverDue).
+  // how many are owed (as of the last deliverDue); owedCount() sums them.
   std::map<std::string, NotificationSummary> summaries() const;
-  // Every notification owed, of jobs, plans and pauses (relinkd_notifications_owed).
-  int owed() const;
 
  private:
   bool deliver(Notification notification);  // false: stopped, try no more now

@@ -52,6 +52,8 @@ class JobStore {
   // the rows before were visited.
   virtual void forEachJob(const std::function<void(Job&&)>& visit) const = 0;
   virtual std::optional<Job> find(const std::string& name) const = 0;
+  // The state of every job whose plan is plan, by name (owedAtFinal()).
+  virtual std::map<std::string, JobState> planStates(const std::string& plan) const = 0;
   // The stored spec of a job (Job::specJson), without the rest of the row.
   virtual std::optional<std::string> specOf(const std::string& name) const = 0;
   virtual std::vector<HistoryEntry> history(const std::string& name) const = 0;  // oldest first

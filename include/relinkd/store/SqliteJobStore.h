@@ -43,6 +43,7 @@ class SqliteJobStore final : public JobStore {
   std::vector<Notification> notificationsOf(const std::string& job) const override;
   std::map<std::string, TimeMs> deadlineWarnings() const override;
   std::map<std::string, TimeMs> planDeadlineWarnings() const override;
+  std::map<std::string, JobState> planStates(const std::string& plan) const override;
   std::map<std::string, NotificationSummary> notificationSummaries() const override;
   std::vector<Job> changedElsewhere() override;
   std::map<std::string, TimeMs> siteLimits() const override;

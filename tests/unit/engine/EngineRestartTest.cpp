@@ -2,56 +2,16 @@
 // the log line of a job restarted by a changed job file or plan name the
 // fields that changed, and a job restarted while its remote job ran says
 // that the remote job keeps running at Atlassian (the API cannot cancel it).
-#include <Poco/AutoPtr.h>
-#include <Poco/Channel.h>
-#include <Poco/Logger.h>
-#include <Poco/Message.h>
-
 #include <string>
 #include <vector>
 
 #include "EngineHarness.h"
+#include "LogCapture.h"
 #include "PlanHarness.h"
 
 using namespace enginetest;
 
 namespace {
-
-// The engine's log lines while it lives; the logger's channel and level
-// are given back afterwards.
-class LogCapture {
- public:
-  LogCapture() : logger_(Poco::Logger::get("relinkd")), channel_(new Lines) {
-    oldChannel_ = logger_.getChannel();
-    oldLevel_ = logger_.getLevel();
-    logger_.setChannel(channel_);
-    logger_.setLevel(Poco::Message::PRIO_INFORMATION);
-  }
-  ~LogCapture() {
-    logger_.setChannel(oldChannel_);
-    logger_.setLevel(oldLevel_);
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  // The lines that contain needle.
-  std::vector<std::string> with(const std::string& needle) const {
-    std::vector<std::string> found;
-    for (const std::string& line : channel_->lines)
-      if (line.find(needle) != std::string::npos) found.push_back(line);
-    return found;
-  }
-
- private:
-  struct Lines : Poco::Channel {
-    void log(const Poco::Message& message) override { lines.push_back(message.getText()); }
-    std::vector<std::string> lines;
-  };
-  Poco::Logger& logger_;
-  Poco::AutoPtr<Lines> channel_;
-  Poco::AutoPtr<Poco::Channel> oldChannel_;
-  int oldLevel_ = Poco::Message::PRIO_INFORMATION;
-};
 
 // The detail of the last history entry with this action.
 std::string lastDetail(Harness& h, const std::string& name, const std::string& action) {

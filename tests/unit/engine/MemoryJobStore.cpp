@@ -64,6 +64,14 @@ std::optional<Job> MemoryJobStore::find(const std::string& name) const {
   return it->second.job;
 }
 
+std::map<std::string, relinkd::JobState> MemoryJobStore::planStates(const std::string& plan) const {
+  beforeRead();
+  std::map<std::string, relinkd::JobState> states;
+  for (const auto& [name, row] : reading().jobs)
+    if (row.job.plan == plan) states[name] = row.job.state;
+  return states;
+}
+
 std::optional<std::string> MemoryJobStore::specOf(const std::string& name) const {
   beforeRead();
   auto it = reading().jobs.find(name);

@@ -94,6 +94,7 @@ class MemoryJobStore final : public relinkd::JobStore {
   std::vector<Notification> notificationsOf(const std::string& job) const override;
   std::map<std::string, TimeMs> deadlineWarnings() const override;
   std::map<std::string, TimeMs> planDeadlineWarnings() const override;
+  std::map<std::string, relinkd::JobState> planStates(const std::string& plan) const override;
   std::map<std::string, NotificationSummary> notificationSummaries() const override;
   std::map<std::string, TimeMs> siteLimits() const override;
   void setSiteLimit(const std::string& siteId, TimeMs notBefore) override;

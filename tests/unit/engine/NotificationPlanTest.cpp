@@ -3,6 +3,7 @@
 // plan-final and one plan-deadline-near per plan instead of one per job.
 #include <algorithm>
 
+#include "LogCapture.h"
 #include "NotifyHarness.h"
 #include "PlanHarness.h"
 
@@ -178,4 +179,23 @@ TEST_CASE("Notifications: a plan within 24 h of its deadline owes one plan-deadl
   REQUIRE(h.runner.runs.size() == 1);
   CHECK(h.runner.runs[0].env.back() == "RELINKD_EVENT=plan-deadline-near");
   CHECK(hasEnv(h.runner.runs[0], "RELINKD_PLAN=acme"));
+}
+
+TEST_CASE("Notifications: a plan job's deadline-near warning is logged once, not again after a restart") {
+  LogCapture log;
+  Notifying h;
+  h.settings.concurrency = 100;
+  h.startAll();
+  writePlan(h, "acme", planJson({kEu, kUs}));  // closes at kStart + 13 d
+  acceptAll(h);
+  h.clock.advance(12 * kDay + kSecond);
+  h.engine->step();
+  const std::string warning = "job acme.acme-eu.acme-us: not done and its window closes in";
+  REQUIRE(log.with(warning).size() == 1);
+  REQUIRE(owedFor(h, "plan:acme") == 1);
+  h.restartAll();
+  h.advance(60 * kSecond);
+  CHECK(log.with(warning).size() == 1);
+  CHECK(log.with("not done and its window closes in").size() == 2);  // one per job, before the restart
+  CHECK(owedFor(h, "plan:acme") == 1);
 }

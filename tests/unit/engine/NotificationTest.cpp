@@ -59,7 +59,7 @@ TEST_CASE("Notifications: a failing command is retried after 10 s, 20 s, 40 s, .
         (retry <= static_cast<int>(expected.size()) ? expected[retry - 1] : 3600) * kSecond;
     REQUIRE(next);
     CHECK(*next == h.clock.wallNow() + delay);
-    CHECK(h.queue->owed() == 1);
+    CHECK(owedCount(h.queue->summaries()) == 1);
     h.clock.advance(delay - 1);
     h.deliver();
     CHECK(h.runner.runs.size() == static_cast<std::size_t>(retry));  // not before
@@ -79,7 +79,7 @@ TEST_CASE("Notifications: a failing command is retried after 10 s, 20 s, 40 s, .
   CHECK(h.runner.runs.size() == kFailures + 1);
   n = h.store->notificationsOf("eu")[0];
   CHECK(n.sentAt == h.clock.wallNow());
-  CHECK(h.queue->owed() == 0);
+  CHECK(owedCount(h.queue->summaries()) == 0);
 }
 
 TEST_CASE("Notifications: the retry delay doubles from the first and stops at 1 h") {

@@ -457,6 +457,48 @@ PRAGMA user_version = 6;
   CHECK(upgraded.notificationSummaries().at("plan:acme").lastSentAt == 21);
 }
 
+// The contract says a notification is retried until it succeeds: what
+// schema 6 gave up on after 6 failed runs is owed again after the upgrade,
+// due at once, its runs kept; one whose job is gone has nothing to say.
+TEST_CASE("JobStore: the 6 -> 7 upgrade owes again what schema 6 gave up on, unless its job is gone") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    SqliteJobStore store(path);
+    savedJob(store, "a");
+  }
+  rawExec(path, R"sql(
+DROP TABLE notifications;
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+  event TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')), state TEXT NOT NULL, deadline INTEGER,
+  created_at INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, sent_at INTEGER,
+  given_up INTEGER NOT NULL, last_error TEXT);
+CREATE INDEX notifications_by_job ON notifications(job, id);
+CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+INSERT INTO notifications VALUES (4, 'a', 'final', 'failed', NULL, 10, 6, 5000000000000, NULL, 1, 'exited with status 1');
+INSERT INTO notifications VALUES (5, 'gone', 'final', 'succeeded', NULL, 10, 6, 90, NULL, 1, 'exited with status 1');
+PRAGMA user_version = 6;
+)sql");
+  const TimeMs before = SystemClock().wallNow();
+  SqliteJobStore upgraded(path);
+  const TimeMs after = SystemClock().wallNow();
+  const auto owed = upgraded.nextOwedNotification();
+  REQUIRE(owed);
+  CHECK(owed->id == 4);
+  CHECK_FALSE(owed->givenUp);
+  CHECK(owed->attempts == 6);
+  CHECK(owed->nextAttemptAt >= before - 1000);  // SQLite's clock, in floating-point days
+  CHECK(owed->nextAttemptAt <= after);
+  CHECK(owed->lastError == "exited with status 1");
+  CHECK(upgraded.notificationSummaries().at("a").owed == 1);
+  for (const Notification& n : upgraded.notificationsOf("gone")) CHECK(n.givenUp);  // nothing left to say
+  Notification sent = *owed;
+  sent.sentAt = after;
+  upgraded.updateNotification(sent);
+  CHECK_FALSE(upgraded.nextOwedNotification());
+}
+
 TEST_CASE("JobStore: a transaction is rolled back unless committed") {
   TempDir dir;
   SqliteJobStore store(dir.file("relinkd.db"));
