@@ -52,6 +52,10 @@ CREATE INDEX notifications_by_job ON notifications(job, id);
 CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
 )sql";
 
+// Schema 7's index of a plan's jobs: whether a plan is finished is asked
+// each time one of its jobs becomes final, and must not read every job.
+constexpr const char* kPlanIndex7 = "CREATE INDEX jobs_by_plan ON jobs(plan) WHERE plan IS NOT NULL;";
+
 // A new database: kTables, then schema 7's notifications.
 constexpr const char* kTables = R"sql(
 CREATE TABLE jobs (
@@ -104,7 +108,7 @@ INSERT INTO revisions SELECT COALESCE(MAX(revision), 0) FROM jobs;
 )sql";
 
 void create(sqlite::Connection& db) {
-  db.exec(std::string(kTables) + kNotifications7Table + kNotifications7Indexes + kRevisions +
+  db.exec(std::string(kTables) + kNotifications7Table + kNotifications7Indexes + kPlanIndex7 + kRevisions +
           "PRAGMA user_version = 7;");
 }
 
@@ -161,7 +165,7 @@ UPDATE notifications_7 SET given_up = 0, next_attempt_at = CAST((julianday('now'
   WHERE given_up = 1 AND sent_at IS NULL;
 DROP TABLE notifications;
 ALTER TABLE notifications_7 RENAME TO notifications;
-)sql" + kNotifications7Indexes + "PRAGMA user_version = 7;");
+)sql" + kNotifications7Indexes + kPlanIndex7 + "PRAGMA user_version = 7;");
 }
 
 // kUpgrades[v - 1] takes schema v to v + 1.

@@ -33,6 +33,20 @@ void rawExec(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+// How SQLite would find a plan's jobs: the detail column of EXPLAIN QUERY PLAN.
+std::string planOfPlanStates(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT name, state FROM jobs WHERE plan = ?", -1, &stmt,
+                             nullptr) == SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return plan;
+}
+
 Job fullJob() {
   Job job;
   job.name = "full";
@@ -304,22 +318,22 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
     REQUIRE(store.save(job, HistoryEntry{1, "created", std::nullopt, "state: invalid", "x"}));
   }
   SUBCASE("schema 1: no revision, no file stamp") {
-    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
                   "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 1");
   }
   SUBCASE("schema 2: a revision, no file stamp") {
-    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
                   "PRAGMA user_version = 2");
   }
   SUBCASE("schema 3: a file stamp, no plan") {
-    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
   }
   SUBCASE("schema 4: a plan, no notifications, no result") {
-    rawExec(path, "DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
   }
   SUBCASE("schema 5: no revision counter") {
-    rawExec(path, "DROP TABLE revisions; PRAGMA user_version = 5");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; PRAGMA user_version = 5");
   }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
@@ -336,6 +350,14 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
   Job changed = *other.find("old");
   REQUIRE(other.save(changed, std::nullopt));
   CHECK(namesOf(upgraded.changedElsewhere()) == std::vector<std::string>{"old@3"});
+  CHECK(planOfPlanStates(path).find("jobs_by_plan") != std::string::npos);
+}
+
+TEST_CASE("JobStore: a plan's jobs are found through an index, not by reading every job") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  { SqliteJobStore store(path); }
+  CHECK(planOfPlanStates(path).find("USING INDEX jobs_by_plan") != std::string::npos);
 }
 
 TEST_CASE("JobStore: a job's plan is stored, and remove deletes a row with its history, compare-and-set") {
@@ -407,6 +429,7 @@ TEST_CASE("JobStore: the 6 -> 7 upgrade keeps owed and sent notifications; plans
     savedJob(store, "a");
   }
   rawExec(path, R"sql(
+DROP INDEX jobs_by_plan;
 DROP TABLE notifications;
 CREATE TABLE notifications (
   id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
@@ -468,6 +491,7 @@ TEST_CASE("JobStore: the 6 -> 7 upgrade owes again what schema 6 gave up on, unl
     savedJob(store, "a");
   }
   rawExec(path, R"sql(
+DROP INDEX jobs_by_plan;
 DROP TABLE notifications;
 CREATE TABLE notifications (
   id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
