@@ -65,7 +65,8 @@ TEST_CASE("Plan edits: a site added leaves the plan's failed and cancelled jobs 
   const auto after = planJobs(h, "acme");
   CHECK(after.size() == 12);
   for (const std::string& name : created) CHECK(after.at(name).state == JobState::kQueued);
-  for (const auto& [name, job] : before) {
+  for (const auto& [nameBound, job] : before) {
+    const auto& name = nameBound;  // CAPTURE cannot take a structured binding (C++17)
     CAPTURE(name);
     CHECK(after.at(name).state == job.state);
     CHECK(after.at(name).remoteJobId == job.remoteJobId);
@@ -108,7 +109,8 @@ TEST_CASE("Plan edits: only a change of a job's request restarts a failed or can
   SUBCASE("reformatted: nothing restarts") {
     writePlan(h, "acme", " " + planJson({kEu, kUs, kApac}) + "\n");
     CHECK(h.executor.sent.empty());
-    for (const auto& [name, job] : planJobs(h, "acme")) {
+    for (const auto& [nameBound, job] : planJobs(h, "acme")) {
+      const auto& name = nameBound;  // CAPTURE cannot take a structured binding (C++17)
       CAPTURE(name);
       CHECK(job.state == before.at(name).state);
       CHECK(h.store->history(name).size() == historyBefore.at(name));
