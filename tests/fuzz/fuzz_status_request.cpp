@@ -33,8 +33,10 @@ relinkd::StatusServer& server() {
       job.result = R"({"status":"COMPLETE"})";
       return relinkd::JobList{std::make_shared<const relinkd::Job>(job)};
     };
-    sources.healthy = [] { return true; };
+    sources.health = [] { return std::string(); };
     sources.paused = [] { return false; };
+    sources.storeWritable = [] { return true; };
+    sources.storeWriteFailures = [] { return std::uint64_t{0}; };
     sources.metrics = &metrics;
     sources.clock = &clock;
     return std::make_unique<relinkd::StatusServer>("127.0.0.1:0", sources);
