@@ -418,12 +418,9 @@ TEST_CASE("JobStore: notifications are owed, due in order, updated, summarised, 
   CHECK(store.notificationsOf("a").empty());  // with its job
 }
 
-// Schema 7 made the notifications table anew (job may be NULL, new events):
-// what a schema-6 relinkd owed is still owed after the upgrade, what it sent
-// stays sent, and plans' and pauses' notifications can be stored beside them.
-TEST_CASE("JobStore: the 6 -> 7 upgrade keeps owed and sent notifications; plans and pauses are stored") {
-  TempDir dir;
-  const std::string path = dir.file("relinkd.db");
+// A schema-6 database at path: job "a" and the notification rows given
+// (INSERT statements), in the notifications table schema 6 had.
+void makeSchema6(const std::string& path, const std::string& rows) {
   {
     SqliteJobStore store(path);
     savedJob(store, "a");
@@ -438,9 +435,18 @@ CREATE TABLE notifications (
   given_up INTEGER NOT NULL, last_error TEXT);
 CREATE INDEX notifications_by_job ON notifications(job, id);
 CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+)sql" + rows + "PRAGMA user_version = 6;");
+}
+
+// Schema 7 made the notifications table anew (job may be NULL, new events):
+// what a schema-6 relinkd owed is still owed after the upgrade, what it sent
+// stays sent, and plans' and pauses' notifications can be stored beside them.
+TEST_CASE("JobStore: the 6 -> 7 upgrade keeps owed and sent notifications; plans and pauses are stored") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  makeSchema6(path, R"sql(
 INSERT INTO notifications VALUES (4, 'a', 'final', 'succeeded', NULL, 10, 3, 90, NULL, 0, 'exited with status 1');
 INSERT INTO notifications VALUES (5, 'a', 'deadline-near', 'running', 5000, 5, 1, 6, 7, 0, NULL);
-PRAGMA user_version = 6;
 )sql");
   SqliteJobStore upgraded(path);
   const auto owed = upgraded.nextOwedNotification();
@@ -486,23 +492,9 @@ PRAGMA user_version = 6;
 TEST_CASE("JobStore: the 6 -> 7 upgrade owes again what schema 6 gave up on, unless its job is gone") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
-  {
-    SqliteJobStore store(path);
-    savedJob(store, "a");
-  }
-  rawExec(path, R"sql(
-DROP INDEX jobs_by_plan;
-DROP TABLE notifications;
-CREATE TABLE notifications (
-  id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
-  event TEXT NOT NULL CHECK (event IN ('final', 'deadline-near')), state TEXT NOT NULL, deadline INTEGER,
-  created_at INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, sent_at INTEGER,
-  given_up INTEGER NOT NULL, last_error TEXT);
-CREATE INDEX notifications_by_job ON notifications(job, id);
-CREATE INDEX notifications_owed ON notifications(next_attempt_at, id) WHERE sent_at IS NULL AND given_up = 0;
+  makeSchema6(path, R"sql(
 INSERT INTO notifications VALUES (4, 'a', 'final', 'failed', NULL, 10, 6, 5000000000000, NULL, 1, 'exited with status 1');
 INSERT INTO notifications VALUES (5, 'gone', 'final', 'succeeded', NULL, 10, 6, 90, NULL, 1, 'exited with status 1');
-PRAGMA user_version = 6;
 )sql");
   const TimeMs before = SystemClock().wallNow();
   SqliteJobStore upgraded(path);
