@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libpoco-dev libsqlite3-dev doctest-dev
-  openssl ca-certificates sqlite3 file procps
+  openssl ca-certificates sqlite3 file procps curl util-linux
   python3 python3-pytest
   systemd
   lintian man-db groff-base
