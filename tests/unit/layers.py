@@ -36,7 +36,7 @@ DEPENDS = {
     "config": {"config", "domain"},
     "net": {"net", "engine", "policy", "ports", "domain"},
     "daemon": {"daemon", "net", "engine", "policy", "ports", "store", "io", "config", "domain"},
-    "ctl": {"ctl", "store", "io", "config", "ports", "domain"},
+    "ctl": {"ctl", "net", "engine", "policy", "store", "io", "config", "ports", "domain"},
 }
 
 # Kinds of system header, by the path inside <...>.
@@ -161,7 +161,7 @@ BREAKS = [
     ("src/daemon/Daemon.cpp", '#include "../../include/relinkd/store/SqliteJobStore.h"'),
     ("include/relinkd/store/SqliteJobStore.h", "#include <sqlite3.h>"),
     ("include/relinkd/domain/Job.h", '#include "relinkd/engine/Engine.h"'),
-    ("src/ctl/main.cpp", '#include "relinkd/policy/Outcome.h"'),
+    ("src/ctl/main.cpp", '#include "../daemon/Daemon.h"'),
     ("src/policy/Outcome.cpp", "#include <systemd/sd-daemon.h>"),
     ("src/engine/Engine.cpp", "auto t = std::chrono::system_clock::now();"),
     ("src/io/JobFile.cpp", "#include <Poco/Util/Application.h>"),
