@@ -10,6 +10,8 @@
 //   FileReadRetries.h      files to read again, and the read errors logged once
 //   PlanRecords.h          what each plan's jobs were made from
 //   Transitions.h          the transition table, as pure functions
+//   FileChange.h           what a job file's or plan's change does to its jobs, as pure functions
+//                          (relinkctl diff judges with them too)
 //
 // A step (step()) keeps what it may change in memory in one value
 // (StepState) and what it holds until its transaction commits in another
@@ -47,6 +49,7 @@
 #include "SiteGates.h"
 #include "Transitions.h"
 #include "relinkd/engine/Engine.h"
+#include "relinkd/engine/FileChange.h"
 #include "relinkd/domain/PlanSpec.h"
 #include "relinkd/domain/SpecChange.h"
 
@@ -132,33 +135,24 @@ class Scheduler {
   bool unchanged(const std::string& name, const ListedFile& listed) const;
   // SchedulerFiles.cpp
   void reconcileFile(const std::string& fileName);  // a job file or a plan file, read now
-  void reconcile(const std::string& name, const ScannedFile& file);
+  void reconcile(const std::string& name, const ScannedFile& file);  // as judgeJobFile (FileChange.h) says
   void keepAfterReadError(const std::string& name, const std::string& fileName, const ScannedFile& file);
+  void heldByPlan(const Job& holder, const ScannedFile& file);
   void sameContent(const Job& job, const ScannedFile& file);
-  static bool stampMoved(const std::optional<std::string>& known, const std::string& now);
-  // A stamp as a job keeps it: none for an empty one (a file written within
-  // the last seconds, whose stamp is not to be trusted yet).
-  static std::optional<std::string> stampOf(const std::string& stamp);
   // name by value: it may be the name of *existing, which committing replaces.
   void startFromFile(std::string name, const Job* existing, const ScannedFile& file, const std::string& action);
   Job ingest(Job job, const ScannedFile& file);
   std::string restartDetail(const Job& was, const Job& job) const;  // RestartNotes.h
-  // The file's spec, or nullopt with problem set.
-  std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::string& problem) const;
+  // The file's spec as job's, or nullopt with problems set.
+  std::optional<JobSpec> readSpec(const Job& job, const ScannedFile& file, std::vector<FieldProblem>& problems) const;
   // SchedulerWindow.cpp
-  // True when the file's change leaves the job's request the same (only its
-  // window moved, or nothing): then applied without a restart, or put off
-  // while a request of the job is in flight.
-  bool windowMoved(const Job& job, const ScannedFile& file);
-  // The change of job's spec to spec, as compareSpecs says; nullopt when the
-  // job is to restart whatever changed (no spec, cancelled, failed).
-  std::optional<SpecChange> changeOf(const Job& job, const JobSpec& spec) const;
-  // The same for a plan's job, where a failed or cancelled job is judged by
-  // its fields too: one plan holds many jobs, and an edit for one site must
-  // not re-arm or undo the cancel of a pair it leaves alone. nullopt: no spec.
+  // The file's change leaves the job's request the same (only its window
+  // moved, or nothing): applied without a restart, or put off while a
+  // request of the job is in flight.
+  void windowMoved(const Job& job, const JobSpec& spec, const ScannedFile& file, const SpecChange& change);
+  // requestChange (FileChange.h) of a plan's job, with its spec before.
   std::optional<SpecChange> planChangeOf(const Job& job, const JobSpec& spec) const;
-  // job's spec as it was before next came (what compareSpecs compares next
-  // with); nullopt when it had none.
+  // specBefore (FileChange.h) with the job's spec, its own or the store's.
   std::optional<JobSpec> specBefore(const Job& job, const JobSpec& next) const;
   // job with spec's window (hash and stamp: what it is made from now), its
   // request as it was; a history entry names the old and new deadline.
@@ -174,10 +168,10 @@ class Scheduler {
   void retryFileReads();
   // SchedulerPlans.cpp
   void reconcilePlan(const std::string& plan, const ScannedFile& file);
-  std::string planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const;
+  KnownJobs knownJobs() const;  // the table, as judgePlan (FileChange.h) reads it
   void planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem);
-  void applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived);
-  bool applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next);
+  void applyPlan(const std::string& plan, const ScannedFile& file, const PlanJudgement& judged);
+  bool applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next, const JobChange& change);
   bool deriveJob(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
                  const std::optional<Job>& existing, std::string action);
   void planRemoved(const std::string& plan);

@@ -26,35 +26,45 @@ void Scheduler::reconcileFile(const std::string& fileName) {
 void Scheduler::reconcile(const std::string& name, const ScannedFile& file) {
   const std::string fileName = jobFileName(name);
   const Job* existing = table_.find(name);
-  if (existing && isHeldByPlan(*existing)) {
-    // The name is a plan's: the plan came first, the file must give way.
-    if (!file.read.missing &&
-        state_.fileReads.remember(fileName, "conflict with plan " + existing->plan)) {
-      engineLog().error("job file " + file.path + ": " + heldByPlanProblem(name, existing->plan, existing->file));
-    }
-    if (file.read.missing) state_.fileReads.forget(fileName);
-    return;
-  }
+  const bool held = existing && isHeldByPlan(*existing);
   if (file.read.missing) {
     state_.fileReads.forget(fileName);
-    if (existing && existing->fileHash) fileRemoved(*existing);
+    if (existing && !held && existing->fileHash) fileRemoved(*existing);
     return;
   }
-  if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
-  if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
-  else state_.fileReads.forget(fileName);
-  if (existing && existing->fileHash == file.hash) return sameContent(*existing, file);
-  if (existing && existing->fileHash && windowMoved(*existing, file)) return;
-  startFromFile(name, existing, file, existing && existing->fileHash ? "file-changed" : "file-restored");
+  if (!held) {
+    if (file.read.transient && existing && existing->fileHash) return keepAfterReadError(name, fileName, file);
+    if (file.read.transient) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
+    else state_.fileReads.forget(fileName);
+  }
+  // Other content for a job: what it says, and what the job had (FileChange.h judges).
+  std::optional<JobSpec> spec, before;
+  if (existing && !held && existing->fileHash != file.hash) {
+    std::vector<FieldProblem> problems;
+    spec = readSpec(*existing, file, problems);
+    if (spec) before = specBefore(*existing, *spec);
+  }
+  const JobChange change = judgeJobFile(name, existing, before, file, spec);
+  switch (change.action) {
+    case FileAction::kHeldByPlan: return heldByPlan(*existing, file);
+    case FileAction::kKeep: return sameContent(*existing, file);
+    case FileAction::kMoveWindow: return windowMoved(*existing, *spec, file, change.change);
+    case FileAction::kStartAgain: return startFromFile(name, existing, file, "file-recreated");
+    default:
+      return startFromFile(name, existing, file, existing && existing->fileHash ? "file-changed" : "file-restored");
+  }
 }
 
-// The same bytes again. A cancelled job whose file was re-created or
-// rewritten since (its stamp moved) starts again: that is how an operator
-// says "once more". Otherwise only a stamp to remember, and never under a
-// request in flight (a new version would make its answer look stale).
+// The name is a plan's: the plan came first, the file must give way.
+void Scheduler::heldByPlan(const Job& holder, const ScannedFile& file) {
+  if (state_.fileReads.remember(jobFileName(holder.name), "conflict with plan " + holder.plan))
+    engineLog().error("job file " + file.path + ": " + heldByPlanProblem(holder.name, holder.plan, holder.file));
+}
+
+// The same bytes again, the job not to start again: only a stamp to
+// remember, and never under a request in flight (a new version would make
+// its answer look stale).
 void Scheduler::sameContent(const Job& job, const ScannedFile& file) {
-  if (job.state == JobState::kCancelled && stampMoved(job.fileStamp, file.read.stamp))
-    return startFromFile(job.name, &job, file, "file-recreated");
   if (file.read.stamp.empty()) {
     // Written within the last seconds (or the clock stepped back): too fresh
     // to judge. The known stamp stays, so that once the file's settles it
@@ -67,17 +77,6 @@ void Scheduler::sameContent(const Job& job, const ScannedFile& file) {
   Job stamped = job;
   stamped.fileStamp = file.read.stamp;
   commit(std::move(stamped), std::nullopt);
-}
-
-// A known stamp that the file's is not any more (a new inode or new
-// times). An unknown one on either side (a file written within the last
-// seconds) says nothing.
-bool Scheduler::stampMoved(const std::optional<std::string>& known, const std::string& now) {
-  return known && !known->empty() && !now.empty() && *known != now;
-}
-
-std::optional<std::string> Scheduler::stampOf(const std::string& stamp) {
-  return stamp.empty() ? std::nullopt : std::optional<std::string>(stamp);
 }
 
 // (Re)starts the job named name from the file: created, or with action
@@ -134,25 +133,15 @@ void Scheduler::retryFileReads() {
 // (Re)starts job from the file's content: invalid, expired, or ready for
 // its first submission.
 Job Scheduler::ingest(Job job, const ScannedFile& file) {
-  std::string problem;
-  const std::optional<JobSpec> spec = readSpec(job, file, problem);
-  return arm(std::move(job), file, spec, problem);
+  std::vector<FieldProblem> problems;
+  const std::optional<JobSpec> spec = readSpec(job, file, problems);
+  return arm(std::move(job), file, spec, problemsMessage(problems));
 }
 
-std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& file, std::string& problem) const {
-  if (std::string bad = jobNameProblem(job.name); !bad.empty()) {
-    problem = "file name: " + bad;
-    return std::nullopt;
-  }
-  if (!file.read.ok) {
-    problem = "file: " + file.read.error;
-    return std::nullopt;
-  }
+std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& file,
+                                           std::vector<FieldProblem>& problems) const {
   // Without migratedAt the window counts from the first valid content.
-  const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
-  SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
-  if (!result.ok()) problem = result.message();
-  return std::move(result.spec);
+  return jobFileSpec(job.name, file.read, settings_.windowMs, windowStartOf(&job, clock_.wallNow()), problems);
 }
 
 Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec,

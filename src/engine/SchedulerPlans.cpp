@@ -53,30 +53,20 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   }
   // Written again (its stamp moved), the same content or not: applied
   // again, which restarts the jobs cancelled since and changes no other.
-  PlanResult result;
-  if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs);
-  else result.problems.push_back({"file", file.read.error});
-  const std::vector<DerivedJob> derived = result.ok() ? deriveJobs(plan, *result.plan) : std::vector<DerivedJob>{};
-  const std::string problem = result.ok() ? planConflict(plan, derived) : result.message();
-  if (!problem.empty()) {
+  const PlanJudgement judged = judgePlan(plan, file, settings_.windowMs, knownJobs());
+  if (!judged.problems.empty()) {
     planRecords_.judgeAgain(plan);  // read again at every scan
-    return planInvalid(plan, file, problem);
+    return planInvalid(plan, file, problemsMessage(judged.problems));
   }
   planRecords_.made(plan, file.hash, file.read.stamp);
-  applyPlan(plan, file, derived);
+  applyPlan(plan, file, judged);
   if (file.read.stamp.empty()) state_.fileReads.retryAt(fileName, clock_.monoNow() + settings_.fileRetryMs);
 }
 
-// A name the plan would derive that a live job of another file holds.
-std::string Scheduler::planConflict(const std::string& plan, const std::vector<DerivedJob>& derived) const {
-  for (const DerivedJob& job : derived) {
-    const Job* holder = table_.find(job.name);
-    if (holder && holder->plan != plan && holder->fileHash) {
-      return "sites: the job name " + job.name + " that this plan derives is already used by " + holder->file +
-             "; rename one of the two files";
-    }
-  }
-  return "";
+KnownJobs Scheduler::knownJobs() const {
+  return KnownJobs{[this](const std::string& name) { return table_.find(name); },
+                   [this](const Job& job) { return specOf(job); },
+                   [this](const std::string& plan) { return table_.planJobs(plan); }};
 }
 
 void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, const std::string& problem) {
@@ -105,47 +95,40 @@ void Scheduler::planInvalid(const std::string& plan, const ScannedFile& file, co
   commit(std::move(job), HistoryEntry{now, action, std::nullopt, stateOutcome(JobState::kInvalid), detail});
 }
 
-void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const std::vector<DerivedJob>& derived) {
+void Scheduler::applyPlan(const std::string& plan, const ScannedFile& file, const PlanJudgement& judged) {
   bool applied = true;  // false: relinkctl changed a job meanwhile; the plan is read again at the next scan
-  std::set<std::string> names;
-  for (const DerivedJob& next : derived) {
-    names.insert(next.name);
-    applied = applyDerived(plan, file, next) && applied;
-  }
-  const std::set<std::string> current = table_.planJobs(plan);  // a copy: commits change it
-  for (const std::string& name : current) {
-    const Job& job = *table_.find(name);
-    if (isPlanStandIn(job) || !job.fileHash || names.count(name)) continue;
-    fileRemoved(job, "plan " + plan + " no longer derives this job (a site was removed from it)");
+  for (std::size_t i = 0; i < judged.jobs.size(); ++i) {
+    const JobChange& change = judged.jobs[i];
+    if (i < judged.derived.size()) {
+      applied = applyDerived(plan, file, judged.derived[i], change) && applied;
+    } else if (const Job* job = table_.find(change.name)) {  // cancelled, or let go when final
+      fileRemoved(*job, "plan " + plan + " no longer derives this job (a site was removed from it)");
+    }
   }
   removeStandIn(plan);
   if (!applied) planRecords_.readAgain(plan);
 }
 
-// One job the plan derives: created, restarted, its window moved, or only
-// what it was made from moved on. False when relinkctl changed it meanwhile.
-bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next) {
+// One job the plan derives, as judgePlan said: created, restarted, its
+// window moved, or left alone. False when relinkctl changed it meanwhile.
+bool Scheduler::applyDerived(const std::string& plan, const ScannedFile& file, const DerivedJob& next,
+                             const JobChange& change) {
   const Job* inTable = table_.find(next.name);
   const std::optional<Job> existing = inTable ? std::optional<Job>(withSpec(*inTable)) : std::nullopt;
-  if (!existing || existing->plan != plan || !existing->fileHash) return deriveJob(plan, file, next, existing, "");
-  // The same content written again since it was cancelled: how an operator
-  // says "once more", as for a job file. An edit is judged by each job's
-  // fields instead, so adding a site does not undo a cancel of another pair.
-  if (existing->state == JobState::kCancelled && existing->fileHash == file.hash &&
-      stampMoved(existing->fileStamp, file.read.stamp))
-    return deriveJob(plan, file, next, existing, "file-recreated");
-  const std::optional<SpecChange> change = planChangeOf(*existing, next.spec);
-  if (!change || change->kind == SpecChangeKind::kRestart) return deriveJob(plan, file, next, existing, "plan-changed");
-  const std::string specJson = specToJson(next.spec);
-  const bool behind = existing->fileHash != file.hash || existing->fileStamp != stampOf(file.read.stamp) ||
-                      existing->specJson != specJson;
-  if (!behind) return true;
-  // Never under a request in flight (its answer would look stale): once it is answered (catchUpPlan).
-  if (table_.runtime(next.name).inFlight) {
-    planRecords_.setBehind(plan, next.name, specJson);
-    return true;
+  switch (change.action) {
+    case FileAction::kKeep: return true;
+    case FileAction::kStartAgain: return deriveJob(plan, file, next, existing, "file-recreated");
+    case FileAction::kMoveWindow:
+      // Never under a request in flight (its answer would look stale): once it is answered (catchUpPlan).
+      if (table_.runtime(next.name).inFlight) {
+        planRecords_.setBehind(plan, next.name, specToJson(next.spec));
+        return true;
+      }
+      return moveWindow(*existing, next.spec, file.hash, stampOf(file.read.stamp), change.change);
+    default: break;
   }
-  return moveWindow(*existing, next.spec, file.hash, stampOf(file.read.stamp), *change);
+  const bool ours = existing && existing->plan == plan && existing->fileHash;
+  return deriveJob(plan, file, next, existing, ours ? "plan-changed" : "");
 }
 
 // The job as the plan derives it, from scratch: created, or with action

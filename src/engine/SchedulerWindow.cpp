@@ -10,39 +10,20 @@
 
 namespace relinkd {
 
-bool Scheduler::windowMoved(const Job& job, const ScannedFile& file) {
-  std::string problem;
-  const std::optional<JobSpec> spec = readSpec(job, file, problem);
-  if (!spec) return false;
-  const std::optional<SpecChange> change = changeOf(job, *spec);
-  if (!change || change->kind == SpecChangeKind::kRestart) return false;
+void Scheduler::windowMoved(const Job& job, const JobSpec& spec, const ScannedFile& file, const SpecChange& change) {
   if (table_.runtime(job.name).inFlight) {  // its answer first: a new version would make it look stale
     state_.fileReads.retryAt(jobFileName(job.name), clock_.monoNow() + settings_.fileRetryMs);
-    return true;
+    return;
   }
-  moveWindow(withSpec(job), *spec, file.hash, stampOf(file.read.stamp), *change);
-  return true;
-}
-
-std::optional<SpecChange> Scheduler::changeOf(const Job& job, const JobSpec& spec) const {
-  if (job.state == JobState::kCancelled || job.state == JobState::kFailed) return std::nullopt;
-  return planChangeOf(job, spec);
+  moveWindow(withSpec(job), spec, file.hash, stampOf(file.read.stamp), change);
 }
 
 std::optional<SpecChange> Scheduler::planChangeOf(const Job& job, const JobSpec& spec) const {
-  if (job.state == JobState::kInvalid) return std::nullopt;
-  const std::optional<JobSpec> before = specBefore(job, spec);
-  if (!before) return std::nullopt;
-  return compareSpecs(*before, spec);
+  return requestChange(job, specBefore(job, spec), spec, true);
 }
 
 std::optional<JobSpec> Scheduler::specBefore(const Job& job, const JobSpec& next) const {
-  const std::optional<std::string> specJson = specOf(job);
-  std::optional<JobSpec> before = specJson ? specFromJson(*specJson) : std::nullopt;
-  // A site id the file now names that the job had discovered is no new site.
-  if (before && before->siteId.empty() && !next.siteId.empty() && job.siteId == next.siteId)
-    before->siteId = next.siteId;
-  return before;
+  return relinkd::specBefore(job, specOf(job), next);
 }
 
 bool Scheduler::moveWindow(Job job, const JobSpec& spec, const std::string& hash,
