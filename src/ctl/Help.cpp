@@ -52,6 +52,19 @@ const std::vector<CommandInfo>& commands() {
        "  --json       print a JSON array of {\"file\", \"ok\", \"problems\"} instead\n"
        "Exit status: 0 if every file is valid, 1 otherwise.",
        {{"json", false}}},
+      {"diff", "diff FILE [--json]", "what dropping a job or plan file would do",
+       "Judges FILE (a job file NAME.json or a plan NAME.plan.json, anywhere; its file\n"
+       "name names it) against the jobs in the database, with the code relinkd applies\n"
+       "a change with, as if it were dropped into relinkd.jobs.dir as a new file. One\n"
+       "line per job: create, restart (with the fields that change; a cancelled job\n"
+       "given the same content again is submitted anew), move window (only migratedAt\n"
+       "or deadline changed: the request is not sent again), cancel (an unfinished job\n"
+       "a plan no longer derives) or unchanged; then a summary. Writes nothing; without\n"
+       "a database (relinkd has not run) there are no jobs yet.\n"
+       "  --json       print {\"name\", \"kind\", \"create\", \"restart\": [{\"name\", \"fields\"}],\n"
+       "               \"moved\", \"cancel\", \"unchanged\", \"problems\"}\n"
+       "Exit status: 0, 1 if FILE is invalid (its problems are printed).",
+       {{"json", false}}},
       {"retry", "retry NAME...|--plan=P [--state=S]", "re-arms failed, paused, retrying jobs",
        "A failed job gets a fresh attempt count; a paused one resumes with the current\n"
        "token. A job whose window has closed cannot be retried. Each job is changed on\n"

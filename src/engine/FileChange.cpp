@@ -56,16 +56,6 @@ const char* fileActionName(FileAction action) {
   return "?";
 }
 
-bool visible(const JobChange& change) {
-  switch (change.action) {
-    case FileAction::kKeep:
-    case FileAction::kLetGo:
-    case FileAction::kHeldByPlan: return false;
-    case FileAction::kMoveWindow: return change.change.kind != SpecChangeKind::kSame;
-    default: return true;
-  }
-}
-
 std::optional<std::string> stampOf(const std::string& stamp) {
   return stamp.empty() ? std::nullopt : std::optional<std::string>(stamp);
 }
@@ -164,6 +154,24 @@ PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::i
     judged.jobs.push_back({name, isFinal(job->state) ? FileAction::kLetGo : FileAction::kCancel, {}});
   }
   return judged;
+}
+
+void addToDiff(FileDiff& diff, const JobChange& change, bool planJob) {
+  switch (change.action) {
+    case FileAction::kCreate: diff.create.push_back(change.name); break;
+    case FileAction::kRestart:
+      diff.restart.push_back({change.name, planJob ? planFields(change.change.fields) : change.change.fields});
+      break;
+    case FileAction::kStartAgain: diff.restart.push_back({change.name, {}}); break;
+    case FileAction::kMoveWindow:
+      if (change.change.kind == SpecChangeKind::kWindowOnly) diff.moved.push_back(change.name);
+      else diff.unchanged.push_back(change.name);
+      break;
+    case FileAction::kCancel: diff.cancel.push_back(change.name); break;
+    case FileAction::kKeep:
+    case FileAction::kLetGo: diff.unchanged.push_back(change.name); break;
+    case FileAction::kHeldByPlan: break;
+  }
 }
 
 }  // namespace relinkd

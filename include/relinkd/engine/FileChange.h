@@ -48,9 +48,6 @@ struct JobChange {
   SpecChange change;
 };
 
-// True when an operator sees the job's request or window change.
-bool visible(const JobChange& change);
-
 // A stamp a file keeps on the job (ListedFile): none for an empty one, a
 // file written within the last seconds whose stamp is not to be trusted yet.
 std::optional<std::string> stampOf(const std::string& stamp);
@@ -109,5 +106,25 @@ std::optional<FieldProblem> planConflict(const std::string& plan, const std::vec
 // A plan file's content (file, read and hashed) as the plan named plan.
 PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::int64_t windowMs,
                         const KnownJobs& known);
+
+// What the judgements come to, as `relinkctl diff` tells it: the jobs
+// created, submitted again (restart: with the fields that change, the
+// plan's names for a plan's job), whose window alone moves, cancelled, and
+// left alone (unchanged, also a finished job a plan no longer derives).
+struct FileDiff {
+  struct Restart {
+    std::string name;
+    std::vector<std::string> fields;  // empty: the same request again (started again after a cancel)
+  };
+  std::vector<std::string> create;
+  std::vector<Restart> restart;
+  std::vector<std::string> moved;
+  std::vector<std::string> cancel;
+  std::vector<std::string> unchanged;
+};
+
+// Adds change to diff; planJob names its fields as the plan does
+// (planFields). A job file held by a plan adds nothing: it is a problem.
+void addToDiff(FileDiff& diff, const JobChange& change, bool planJob);
 
 }  // namespace relinkd
