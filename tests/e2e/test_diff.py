@@ -145,6 +145,8 @@ def test_diff_of_a_job_file_says_what_relinkd_then_does(fake, daemon):
     d.wait_for(lambda: stamp_of(d, "held"), timeout=60, what="the job file's stamp remembered")
     code, result, path = diff(d, "held.json", held)
     assert code == 0 and result["restart"] == [{"name": "held", "fields": []}]
+    code, text, _ = d.ctl("diff", str(path))
+    assert "restart      held (submitted anew)\n" in text
     drop_and_compare(d, path, result)
 
 
@@ -190,6 +192,8 @@ def test_diff_of_a_plan_says_what_relinkd_then_does(fake, daemon):
                                         "acme.acme-apac.acme-us"]
     assert {"acme.acme-eu.acme-apac", "acme.acme-us.acme-apac"} <= set(result["unchanged"])
     assert len(result["unchanged"]) == 9 and not result["create"] and not result["restart"]
+    code, text, _ = d.ctl("diff", str(path))
+    assert "cancel       acme.acme-apac.acme-eu\n" in text and "unchanged    acme.acme-eu.acme-apac\n" in text
     drop_and_compare(d, path, result, plan="acme")
 
     # migratedFrom changed: every job it derives is submitted again.
@@ -197,6 +201,8 @@ def test_diff_of_a_plan_says_what_relinkd_then_does(fake, daemon):
                               plan_spec([EU, US, LATAM], migratedFrom="https://jira2.acme.example"))
     assert code == 0 and len(result["restart"]) == 6
     assert all(job["fields"] == ["migratedFrom"] for job in result["restart"])
+    code, text, _ = d.ctl("diff", str(path))
+    assert "restart      acme.acme-eu.acme-us (migratedFrom changed)\n" in text
     assert not result["unchanged"]  # acme-apac's jobs are of no file any more: not the plan's to change
     drop_and_compare(d, path, result, plan="acme")
 
@@ -205,6 +211,9 @@ def test_diff_of_a_plan_says_what_relinkd_then_does(fake, daemon):
                               plan_spec([EU, US, LATAM], migratedFrom="https://jira2.acme.example",
                                         migratedAt=rfc3339(now_utc() - datetime.timedelta(hours=1))))
     assert code == 0 and len(result["moved"]) == 6 and not result["restart"]
+    code, text, _ = d.ctl("diff", str(path))
+    assert "move window  acme.acme-eu.acme-us\n" in text
+    assert "0 to create, 0 to restart, 6 to move (window only), 0 to cancel, 0 unchanged" in text
     drop_and_compare(d, path, result, plan="acme")
 
 
@@ -229,3 +238,19 @@ def test_diff_without_a_database_creates_every_job_and_writes_nothing(daemon):
     assert list(d.state_dir.iterdir()) == []
     code, out, err = d.ctl("diff")
     assert code == 2 and "diff needs exactly one FILE" in err
+    for filename, problem in (("notes.txt", "the name must be NAME.json"),
+                              ("acme.json~", "relinkd ignores this file name")):
+        code, result, _ = diff(d, filename, raw=b"{}")
+        assert code == 1 and result["name"] == filename and problem in result["problems"][0], result
+
+
+def test_diff_of_a_job_file_whose_name_a_plan_holds_says_relinkd_ignores_it(daemon):
+    d = daemon()
+    code, result, path = diff(d, "acme.plan.json", plan_spec([EU, US]))
+    drop_and_compare(d, path, result, plan="acme")
+    code, result, path = diff(d, "acme.acme-eu.acme-us.json", job_spec())
+    assert code == 1 and not result["create"]
+    assert result["problems"] == [f"file: the name acme.acme-eu.acme-us is already a job of the plan acme "
+                                  f"({d.jobs_dir}/acme.plan.json); relinkd ignores this file: rename it"]
+    drop_and_compare(d, path, result)  # the plan's job stays as it was
+    assert d.job("acme.acme-eu.acme-us")["plan"] == "acme"
