@@ -150,7 +150,7 @@ std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& fi
   }
   // Without migratedAt the window counts from the first valid content.
   const TimeMs windowStart = job.acceptedAt != 0 ? job.acceptedAt : clock_.wallNow();
-  SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart);
+  SpecResult result = parseJobSpec(file.read.bytes, settings_.windowMs, windowStart, clock_.wallNow());
   if (!result.ok()) problem = result.message();
   return std::move(result.spec);
 }

@@ -54,7 +54,7 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   // Written again (its stamp moved), the same content or not: applied
   // again, which restarts the jobs cancelled since and changes no other.
   PlanResult result;
-  if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs);
+  if (file.read.ok) result = parsePlan(file.read.bytes, plan, settings_.windowMs, clock_.wallNow());
   else result.problems.push_back({"file", file.read.error});
   const std::vector<DerivedJob> derived = result.ok() ? deriveJobs(plan, *result.plan) : std::vector<DerivedJob>{};
   const std::string problem = result.ok() ? planConflict(plan, derived) : result.message();
