@@ -2,14 +2,16 @@
 recreateAsRemote whose two URLs name one site, a migratedAt more than 1 h
 ahead, a plan that lists one site twice, and a JSON syntax error with its
 line and column; seen in `relinkctl validate` and, from a running relinkd,
-in the job's lastError (`relinkctl show --json`)."""
+in the job's lastError (`relinkctl show --json`). And relinkd.properties'
+problems, all at once with their lines, from relinkd (exit 78) and relinkctl."""
 
 import datetime
 import json
+import subprocess
 
 import pytest
 
-from conftest import job_spec, now_utc, rfc3339, write_bytes, write_job
+from conftest import EX_CONFIG, RELINKD, clean_env, now_utc, rfc3339, write_bytes, write_job
 
 IN_3_HOURS = now_utc() + datetime.timedelta(hours=3)
 IN_30_MINUTES = now_utc() + datetime.timedelta(minutes=30)
@@ -101,3 +103,48 @@ def test_a_running_relinkd_makes_them_invalid_with_the_same_messages(fake, daemo
     error = d.wait_state("ahead", "invalid")["lastError"]
     assert error.startswith(start) and rest in error, error
     assert fake.posts() == [], "a request was sent for an invalid job"
+
+
+# ---- relinkd.properties: every problem at once, each with its line
+
+def _run_relinkd(d, *args):
+    result = subprocess.run([str(RELINKD), "-c", str(d.config_path), *args], capture_output=True, timeout=20,
+                            env=clean_env())
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+
+def _bad_config(d):
+    good = "".join(f"{key} = {value}\n" for key, value in d.settings.items())
+    d.config_path.write_text(good + "relinkd.api.timout = 5s\n"      # +1: a typo
+                             "relinkd.Poll.interval = 1s\n"          # +2: the case
+                             "relinkd.retry.maxDelay 5s\n"           # +3: no '='
+                             "relinkd.api.concurrency = 100\n")      # +4: a bad value
+    n = len(d.settings)
+    path = str(d.config_path)
+    return [f"{path}:{n + 1}: relinkd.api.timout: unknown key; did you mean relinkd.api.timeout?",
+            f"{path}:{n + 2}: relinkd.Poll.interval: unknown key; did you mean relinkd.poll.interval? "
+            "(keys are case-sensitive)",
+            f"{path}:{n + 3}: the line is not KEY = VALUE (nor KEY: VALUE): it has no '=' or ':'; did you mean "
+            "relinkd.retry.maxDelay = ...?",
+            f"{path}:{n + 4}: relinkd.api.concurrency: must be an integer from 1 to 64 (got '100')"]
+
+
+@pytest.mark.parametrize("args", [("--check-config",), ()], ids=["check-config", "start"])
+def test_relinkd_names_every_config_problem_with_its_line_and_exits_78(ctl_only, args):
+    expected = _bad_config(ctl_only)
+    code, out, err = _run_relinkd(ctl_only, *args)
+    assert code == EX_CONFIG, (code, out, err)
+    assert err.splitlines() == [f"relinkd: configuration error: {line}" for line in expected], err
+
+
+def test_read_only_relinkctl_warns_of_the_same_lines_and_goes_on(ctl_only):
+    expected = _bad_config(ctl_only)
+    code, out, err = ctl_only.ctl("list", "--json")
+    assert code == 0 and json.loads(out) == [], (code, out, err)
+    for line in expected:
+        assert f"warning: configuration: {line} (ignored here" in err, err
+    # A command that writes refuses them all, as relinkd does.
+    code, out, err = ctl_only.ctl("cancel", "nothing")
+    assert code == EX_CONFIG, (code, out, err)
+    assert [l for l in err.splitlines() if "configuration error" in l] == \
+        [f"relinkctl: configuration error: {line}" for line in expected], err
