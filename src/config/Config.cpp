@@ -11,17 +11,16 @@
 #include <Poco/Exception.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
-#include <Poco/Util/LayeredConfiguration.h>
-#include <Poco/Util/MapConfiguration.h>
-#include <Poco/Util/PropertyFileConfiguration.h>
+#include <Poco/Util/AbstractConfiguration.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <set>
+#include <functional>
 
 #include "ConfigReader.h"
+#include "KnownKeys.h"
 #include "relinkd/domain/Address.h"
 #include "relinkd/domain/Duration.h"
 #include "relinkd/domain/LogLevel.h"
@@ -48,18 +47,22 @@ std::optional<std::string> envValue(const EnvLookup& env, const std::string& nam
   return value;
 }
 
-void checkKnownKeys(const AbstractConfiguration& conf, const std::string& prefix) {
+// Every key under prefix that is not known, each with the nearest known
+// key. At the top (prefix ""), only relinkd's namespace in any case
+// ("Relinkd.window" is a typo): other keys (logging.*, application.*) are
+// Poco's.
+void checkKnownKeys(const AbstractConfiguration& conf, const std::string& prefix,
+                    std::vector<ConfigProblem>& problems) {
+  const std::vector<std::string>& known = knownConfigKeys();
   AbstractConfiguration::Keys keys;
   conf.keys(prefix, keys);
   for (const auto& key : keys) {
-    const std::string full = prefix + "." + key;
-    const bool known = std::find_if(std::begin(kKnownKeys), std::end(kKnownKeys),
-                                    [&](const char* k) { return full == k; }) !=
-                       std::end(kKnownKeys);
-    if (!known && conf.has(full)) {
-      throw ConfigError(full, "unknown key (a typo?); relinkd.properties lists the known keys");
+    if (key.empty() || (prefix.empty() && Poco::icompare(key, "relinkd") != 0)) continue;
+    const std::string full = prefix.empty() ? key : prefix + "." + key;
+    if (conf.has(full) && std::find(known.begin(), known.end(), full) == known.end()) {
+      problems.push_back({full, full + ": " + unknownKeyProblem(full, known)});
     }
-    checkKnownKeys(conf, full);
+    checkKnownKeys(conf, full, problems);
   }
 }
 
@@ -187,6 +190,11 @@ bool checkPlanJobs(const ConfigReader& reader) {
 
 }  // namespace
 
+const std::vector<std::string>& knownConfigKeys() {
+  static const std::vector<std::string> known(std::begin(kKnownKeys), std::end(kKnownKeys));
+  return known;
+}
+
 EnvLookup processEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -196,103 +204,45 @@ EnvLookup processEnvironment() {
 }
 
 Config loadConfig(const AbstractConfiguration& conf, const EnvLookup& env) {
-  checkKnownKeys(conf, "relinkd");
+  std::vector<ConfigProblem> problems;
+  checkKnownKeys(conf, "", problems);
   const ConfigReader reader(conf);
   Config c;
-  c.jobsDir = reader.nonEmpty("relinkd.jobs.dir", "/etc/relinkd/jobs.d");
+  // Each step reads one key (or keys checked together); all are tried, so
+  // that every problem is reported at once.
+  const auto step = [&problems](const std::function<void()>& read) {
+    try {
+      read();
+    } catch (const ConfigError& error) {
+      problems.insert(problems.end(), error.problems().begin(), error.problems().end());
+    }
+  };
+  step([&] { c.jobsDir = reader.nonEmpty("relinkd.jobs.dir", "/etc/relinkd/jobs.d"); });
   const auto stateEnv = envValue(env, "STATE_DIRECTORY");
   const std::string stateFirst = stateEnv ? stateEnv->substr(0, stateEnv->find(':')) : "";
-  c.stateDir = reader.nonEmpty("relinkd.state.dir",
-                               stateFirst.empty() ? "/var/lib/relinkd" : stateFirst);
-  c.baseUrl = checkBaseUrl(reader);
-  c.email = checkEmail(reader);
+  step([&] { c.stateDir = reader.nonEmpty("relinkd.state.dir", stateFirst.empty() ? "/var/lib/relinkd" : stateFirst); });
+  step([&] { c.baseUrl = checkBaseUrl(reader); });
+  step([&] { c.email = checkEmail(reader); });
   const auto credentials = envValue(env, "CREDENTIALS_DIRECTORY");
-  const std::string tokenDefault =
-      credentials ? *credentials + "/api-token" : "/etc/relinkd/api-token";
-  c.tokenFile = reader.nonEmpty("relinkd.api.tokenFile", tokenDefault);
-  c.caFile = reader.text("relinkd.api.caFile", "");
-  c.timeoutMs = reader.duration("relinkd.api.timeout", "30s");
-  c.proxy = checkProxy(reader, env);
-  c.concurrency = reader.integer("relinkd.api.concurrency", "4", 1, 64);
-  readRetry(reader, c);
-  c.pollIntervalMs = reader.duration("relinkd.poll.interval", "30s");
-  c.windowMs = reader.duration("relinkd.window", "14d");
-  c.httpListen = checkListen(reader);
-  c.logLevel = checkLogLevel(reader);
-  c.notifyCommand = checkNotifyCommand(reader);
-  c.notifyTimeoutMs = reader.duration("relinkd.notify.timeout", "30s");
-  if (c.notifyTimeoutMs <= 0) throw ConfigError("relinkd.notify.timeout", "must be longer than 0");
-  c.notifyPlanSummaries = checkPlanJobs(reader);
+  const std::string tokenDefault = credentials ? *credentials + "/api-token" : "/etc/relinkd/api-token";
+  step([&] { c.tokenFile = reader.nonEmpty("relinkd.api.tokenFile", tokenDefault); });
+  step([&] { c.caFile = reader.text("relinkd.api.caFile", ""); });
+  step([&] { c.timeoutMs = reader.duration("relinkd.api.timeout", "30s"); });
+  step([&] { c.proxy = checkProxy(reader, env); });
+  step([&] { c.concurrency = reader.integer("relinkd.api.concurrency", "4", 1, 64); });
+  step([&] { readRetry(reader, c); });
+  step([&] { c.pollIntervalMs = reader.duration("relinkd.poll.interval", "30s"); });
+  step([&] { c.windowMs = reader.duration("relinkd.window", "14d"); });
+  step([&] { c.httpListen = checkListen(reader); });
+  step([&] { c.logLevel = checkLogLevel(reader); });
+  step([&] { c.notifyCommand = checkNotifyCommand(reader); });
+  step([&] {
+    c.notifyTimeoutMs = reader.duration("relinkd.notify.timeout", "30s");
+    if (c.notifyTimeoutMs <= 0) throw ConfigError("relinkd.notify.timeout", "must be longer than 0");
+  });
+  step([&] { c.notifyPlanSummaries = checkPlanJobs(reader); });
+  if (!problems.empty()) throw ConfigError(std::move(problems));
   return c;
-}
-
-namespace {
-
-// The file's keys under the --define overrides; nullptr for an optional
-// file that does not exist (the defaults, with the overrides).
-Poco::AutoPtr<Poco::Util::LayeredConfiguration> readLayers(const std::string& path,
-                                                           const std::vector<std::string>& defines, bool optional) {
-  Poco::AutoPtr<Poco::Util::MapConfiguration> overrides(new Poco::Util::MapConfiguration);
-  for (const auto& define : defines) {
-    const auto eq = define.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw ConfigError("--define", quoted(define) + " is not KEY=VALUE");
-    }
-    overrides->setString(Poco::trim(define.substr(0, eq)), define.substr(eq + 1));
-  }
-  Poco::AutoPtr<Poco::Util::LayeredConfiguration> layered(new Poco::Util::LayeredConfiguration);
-  layered->add(overrides, 0);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (optional && errno == ENOENT) return layered;
-    throw ConfigError("--config", "cannot read " + path + ": " + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) throw ConfigError("--config", path + " is not a regular file");
-  try {
-    layered->add(new Poco::Util::PropertyFileConfiguration(path), 1);
-  } catch (const Poco::Exception& e) {
-    throw ConfigError("--config", "cannot read " + path + ": " + e.displayText());
-  }
-  return layered;
-}
-
-// Every key of from under prefix but the hidden ones, values unexpanded.
-void copyKeys(const AbstractConfiguration& from, const std::string& prefix, const std::set<std::string>& hidden,
-              Poco::Util::MapConfiguration& to) {
-  AbstractConfiguration::Keys keys;
-  from.keys(prefix, keys);
-  for (const auto& key : keys) {
-    const std::string full = prefix.empty() ? key : prefix + "." + key;
-    if (from.has(full) && hidden.count(full) == 0) to.setString(full, from.getRawString(full));
-    copyKeys(from, full, hidden, to);
-  }
-}
-
-}  // namespace
-
-Config loadConfigFile(const std::string& path, const std::vector<std::string>& defines,
-                      const EnvLookup& env, bool optional) {
-  return loadConfig(*readLayers(path, defines, optional), env);
-}
-
-Config loadConfigFileTolerant(const std::string& path, const std::vector<std::string>& defines, const EnvLookup& env,
-                              bool optional, const std::vector<std::string>& neededKeys,
-                              std::vector<std::string>& warnings) {
-  const auto layered = readLayers(path, defines, optional);
-  std::set<std::string> hidden;
-  for (;;) {
-    Poco::AutoPtr<Poco::Util::MapConfiguration> visible(new Poco::Util::MapConfiguration);
-    copyKeys(*layered, "", hidden, *visible);
-    try {
-      return loadConfig(*visible, env);
-    } catch (const ConfigError& error) {
-      // A problem the default does not cure (one from the environment, or
-      // one between two keys) is not papered over.
-      const bool needed = std::find(neededKeys.begin(), neededKeys.end(), error.key()) != neededKeys.end();
-      if (needed || !layered->has(error.key()) || !hidden.insert(error.key()).second) throw;
-      warnings.push_back(error.what());
-    }
-  }
 }
 
 }  // namespace relinkd

@@ -74,7 +74,7 @@ void diffJobFile(DiffReport& report, const ScannedFile& file, const JobsByName& 
   std::vector<FieldProblem> problems;
   const TimeMs now = SystemClock().wallNow();
   const std::optional<JobSpec> spec =
-      jobFileSpec(report.name, file.read, config.windowMs, windowStartOf(existing, now), problems);
+      jobFileSpec(report.name, file.read, config.windowMs, windowStartOf(existing, now), now, problems);
   const std::optional<JobSpec> before = existing && spec ? specBefore(*existing, existing->specJson, *spec)
                                                          : std::nullopt;
   const JobChange change = judgeJobFile(report.name, existing, before, file, spec);
@@ -88,7 +88,7 @@ void diffJobFile(DiffReport& report, const ScannedFile& file, const JobsByName& 
 }
 
 void diffPlan(DiffReport& report, const ScannedFile& file, const JobsByName& jobs, const Config& config) {
-  const PlanJudgement judged = judgePlan(report.name, file, config.windowMs, lookups(jobs));
+  const PlanJudgement judged = judgePlan(report.name, file, config.windowMs, SystemClock().wallNow(), lookups(jobs));
   addProblems(report, judged.problems);
   for (const JobChange& change : judged.jobs) addToDiff(report.diff, change, true);
 }

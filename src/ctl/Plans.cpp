@@ -49,7 +49,7 @@ void printPlanText(const std::string& plan, const PlanView& view) {
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now) {
   // The file is the one the jobs name (planViewOf reads no file).
   const std::string file = planViewOf(plan, jobs, {}).file;
-  PlanView view = planViewOf(plan, jobs, planSiteOrder(plan, file, windowMs));
+  PlanView view = planViewOf(plan, jobs, planSiteOrder(plan, file, windowMs, now));
   if (json) std::cout << toJsonText(planToJson(plan, view, now)) << "\n";
   else printPlanText(plan, view);
   return 0;

@@ -56,14 +56,14 @@ struct NameHolders {
   DerivedNames derived;
 };
 
-void addPlanFile(DerivedNames& derived, const std::string& path, const Config& config) {
+void addPlanFile(DerivedNames& derived, const std::string& path, const Config& config, TimeMs now) {
   const FileRead read = readJobFile(path);
   if (!read.ok) return;
-  const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs);
+  const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs, now);
   if (result.plan) derived.addPlan(planNameOf(baseName(path)), path, *result.plan);
 }
 
-NameHolders nameHolders(const std::vector<std::string>& paths, const Config& config) {
+NameHolders nameHolders(const std::vector<std::string>& paths, const Config& config, TimeMs now) {
   NameHolders holders;
   try {
     if (databaseExists(config)) {
@@ -77,11 +77,11 @@ NameHolders nameHolders(const std::vector<std::string>& paths, const Config& con
               << "); collisions with plans checked from the plan files only\n";
   }
   for (const std::string& path : paths)
-    if (isPlanFileName(baseName(path))) addPlanFile(holders.derived, path, config);
+    if (isPlanFileName(baseName(path))) addPlanFile(holders.derived, path, config, now);
   const SystemClock clock;
   try {
     for (const ListedFile& file : JobDirectory(config.jobsDir, clock).list())
-      if (isPlanFileName(file.fileName)) addPlanFile(holders.derived, config.jobsDir + "/" + file.fileName, config);
+      if (isPlanFileName(file.fileName)) addPlanFile(holders.derived, config.jobsDir + "/" + file.fileName, config, now);
   } catch (const JobSourceError&) {
     // No job directory here (validate on a workstation): only the plans named.
   }
@@ -112,14 +112,14 @@ std::vector<FieldProblem> checkFile(const std::string& path, const Config& confi
     return problems;
   }
   if (isPlanFileName(baseName(path))) {
-    const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs);
+    const PlanResult result = parsePlan(read.bytes, planNameOf(baseName(path)), config.windowMs, now);
     problems.insert(problems.end(), result.problems.begin(), result.problems.end());
     if (result.plan) {
       if (auto late = tooLate(result.plan->shared, config, now)) problems.push_back(*late);
     }
     return problems;
   }
-  const SpecResult result = parseJobSpec(read.bytes, config.windowMs, now);
+  const SpecResult result = parseJobSpec(read.bytes, config.windowMs, now, now);
   problems.insert(problems.end(), result.problems.begin(), result.problems.end());
   if (result.spec) {
     if (auto late = tooLate(*result.spec, config, now)) problems.push_back(*late);
@@ -153,7 +153,7 @@ int runValidate(const Invocation& invocation, const Config& config) {
   const bool json = invocation.has("json");
   Poco::JSON::Array::Ptr results = new Poco::JSON::Array;
   bool allValid = true;
-  const NameHolders holders = nameHolders(invocation.args, config);
+  const NameHolders holders = nameHolders(invocation.args, config, now);
   for (const auto& path : invocation.args) {
     auto problems = checkFile(path, config, now);
     if (auto problem = heldByPlan(path, holders)) problems.insert(problems.begin(), *problem);

@@ -96,7 +96,7 @@ class Directory {
  private:
   bool validPlan(const ListedFile& file) {
     const ScannedFile scanned = scanJobFile(dir_, file.fileName);
-    return scanned.read.ok && parsePlan(scanned.read.bytes, planNameOf(file.fileName), windowMs_).ok();
+    return scanned.read.ok && parsePlan(scanned.read.bytes, planNameOf(file.fileName), windowMs_, clock_.wallNow()).ok();
   }
 
   bool sameFile(const ListedFile& file, const Job& job) {

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     return showUsageError(e);
   } catch (const ConfigError& e) {
-    printError(std::string("configuration error: ") + e.what());
+    for (const ConfigProblem& problem : e.problems()) printError("configuration error: " + problem.text);
     return kExitConfig;
   } catch (const StoreError& e) {
     printError(e.what());

@@ -71,7 +71,7 @@ NotifySettings notifySettings(const Config& config) {
   settings.timeoutMs = config.notifyTimeoutMs;
   // A plan's sites in its file's order, as relinkctl show PLAN lists them.
   settings.planSiteOrder = [windowMs = config.windowMs](const std::string& plan, const std::string& file) {
-    return planSiteOrder(plan, file, windowMs);
+    return planSiteOrder(plan, file, windowMs, SystemClock().wallNow());
   };
   return settings;
 }

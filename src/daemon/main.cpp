@@ -60,7 +60,9 @@ class RelinkdApp : public Poco::Util::ServerApplication {
       std::tie(config, token) = readSettings();
       configureLogging(config.logLevel);
     } catch (const ConfigError& error) {
-      std::cerr << "relinkd: configuration error: " << error.what() << "\n";
+      // One line per problem: every problem of the file at once.
+      for (const ConfigProblem& problem : error.problems())
+        std::cerr << "relinkd: configuration error: " << problem.text << "\n";
       return EXIT_CONFIG;
     }
     if (checkOnly_) {

@@ -29,6 +29,16 @@ void readUrls(FieldReader& reader, JobSpec& spec) {
   spec.migratedFromOverride = readUrl(reader, "migratedFromOverride", false, true);
 }
 
+// Links recreated as remote links on the site that holds them would point
+// at themselves. Not for a spec relinkd accepted before (window null): what
+// is stored stays readable.
+void checkDistinctSites(FieldReader& reader, const JobSpec& spec, const Window* window) {
+  if (!window || !spec.recreateAsRemote || !sameSite(spec.productUrl, spec.destinationUrl)) return;
+  reader.add("destinationURL", "names the same site as productURL (" + siteOf(spec.destinationUrl) +
+                                   "); with recreateAsRemote the links would point at the site that holds them: "
+                                   "destinationURL must be another site");
+}
+
 SpecResult validate(std::string_view bytes, const Window* window) {
   SpecResult result;
   std::optional<ParsedFile> file = parseObject(bytes, result.problems);
@@ -40,7 +50,8 @@ SpecResult validate(std::string_view bytes, const Window* window) {
   readUrls(reader, spec);
   readFlag(reader, "recreateAsRemote", spec, spec.recreateAsRemote);
   readFlag(reader, "createBackup", spec, spec.createBackup);
-  const bool startKnown = readMigratedAt(reader, spec);
+  checkDistinctSites(reader, spec, window);
+  const bool startKnown = readMigratedAt(reader, spec, window);
   readDeadline(reader, spec, startKnown ? window : nullptr);
   reportUnknownFields(reader);
   if (result.problems.empty()) result.spec = spec;
@@ -76,13 +87,13 @@ std::string problemsMessage(const std::vector<FieldProblem>& problems) {
   return out;
 }
 
-SpecResult parseJobSpec(std::string_view bytes, std::int64_t windowMs, TimeMs acceptedAt) {
-  const Window window{windowMs, acceptedAt};
+SpecResult parseJobSpec(std::string_view bytes, std::int64_t windowMs, TimeMs acceptedAt, TimeMs now) {
+  const Window window{windowMs, acceptedAt, now};
   return validate(bytes, &window);
 }
 
 TimeMs jobDeadline(const JobSpec& spec, std::int64_t windowMs, TimeMs acceptedAt) {
-  const TimeMs close = windowClose(spec, Window{windowMs, acceptedAt});
+  const TimeMs close = windowClose(spec, Window{windowMs, acceptedAt, acceptedAt});
   return spec.deadline ? std::min(*spec.deadline, close) : close;
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "JsonSyntax.h"
+
 namespace relinkd {
 namespace {
 
@@ -120,6 +122,19 @@ std::optional<Var> parseJson(const std::string& text, const Poco::JSON::Handler:
   }
 }
 
+// Why Poco refused the bytes: where the syntax breaks, or (valid JSON, so
+// a scalar, which Poco refuses at the top level) what is wanted instead.
+std::string syntaxProblem(std::string_view bytes) {
+  const std::optional<JsonSyntaxError> error = findJsonSyntaxError(bytes);
+  if (!error) {
+    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+    const bool scalar = first != std::string_view::npos && bytes[first] != '{' && bytes[first] != '[';
+    return scalar ? kNotAnObject : "is not valid JSON; check quotes, commas and brackets";
+  }
+  return "is not valid JSON: line " + std::to_string(error->line) + ", column " + std::to_string(error->column) +
+         ": " + error->what;
+}
+
 }  // namespace
 
 // The file as a JSON object, or nullopt with a problem on "file".
@@ -132,9 +147,7 @@ std::optional<ParsedFile> parseObject(std::string_view bytes, std::vector<FieldP
   Poco::SharedPtr<DuplicateKeyHandler> handler = new DuplicateKeyHandler;
   std::optional<Var> root = parseJson(std::string(bytes), handler);
   if (!root) {
-    // Poco refuses a scalar at the top level; if that is all, say what is wanted.
-    const bool scalar = parseJson("[" + std::string(bytes) + "]", new DuplicateKeyHandler).has_value();
-    problems.push_back({"file", scalar ? kNotAnObject : "is not valid JSON; check quotes, commas and brackets"});
+    problems.push_back({"file", syntaxProblem(bytes)});
     return std::nullopt;
   }
   if (root->type() != typeid(Object::Ptr)) {

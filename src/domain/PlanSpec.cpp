@@ -34,19 +34,6 @@ std::string hostOf(const std::string& site) {
   }
 }
 
-// What makes two spellings of a site the same site: scheme, host and port
-// in any case, without a trailing '/'.
-std::string siteKey(const std::string& site) {
-  try {
-    const Poco::URI uri(site);
-    std::string path = uri.getPath();
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    return lower(uri.getScheme()) + "://" + lower(uri.getHost()) + ":" + std::to_string(uri.getPort()) + path;
-  } catch (const Poco::Exception&) {
-    return site;
-  }
-}
-
 // Characters a job name may not hold become '_'.
 std::string nameSafe(std::string text) {
   for (char& c : text)
@@ -111,18 +98,17 @@ std::optional<SiteEntry> readSite(FieldReader& reader, const std::string& field,
   return SiteEntry{url, label->extract<std::string>()};
 }
 
-// Adds the site unless it repeats another's site, host or label.
+// Adds the site unless it repeats another's host or label. One host is one
+// site (whatever the path, port or case): two sites of a plan on one host
+// would derive jobs that link a site to itself.
 void addSite(FieldReader& reader, PlanSpec& plan, std::size_t index, const SiteEntry& site,
-             std::map<std::string, std::size_t>& byKey, std::map<std::string, std::size_t>& byHost,
+             std::map<std::string, std::pair<std::size_t, std::string>>& byHost,
              std::map<std::string, std::pair<std::size_t, std::string>>& byLabel) {
   const std::string field = "sites[" + std::to_string(index) + "]";
-  if (auto [it, added] = byKey.emplace(siteKey(site.url), index); !added) {
-    reader.add(field, "is the same site as sites[" + std::to_string(it->second) + "]; list each site once");
-    return;
-  }
-  if (auto [it, added] = byHost.emplace(hostOf(site.url), index); !added) {
-    reader.add(field, "has the same host as sites[" + std::to_string(it->second) +
-                          "]; every site of a split is a cloud site of its own");
+  if (auto [it, added] = byHost.emplace(hostOf(site.url), std::make_pair(index, site.url)); !added) {
+    reader.add(field, shownUrl(site.url) + " and " + shownUrl(it->second.second) + " (sites[" +
+                          std::to_string(it->second.first) + "]) are the same site (host " + it->first +
+                          "); the jobs between them would link a site to itself: list each site once");
     return;
   }
   if (auto [it, added] = byLabel.emplace(site.label, std::make_pair(index, site.url)); !added) {
@@ -149,12 +135,12 @@ void readSites(FieldReader& reader, PlanSpec& plan) {
     return;
   }
   const std::size_t before = reader.problemCount();
-  std::map<std::string, std::size_t> byKey, byHost;
-  std::map<std::string, std::pair<std::size_t, std::string>> byLabel;  // label -> its site's index and URL
+  // host (label) -> the index and URL of the site that has it
+  std::map<std::string, std::pair<std::size_t, std::string>> byHost, byLabel;
   for (std::size_t i = 0; i < array.size(); ++i) {
     const std::string field = "sites[" + std::to_string(i) + "]";
     const std::optional<SiteEntry> site = readSite(reader, field, array.get(static_cast<unsigned>(i)));
-    if (site) addSite(reader, plan, i, *site, byKey, byHost, byLabel);
+    if (site) addSite(reader, plan, i, *site, byHost, byLabel);
   }
   if (reader.problemCount() != before) {
     plan.sites.clear();
@@ -169,11 +155,12 @@ void readSiteIds(FieldReader& reader, PlanSpec& plan) {
     reader.add("siteIds", "must be an object from site URL to site id, like {\"https://acme-eu.atlassian.net\": \"...\"}");
     return;
   }
+  // A key names a site by the same-site rule (siteOf): its host and port.
   std::map<std::string, std::string> sitesByKey;
-  for (const std::string& site : plan.sites) sitesByKey.emplace(siteKey(site), site);
+  for (const std::string& site : plan.sites) sitesByKey.emplace(siteOf(site), site);
   for (const auto& [key, id] : *value->extract<Object::Ptr>()) {
     const std::string field = "siteIds." + safeFieldName(key);
-    auto site = sitesByKey.find(siteKey(key));
+    auto site = sitesByKey.find(siteOf(key));
     if (site == sitesByKey.end()) {
       // Without valid sites there is nothing to compare with; sites says why.
       if (!plan.sites.empty()) reader.add(field, "is not one of sites; every key must be a site of the plan");
@@ -216,7 +203,7 @@ void checkDerivedNames(FieldReader& reader, const std::string& planName, const P
 
 std::string PlanResult::message() const { return problemsMessage(problems); }
 
-PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs) {
+PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs, TimeMs now) {
   PlanResult result;
   if (std::string bad = jobNameProblem(planName); !bad.empty()) {
     result.problems.push_back({"file name", "the plan name (before .plan.json) " + bad});
@@ -235,8 +222,8 @@ PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::i
   if (auto url = readUrl(reader, "migratedFrom", true, true)) shared.migratedFrom = *url;
   shared.migratedFromOverride = readUrl(reader, "migratedFromOverride", false, true);
   readFlag(reader, "createBackup", shared, shared.createBackup);
-  const bool startKnown = readMigratedAt(reader, shared);  // required: recreateAsRemote is true
-  const Window window{windowMs, 0};
+  const Window window{windowMs, 0, now};
+  const bool startKnown = readMigratedAt(reader, shared, &window);  // required: recreateAsRemote is true
   readDeadline(reader, shared, startKnown && shared.migratedAt ? &window : nullptr);
   reportUnknownFields(reader);
   checkDerivedNames(reader, planName, plan);

@@ -148,8 +148,23 @@ void readFlag(FieldReader& reader, const char* name, const JobSpec& spec, bool& 
   }
 }
 
+std::string siteOf(const std::string& url) {
+  try {
+    const Poco::URI uri(url);
+    if (uri.getHost().empty()) return "";
+    return lowerAscii(uri.getHost()) + ":" + std::to_string(uri.getPort());  // getPort: 443 for https
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+}
+
+bool sameSite(const std::string& a, const std::string& b) {
+  const std::string site = siteOf(a);
+  return !site.empty() && site == siteOf(b);
+}
+
 // Returns whether the window's start is known: migratedAt is valid or absent.
-bool readMigratedAt(FieldReader& reader, JobSpec& spec) {
+bool readMigratedAt(FieldReader& reader, JobSpec& spec, const Window* window) {
   const std::size_t before = reader.problemCount();
   std::optional<std::string> text = reader.takeString("migratedAt", false);
   if (text) {
@@ -158,6 +173,10 @@ bool readMigratedAt(FieldReader& reader, JobSpec& spec) {
       reader.add("migratedAt",
                  "must be an RFC 3339 date-time with a time zone, like 2026-11-20T18:00:00Z, "
                  "or a date, like 2026-11-20");
+    } else if (window && *spec.migratedAt > window->now + kMigratedAtSkewMs) {
+      reader.add("migratedAt", formatTime(*spec.migratedAt) +
+                                   " is more than 1 h in the future; it says when the migration finished, "
+                                   "so the migration must have finished (1 h is allowed for clock skew)");
     }
   } else if (spec.recreateAsRemote && reader.problemCount() == before) {
     reader.add("migratedAt",

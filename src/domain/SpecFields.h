@@ -80,13 +80,27 @@ void readSiteId(FieldReader& reader, JobSpec& spec);
 void readProduct(FieldReader& reader, JobSpec& spec);
 // A boolean (or "true"/"false"); not allowed to be true for Confluence.
 void readFlag(FieldReader& reader, const char* name, const JobSpec& spec, bool& flag);
-// Returns whether the window's start is known: migratedAt is valid or absent.
-bool readMigratedAt(FieldReader& reader, JobSpec& spec);
+// A site as the same-site rules see it: its host in lower case and its
+// port (443 when an https URL gives none), "acme.atlassian.net:443"; the
+// path does not count. Empty when url is not a URL.
+std::string siteOf(const std::string& url);
+// Whether two URLs name the same site by siteOf.
+bool sameSite(const std::string& a, const std::string& b);
+
+// How far ahead of the clock migratedAt may be: the migration has finished,
+// but the clock of the one who wrote the time may be a little ahead.
+inline constexpr std::int64_t kMigratedAtSkewMs = 3600 * 1000;
 
 struct Window {
   std::int64_t windowMs;
   TimeMs acceptedAt;
+  TimeMs now;  // the current time, for migratedAt's kMigratedAtSkewMs
 };
+
+// Returns whether the window's start is known: migratedAt is valid or
+// absent. window is null when migratedAt need not be compared with the
+// clock (a spec relinkd accepted before).
+bool readMigratedAt(FieldReader& reader, JobSpec& spec, const Window* window);
 TimeMs windowClose(const JobSpec& spec, const Window& window);
 // window is null when the deadline cannot (or need not) be compared with it.
 void readDeadline(FieldReader& reader, JobSpec& spec, const Window* window);

@@ -69,7 +69,7 @@ TimeMs windowStartOf(const Job* existing, TimeMs now) {
 }
 
 std::optional<JobSpec> jobFileSpec(const std::string& name, const FileRead& read, std::int64_t windowMs,
-                                   TimeMs windowStart, std::vector<FieldProblem>& problems) {
+                                   TimeMs windowStart, TimeMs now, std::vector<FieldProblem>& problems) {
   if (std::string bad = jobNameProblem(name); !bad.empty()) {
     problems.push_back({"file name", bad});
     return std::nullopt;
@@ -78,7 +78,7 @@ std::optional<JobSpec> jobFileSpec(const std::string& name, const FileRead& read
     problems.push_back({"file", read.error});
     return std::nullopt;
   }
-  SpecResult result = parseJobSpec(read.bytes, windowMs, windowStart);
+  SpecResult result = parseJobSpec(read.bytes, windowMs, windowStart, now);
   problems = std::move(result.problems);
   return std::move(result.spec);
 }
@@ -127,11 +127,11 @@ std::optional<FieldProblem> planConflict(const std::string& plan, const std::vec
   return std::nullopt;
 }
 
-PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::int64_t windowMs,
+PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::int64_t windowMs, TimeMs now,
                         const KnownJobs& known) {
   PlanJudgement judged;
   PlanResult result;
-  if (file.read.ok) result = parsePlan(file.read.bytes, plan, windowMs);
+  if (file.read.ok) result = parsePlan(file.read.bytes, plan, windowMs, now);
   else result.problems.push_back({"file", file.read.error});
   if (!result.ok()) {
     judged.problems = std::move(result.problems);

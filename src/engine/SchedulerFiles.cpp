@@ -141,7 +141,8 @@ Job Scheduler::ingest(Job job, const ScannedFile& file) {
 std::optional<JobSpec> Scheduler::readSpec(const Job& job, const ScannedFile& file,
                                            std::vector<FieldProblem>& problems) const {
   // Without migratedAt the window counts from the first valid content.
-  return jobFileSpec(job.name, file.read, settings_.windowMs, windowStartOf(&job, clock_.wallNow()), problems);
+  return jobFileSpec(job.name, file.read, settings_.windowMs, windowStartOf(&job, clock_.wallNow()),
+                     clock_.wallNow(), problems);
 }
 
 Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec>& spec,

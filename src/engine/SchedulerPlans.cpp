@@ -53,7 +53,7 @@ void Scheduler::reconcilePlan(const std::string& plan, const ScannedFile& file) 
   }
   // Written again (its stamp moved), the same content or not: applied
   // again, which restarts the jobs cancelled since and changes no other.
-  const PlanJudgement judged = judgePlan(plan, file, settings_.windowMs, knownJobs());
+  const PlanJudgement judged = judgePlan(plan, file, settings_.windowMs, clock_.wallNow(), knownJobs());
   if (!judged.problems.empty()) {
     planRecords_.judgeAgain(plan);  // read again at every scan
     return planInvalid(plan, file, problemsMessage(judged.problems));

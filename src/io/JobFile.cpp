@@ -129,11 +129,12 @@ FileRead readJobFile(const std::string& path) {
   return read;
 }
 
-std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs) {
+std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs,
+                                       TimeMs now) {
   if (file.empty()) return {};
   const FileRead read = readJobFile(file);
   if (!read.ok) return {};
-  const PlanResult result = parsePlan(read.bytes, plan, windowMs);
+  const PlanResult result = parsePlan(read.bytes, plan, windowMs, now);
   return result.plan ? result.plan->labels : std::vector<std::string>{};
 }
 

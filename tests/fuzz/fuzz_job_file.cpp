@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const relinkd::SpecResult result = relinkd::parseJobSpec(bytes, 14LL * 24 * 3600 * 1000, 1764000000000);
+  const relinkd::SpecResult result = relinkd::parseJobSpec(bytes, 14LL * 24 * 3600 * 1000, 1764000000000, 1764000000000);
   if (result.ok() != result.spec.has_value()) std::abort();  // a spec exactly when there is no problem
   (void)result.message();
   if (result.spec) {

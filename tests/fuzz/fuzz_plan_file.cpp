@@ -9,7 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const relinkd::PlanResult result = relinkd::parsePlan(bytes, "fuzz", 14LL * 24 * 3600 * 1000);
+  const relinkd::PlanResult result = relinkd::parsePlan(bytes, "fuzz", 14LL * 24 * 3600 * 1000, 1764000000000);
   (void)result.message();
   if (!result.plan) return 0;
   const std::size_t n = result.plan->sites.size();

@@ -20,14 +20,34 @@ class AbstractConfiguration;
 
 namespace relinkd {
 
+// One problem of the configuration. key: the key it is about (for a line of
+// the file that is not key = value, the key Poco made of that line); text:
+// the message, "KEY: problem", after "FILE:LINE: " when it has a line.
+struct ConfigProblem {
+  std::string key;
+  std::string text;
+  int line = 0;  // 0: not from a line of the file (a define, the environment)
+};
+
+// Every problem found, in the order of the file's lines (those without a
+// line last); what() joins them with "; " for a log line.
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string key, const std::string& problem)
-      : std::runtime_error(key + ": " + problem), key_(std::move(key)) {}
-  const std::string& key() const { return key_; }
+  ConfigError(const std::string& key, const std::string& problem)
+      : ConfigError(std::vector<ConfigProblem>{{key, key + ": " + problem, 0}}) {}
+  // REQUIRES: problems is not empty.
+  explicit ConfigError(std::vector<ConfigProblem> problems)
+      : std::runtime_error(joined(problems)), problems_(std::move(problems)) {}
+  const std::string& key() const { return problems_.front().key; }  // the first problem's
+  const std::vector<ConfigProblem>& problems() const { return problems_; }
 
  private:
-  std::string key_;
+  static std::string joined(const std::vector<ConfigProblem>& problems) {
+    std::string text;
+    for (const ConfigProblem& p : problems) text += (text.empty() ? "" : "; ") + p.text;
+    return text;
+  }
+  std::vector<ConfigProblem> problems_;
 };
 
 struct Config {
@@ -61,11 +81,14 @@ EnvLookup processEnvironment();
 
 // Reads every key with its default (interface.md) and checks each value.
 // Environment defaults: STATE_DIRECTORY, CREDENTIALS_DIRECTORY, https_proxy
-// (also HTTPS_PROXY). Throws ConfigError naming the first bad key.
+// (also HTTPS_PROXY). Throws ConfigError with every problem: each unknown
+// key (with the nearest known one) and each bad value, naming the key.
 Config loadConfig(const Poco::Util::AbstractConfiguration& conf, const EnvLookup& env);
 
 // Reads the properties file at path (missing file: ConfigError with key
-// "--config") and applies defines ("KEY=VALUE", from --define/-D; they win
+// "--config"; a line that is not key = value is a problem with its line
+// number; so is every problem of a key set on a line of the file) and
+// applies defines ("KEY=VALUE", from --define/-D; they win
 // over the file), then loadConfig. Used by relinkd and relinkctl alike.
 // With optional, a file that does not exist means the built-in defaults
 // (relinkctl on a workstation, with no --config given).

@@ -51,8 +51,9 @@ struct SpecResult {
 // Parses and validates a job file's bytes. windowMs is relinkd.window;
 // acceptedAt is when relinkd first accepted this job (the window's start
 // when migratedAt is absent), used to check that deadline is not after the
-// window's close.
-SpecResult parseJobSpec(std::string_view bytes, std::int64_t windowMs, TimeMs acceptedAt);
+// window's close; now is the current time, which migratedAt may be at most
+// 1 h ahead of (the migration has finished; 1 h allows for clock skew).
+SpecResult parseJobSpec(std::string_view bytes, std::int64_t windowMs, TimeMs acceptedAt, TimeMs now);
 
 // When the job must be done: migratedAt (or acceptedAt) + windowMs, or the
 // spec's deadline if earlier.

@@ -40,8 +40,9 @@ struct PlanResult {
 
 // Parses and validates a plan file's bytes; planName (the file name without
 // ".plan.json") is needed to check that every derived job name is valid.
-// windowMs is relinkd.window.
-PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs);
+// windowMs is relinkd.window; now is the current time (migratedAt may be at
+// most 1 h ahead of it, as in a job file).
+PlanResult parsePlan(std::string_view bytes, const std::string& planName, std::int64_t windowMs, TimeMs now);
 
 struct DerivedJob {
   std::string name;  // PLAN.SRC.DST

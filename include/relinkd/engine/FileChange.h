@@ -63,9 +63,9 @@ inline const std::string kDroppedStamp = "dropped";
 TimeMs windowStartOf(const Job* existing, TimeMs now);
 // The file's content as the job named name: its spec, or nullopt with
 // problems set (the file name, the read, or the spec's; problemsMessage
-// joins them for lastError).
+// joins them for lastError). now judges a migratedAt ahead of the clock.
 std::optional<JobSpec> jobFileSpec(const std::string& name, const FileRead& read, std::int64_t windowMs,
-                                   TimeMs windowStart, std::vector<FieldProblem>& problems);
+                                   TimeMs windowStart, TimeMs now, std::vector<FieldProblem>& problems);
 
 // job's spec (specJson, its own or the store's) as it was before next came,
 // what compareSpecs compares next with; nullopt when it had none. A site id
@@ -103,8 +103,8 @@ struct PlanJudgement {
 // conflict (field "sites"), else nullopt.
 std::optional<FieldProblem> planConflict(const std::string& plan, const std::vector<DerivedJob>& derived, const KnownJobs& known);
 
-// A plan file's content (file, read and hashed) as the plan named plan.
-PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::int64_t windowMs,
+// A plan file's content (file, read and hashed) as the plan named plan, at now.
+PlanJudgement judgePlan(const std::string& plan, const ScannedFile& file, std::int64_t windowMs, TimeMs now,
                         const KnownJobs& known);
 
 // What the judgements come to, as `relinkctl diff` tells it: the jobs

@@ -29,8 +29,10 @@ inline constexpr std::size_t kStampLength = 13;
 std::string fileStamp(const struct stat& st);
 
 // The labels of plan's sites in the order of its file (windowMs:
-// relinkd.window, to parse it); empty when the file cannot be read or is
-// invalid. The order `relinkctl show PLAN` and plan notifications list them in.
-std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs);
+// relinkd.window, and now, the current time, to parse it); empty when the
+// file cannot be read or is invalid. The order `relinkctl show PLAN` and
+// plan notifications list them in.
+std::vector<std::string> planSiteOrder(const std::string& plan, const std::string& file, std::int64_t windowMs,
+                                       TimeMs now);
 
 }  // namespace relinkd

@@ -46,8 +46,9 @@ TEST_CASE("loadConfigFileTolerant: an unknown key or a bad value of a key not ne
   CHECK(config.windowMs == 2 * 86400000LL);
   CHECK(config.concurrency == 4);  // the default stands in for the bad value
   REQUIRE(warnings.size() == 2);
-  CHECK(warnings[0].find("relinkd.notify.comand: unknown key") == 0);
-  CHECK(warnings[1].find("relinkd.api.concurrency:") == 0);
+  // Each warning names the file and line, as relinkd's error does.
+  CHECK(warnings[0] == path + ":2: relinkd.notify.comand: unknown key; did you mean relinkd.notify.command?");
+  CHECK(warnings[1].find(path + ":3: relinkd.api.concurrency: must be an integer from 1 to 64") == 0);
 }
 
 TEST_CASE("loadConfigFileTolerant: a problem with a needed key, the file or a define still throws") {
@@ -58,7 +59,10 @@ TEST_CASE("loadConfigFileTolerant: a problem with a needed key, the file or a de
     tolerant(badWindow, warnings);
     FAIL_CHECK("accepted");
   } catch (const ConfigError& e) {
-    CHECK(e.key() == "relinkd.window");
+    // Every problem is in it, the needed key's too, not only the first.
+    REQUIRE(e.problems().size() == 2);
+    CHECK(e.problems()[0].key == "relinkd.nope");
+    CHECK(e.problems()[1].key == "relinkd.window");
   }
   CHECK_THROWS_AS(tolerant(dir.file("missing.properties"), warnings), ConfigError);
   const std::string good = dir.write("good.properties", "relinkd.window = 2d\n");

@@ -36,7 +36,7 @@ std::string job(const std::vector<std::pair<std::string, std::string>>& changes 
       changes);
 }
 
-SpecResult parse(const std::string& bytes) { return parseJobSpec(bytes, kWindowMs, kAcceptedAt); }
+SpecResult parse(const std::string& bytes) { return parseJobSpec(bytes, kWindowMs, kAcceptedAt, kAcceptedAt); }
 
 std::string shown(const std::string& input) {
   return input.size() > 300 ? input.substr(0, 300) + "... (" + std::to_string(input.size()) + " bytes)"
@@ -73,7 +73,30 @@ std::vector<BadCase> badCases() {
       {"trailing garbage", job() + " zzsecret", "file", "is not valid JSON"},
       {"two objects", job() + job(), "file", "is not valid JSON"},
       {"comment", "// zzsecret\n" + job(), "file", "is not valid JSON"},
-      {"single quotes", "{'siteId': 'zzsecret'}", "file", "is not valid JSON"},
+      {"single quotes", "{'siteId': 'zzsecret'}", "file", "is not valid JSON: line 1, column 2: expected a field name"},
+      // A syntax error names its line and column (in characters, not bytes).
+      {"a missing comma", "{\n  \"siteId\": \"zzsecret\"\n  \"product\": \"jira\"}", "file",
+       "is not valid JSON: line 3, column 3: expected ',' or '}' after a value"},
+      {"a missing colon", "{\"siteId\" \"zzsecret\"}", "file", "line 1, column 11: expected ':' after a field name"},
+      {"a trailing comma", "{\"siteId\": \"zzsecret\",\n}", "file", "line 2, column 1: a ',' before '}'"},
+      {"a trailing comma in an array", "{\"siteId\": [1,]}", "file", "line 1, column 15: a ',' before ']'"},
+      {"an unclosed string", "{\n\"siteId\": \"zzsecret}", "file",
+       "line 2, column 11: a string is not closed"},
+      {"a line break in a string", "{\"siteId\": \"zz\nsecret\"}", "file", "line 1, column 15: a string holds a control"},
+      {"a bad escape", "{\"siteId\": \"zz\\qsecret\"}", "file", "line 1, column 15: a string has an invalid escape"},
+      {"a short unicode escape", "{\"siteId\": \"zz\\u12\"}", "file", "line 1, column 15: a \\u escape needs four"},
+      {"an unquoted word", "{\"siteId\": zzsecret}", "file", "line 1, column 12: expected a value"},
+      {"a bad number", "{\"siteId\": -zz}", "file", "line 1, column 12: a number is not written as JSON"},
+      {"a number with a dot only", "{\"siteId\": 1.}", "file", "line 1, column 12: a number needs digits after '.'"},
+      {"an unquoted field name", "{siteId: 1}", "file", "line 1, column 2: expected a field name in double quotes"},
+      {"columns count characters", "{\"siteId\": \"\xc3\xbc\xc3\xbc\" \"x\"}", "file",
+       "line 1, column 17: expected ',' or '}'"},
+      {"the file ends early", "{\"siteId\": [\n1,\n", "file", "line 3, column 1: the file ends too early"},
+      {"text after the object", "{}\n zzsecret", "file", "line 2, column 2: there is more after the end"},
+      {"60 KiB of an unclosed string", "{\"siteId\": \"" + std::string(60000, 'z'), "file",
+       "line 1, column 12: a string is not closed"},
+      {"60 KiB of commas", "{\"siteId\": [1" + std::string(60000, ',') + "]}", "file",
+       "line 1, column 15: expected a value"},
       {"100000 '['", std::string(100000, '['), "file", "larger than 64 KiB"},
       {"65000 '['", std::string(65000, '['), "file", "deeper than 16"},
       {"65000 '{'", std::string(65000, '{'), "file", "deeper than 16"},
@@ -158,6 +181,18 @@ std::vector<BadCase> badCases() {
       {"recreateAsRemote with confluence",
        job({{"product", "\"confluence\""}, {"recreateAsRemote", "true"}, {"migratedAt", "\"2026-11-20\""}}),
        "recreateAsRemote", "only supported for jira"},
+      // recreateAsRemote links one site to another: the same site (host in any case, any
+      // path, a trailing slash, the default port) on both sides would link it to itself.
+      {"recreateAsRemote with the same site",
+       job({{"recreateAsRemote", "true"}, {"migratedAt", "\"2026-11-20\""},
+            {"destinationURL", "\"https://acme-eu.atlassian.net\""}}),
+       "destinationURL",
+       "names the same site as productURL (acme-eu.atlassian.net:443); with recreateAsRemote the links would "
+       "point at the site that holds them: destinationURL must be another site"},
+      {"recreateAsRemote with the same site spelt otherwise",
+       job({{"recreateAsRemote", "\"true\""}, {"migratedAt", "\"2026-11-20\""},
+            {"destinationURL", "\"HTTPS://ACME-EU.Atlassian.NET:443/jira/\""}}),
+       "destinationURL", "names the same site as productURL"},
       {"createBackup \"true\" with Confluence", job({{"product", "\"Confluence\""}, {"createBackup", "\"true\""}}),
        "createBackup", "only supported for jira"},
       // migratedAt, deadline
@@ -167,6 +202,12 @@ std::vector<BadCase> badCases() {
       {"migratedAt without a zone", job({{"migratedAt", "\"2026-11-20T18:00:00\""}}), "migratedAt", "RFC 3339"},
       {"migratedAt impossible date", job({{"migratedAt", "\"2026-02-30\""}}), "migratedAt", "RFC 3339"},
       {"migratedAt a number", job({{"migratedAt", "1795456800"}}), "migratedAt", "must be a string"},
+      // The migration has finished; 1 h ahead of the clock (kAcceptedAt here) allows for skew.
+      {"migratedAt over 1 h in the future", job({{"migratedAt", "\"2026-11-22T01:00:00.001Z\""}}), "migratedAt",
+       "2026-11-22T01:00:00.001Z is more than 1 h in the future; it says when the migration finished, so the "
+       "migration must have finished (1 h is allowed for clock skew)"},
+      {"migratedAt a year off", job({{"recreateAsRemote", "true"}, {"migratedAt", "\"2027-11-20\""}}), "migratedAt",
+       "2027-11-20T00:00:00Z is more than 1 h in the future"},
       {"deadline a date", job({{"deadline", "\"2026-11-25\""}}), "deadline", "RFC 3339"},
       {"deadline words", job({{"deadline", "\"zzsecret\""}}), "deadline", "RFC 3339"},
       {"deadline after the window from migratedAt",
@@ -254,6 +295,14 @@ std::vector<GoodCase> goodCases() {
        [](const JobSpec& s) { CHECK(s.product == "confluence"); }},
       {"migratedAt a date: midnight UTC", job({{"recreateAsRemote", "\"true\""}, {"migratedAt", "\"2026-11-20\""}}),
        [](const JobSpec& s) { CHECK(s.migratedAt == at("2026-11-20T00:00:00Z")); }},
+      {"migratedAt exactly 1 h ahead of the clock", job({{"migratedAt", "\"2026-11-22T01:00:00Z\""}}),
+       [](const JobSpec& s) { CHECK(s.migratedAt == at("2026-11-22T01:00:00Z")); }},
+      {"the same site without recreateAsRemote", job({{"destinationURL", "\"https://acme-eu.atlassian.net/\""}}),
+       [](const JobSpec& s) { CHECK(s.destinationUrl == "https://acme-eu.atlassian.net/"); }},
+      {"recreateAsRemote to another port of the host",
+       job({{"recreateAsRemote", "true"}, {"migratedAt", "\"2026-11-20\""},
+            {"destinationURL", "\"https://acme-eu.atlassian.net:8443\""}}),
+       [](const JobSpec& s) { CHECK(s.recreateAsRemote); }},
       {"migratedAt with an offset", job({{"migratedAt", "\"2026-11-20T19:00:00+01:00\""}}),
        [](const JobSpec& s) { CHECK(s.migratedAt == at("2026-11-20T18:00:00Z")); }},
       {"deadline exactly at the window's close",

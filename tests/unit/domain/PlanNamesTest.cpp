@@ -12,7 +12,7 @@ constexpr std::int64_t kWindowMs = 14LL * 24 * 3600 * 1000;
 PlanSpec planOf(const std::string& sites) {
   const PlanResult result = parsePlan(R"({"sites": )" + sites +
                                           R"(, "migratedFrom": "https://jira.acme.example", "migratedAt": "2026-11-20T18:00:00Z"})",
-                                      "acme", kWindowMs);
+                                      "acme", kWindowMs, parseTime("2026-11-21T00:00:00Z").value());
   REQUIRE_MESSAGE(result.ok(), result.message());
   return *result.plan;
 }

@@ -33,8 +33,11 @@ std::string plan(const std::vector<std::pair<std::string, std::string>>& changes
       changes);
 }
 
+// The clock's time in these tests: a day after the plan's migratedAt.
+const TimeMs kNow = at("2026-11-21T18:00:00Z");
+
 PlanResult parse(const std::string& bytes, const std::string& name = "acme") {
-  return parsePlan(bytes, name, kWindowMs);
+  return parsePlan(bytes, name, kWindowMs, kNow);
 }
 
 std::string sitesOf(int n) {
@@ -76,10 +79,18 @@ std::vector<BadCase> badCases() {
        "https URL"},
       {"a site with credentials", plan({{"sites", R"(["https://a.example", "https://u:zzsecret@b.example"])"}}),
        "sites[1]", "credentials"},
+      // One host is one site, whatever the case, path, trailing slash or port.
       {"a site twice", plan({{"sites", R"(["https://a.example", "https://A.example/"])"}}), "sites[1]",
-       "same site as sites[0]"},
-      {"two sites on one host", plan({{"sites", R"(["https://a.example/x", "https://a.example/y"])"}}), "sites[1]",
-       "same host as sites[0]"},
+       "https://A.example/ and https://a.example (sites[0]) are the same site (host a.example); the jobs between "
+       "them would link a site to itself: list each site once"},
+      {"two sites on one host", plan({{"sites", R"(["https://a.example/x", "https://b.example", "https://a.example/y"])"}}),
+       "sites[2]", "https://a.example/y and https://a.example/x (sites[0]) are the same site"},
+      {"a site with its default port", plan({{"sites", R"(["https://a.example", "https://a.EXAMPLE:443"])"}}),
+       "sites[1]", "are the same site (host a.example)"},
+      {"a site on another port", plan({{"sites", R"(["https://a.example", "https://a.example:8443"])"}}),
+       "sites[1]", "are the same site (host a.example)"},
+      {"not JSON, with its place", "{\"sites\": [\"https://a.example\"\n \"https://b.example\"]}", "file",
+       "is not valid JSON: line 2, column 2: expected ',' or ']' after a value"},
       {"derived names too long", plan(), "sites", "longer than 128 characters", std::string(110, 'p')},
       {"two sites with one label", plan({{"sites", R"(["https://a.b_c.example", "https://a.b.c_example"])"}}),
        "sites[1]", "would both be named a in job names; give one of them a label"},
@@ -122,6 +133,9 @@ std::vector<BadCase> badCases() {
       {"createBackup yes", plan({{"createBackup", "\"zzsecret\""}}), "createBackup", "true or false"},
       {"no migratedAt", plan({{"migratedAt", kRemove}}), "migratedAt", "is required when recreateAsRemote"},
       {"migratedAt words", plan({{"migratedAt", "\"zzsecret\""}}), "migratedAt", "RFC 3339"},
+      {"migratedAt over 1 h in the future", plan({{"migratedAt", "\"2026-11-21T19:00:01Z\""}}), "migratedAt",
+       "2026-11-21T19:00:01Z is more than 1 h in the future; it says when the migration finished, so the "
+       "migration must have finished"},
       {"deadline words", plan({{"deadline", "\"zzsecret\""}}), "deadline", "RFC 3339"},
       {"deadline after the window", plan({{"deadline", "\"2026-12-04T18:00:01Z\""}}), "deadline",
        "is after the migration window closes (2026-12-04T18:00:00Z)"},
@@ -170,6 +184,15 @@ TEST_CASE("PlanSpec: a valid plan keeps its sites, site ids and shared fields") 
   CHECK(p.shared.migratedAt == at("2026-11-20T18:00:00Z"));
   CHECK(p.shared.deadline == at("2026-12-01T00:00:00Z"));
   CHECK(parse(plan({{"sites", sitesOf(64)}})).ok());
+}
+
+TEST_CASE("PlanSpec: siteIds name a site by the same-site rule, and migratedAt may be 1 h ahead") {
+  const PlanResult result = parse(plan({{"siteIds", R"({"https://ACME-US.atlassian.net:443/jira/": "id-us"})"},
+                                        {"migratedAt", "\"2026-11-21T19:00:00Z\""}}));
+  INFO(result.message());
+  REQUIRE(result.ok());
+  CHECK(result.plan->siteIds == std::map<std::string, std::string>{{"https://acme-us.atlassian.net", "id-us"}});
+  CHECK(result.plan->shared.migratedAt == at("2026-11-21T19:00:00Z"));
 }
 
 TEST_CASE("PlanSpec: a plan derives one job per ordered pair of sites") {

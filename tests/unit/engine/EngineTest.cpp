@@ -400,3 +400,17 @@ TEST_CASE("Engine: specs stay in the store, not in memory, and every submission 
   h.answer(second, 200, R"({"uuid":"u-2"})");
   CHECK(h.store->specOf("eu") == spec);
 }
+
+TEST_CASE("Engine: a migratedAt more than 1 h ahead of the scheduler's clock makes the job invalid") {
+  Harness h;
+  h.start();
+  // kStart is 2025-11-24T16:00:00Z on the injected clock (the real one is past both).
+  h.writeJob("ahead", jobJson("site-a", "", "2025-11-24T17:00:00.001Z"));
+  const Job ahead = h.job("ahead");
+  CHECK(ahead.state == JobState::kInvalid);
+  CHECK(ahead.lastError->rfind("migratedAt: 2025-11-24T17:00:00.001Z is more than 1 h in the future", 0) == 0);
+  h.writeJob("skewed", jobJson("site-b", "", "2025-11-24T17:00:00Z"));
+  CHECK(h.job("skewed").state == JobState::kQueued);
+  CHECK(h.executor.take().request.url.find("/site-b/") != std::string::npos);
+  CHECK(h.executor.sent.empty());
+}

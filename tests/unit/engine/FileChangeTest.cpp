@@ -170,7 +170,7 @@ const std::string kABC = "abc";
 // The jobs of plan p made from text, each in state.
 Known madeFrom(const std::string& text, JobState state) {
   Known known;
-  const PlanResult result = parsePlan(text, "p", kWindow);
+  const PlanResult result = parsePlan(text, "p", kWindow, kNow);
   REQUIRE(result.ok());
   for (const DerivedJob& derived : deriveJobs("p", *result.plan)) {
     Job j = job(derived.name, state, derived.spec, "plan-h1", "s1");
@@ -189,25 +189,25 @@ std::map<std::string, FileAction> actions(const PlanJudgement& judged) {
 TEST_CASE("judgePlan: a site added creates its jobs, one removed cancels the unfinished and lets go the final") {
   Known known = madeFrom(planText(kABC), JobState::kSucceeded);
   known.jobs.at("p.a.c").state = JobState::kRunning;
-  const PlanJudgement removed = judgePlan("p", planFile(planText(kAB), "plan-h2"), kWindow, known.lookups());
+  const PlanJudgement removed = judgePlan("p", planFile(planText(kAB), "plan-h2"), kWindow, kNow, known.lookups());
   REQUIRE(removed.problems.empty());
   CHECK(actions(removed) == std::map<std::string, FileAction>{
                                 {"p.a.b", FileAction::kMoveWindow}, {"p.b.a", FileAction::kMoveWindow},
                                 {"p.a.c", FileAction::kCancel},  {"p.b.c", FileAction::kLetGo},
                                 {"p.c.a", FileAction::kLetGo},   {"p.c.b", FileAction::kLetGo}});
   const Known two = madeFrom(planText(kAB), JobState::kSucceeded);
-  const PlanJudgement added = judgePlan("p", planFile(planText(kABC), "plan-h2"), kWindow, two.lookups());
+  const PlanJudgement added = judgePlan("p", planFile(planText(kABC), "plan-h2"), kWindow, kNow, two.lookups());
   CHECK(actions(added).at("p.a.c") == FileAction::kCreate);
   // Made from other bytes now, the same spec: only what they are made from moves on.
   CHECK(actions(added).at("p.a.b") == FileAction::kMoveWindow);
   CHECK(added.jobs.front().change.kind == SpecChangeKind::kSame);
   CHECK(added.jobs.size() == 6);
-  const PlanJudgement same = judgePlan("p", planFile(planText(kAB), "plan-h1"), kWindow, two.lookups());
+  const PlanJudgement same = judgePlan("p", planFile(planText(kAB), "plan-h1"), kWindow, kNow, two.lookups());
   CHECK(actions(same) == std::map<std::string, FileAction>{{"p.a.b", FileAction::kMoveWindow},
                                                            {"p.b.a", FileAction::kMoveWindow}});  // the stamp
   ScannedFile untouched = planFile(planText(kAB), "plan-h1");
   untouched.read.stamp = "s1";
-  CHECK(actions(judgePlan("p", untouched, kWindow, two.lookups())) ==
+  CHECK(actions(judgePlan("p", untouched, kWindow, kNow, two.lookups())) ==
         std::map<std::string, FileAction>{{"p.a.b", FileAction::kKeep}, {"p.b.a", FileAction::kKeep}});
 }
 
@@ -215,18 +215,18 @@ TEST_CASE("judgePlan: a shared field restarts every job with the field; the same
   Known known = madeFrom(planText(kAB), JobState::kSucceeded);
   known.jobs.at("p.b.a").state = JobState::kCancelled;
   const PlanJudgement changed =
-      judgePlan("p", planFile(planText(kAB, "https://jira2.example"), "plan-h2"), kWindow, known.lookups());
+      judgePlan("p", planFile(planText(kAB, "https://jira2.example"), "plan-h2"), kWindow, kNow, known.lookups());
   REQUIRE(changed.jobs.size() == 2);
   for (const JobChange& change : changed.jobs) {
     CAPTURE(change.name);
     CHECK(change.action == FileAction::kRestart);
     CHECK(change.change.fields == std::vector<std::string>{"migratedFrom"});
   }
-  const PlanJudgement again = judgePlan("p", planFile(planText(kAB), "plan-h1"), kWindow, known.lookups());
+  const PlanJudgement again = judgePlan("p", planFile(planText(kAB), "plan-h1"), kWindow, kNow, known.lookups());
   CHECK(actions(again).at("p.b.a") == FileAction::kStartAgain);
   CHECK(actions(again).at("p.a.b") == FileAction::kMoveWindow);  // its stamp moves on, nothing else
   CHECK(again.jobs.front().change.kind == SpecChangeKind::kSame);
-  const PlanJudgement added = judgePlan("p", planFile(planText(kABC), "plan-h2"), kWindow, known.lookups());
+  const PlanJudgement added = judgePlan("p", planFile(planText(kABC), "plan-h2"), kWindow, kNow, known.lookups());
   // An edit for another site leaves the cancel: its fields are the same.
   CHECK(actions(added).at("p.b.a") == FileAction::kMoveWindow);
 }
@@ -241,14 +241,14 @@ TEST_CASE("judgePlan: an invalid plan and a name another file holds are problems
   ScannedFile unreadable = planFile("", "h");
   unreadable.read.ok = false;
   unreadable.read.error = "is a FIFO, not a regular file";
-  const PlanJudgement fifo = judgePlan("p", unreadable, kWindow, none.lookups());
+  const PlanJudgement fifo = judgePlan("p", unreadable, kWindow, kNow, none.lookups());
   REQUIRE(fifo.problems.size() == 1);
   CHECK(problemsMessage(fifo.problems) == "file: is a FIFO, not a regular file");
   Known taken;
   Job other = job("p.a.b", JobState::kQueued, spec());
   other.file = "/jobs/p.a.b.json";
   taken.jobs.emplace("p.a.b", other);
-  const PlanJudgement conflict = judgePlan("p", planFile(planText(kAB), "h"), kWindow, taken.lookups());
+  const PlanJudgement conflict = judgePlan("p", planFile(planText(kAB), "h"), kWindow, kNow, taken.lookups());
   REQUIRE(conflict.problems.size() == 1);
   CHECK(problemsMessage(conflict.problems) ==
         "sites: the job name p.a.b that this plan derives is already used by /jobs/p.a.b.json; rename one of "

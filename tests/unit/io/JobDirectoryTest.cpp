@@ -291,7 +291,7 @@ TEST_CASE("JobDirectory: the example in etc/jobs.d is a valid plan of three site
   REQUIRE(files.count("acme.plan"));
   const ScannedFile& file = files.at("acme.plan");
   REQUIRE(file.read.ok);
-  const PlanResult plan = parsePlan(file.read.bytes, "acme", 14LL * 24 * 3600 * 1000);
+  const PlanResult plan = parsePlan(file.read.bytes, "acme", 14LL * 24 * 3600 * 1000, parseTime("2026-11-21T00:00:00Z").value());
   CHECK(plan.message() == "");
   REQUIRE(plan.ok());
   CHECK(plan.plan->sites.size() == 3);
