@@ -71,9 +71,11 @@ bool Scheduler::applyAnswer(const Completion& completion, const Job& current) {
       apply(std::move(change), answer.outcome);
       break;
     }
-    case RequestKind::kDiscover:
-      apply(afterDiscover(job, runtime, answer, sent.request.url, context), answer.outcome);
+    case RequestKind::kDiscover: {
+      const auto absent = state_.discovery.answered(sent.request.url, answer.outcome.noSuchHost, context.now);
+      apply(afterDiscover(job, runtime, answer, sent.request.url, context, absent), answer.outcome);
       break;
+    }
   }
   return true;
 }
@@ -132,8 +134,10 @@ void Scheduler::limitSite(const std::string& siteId, TimeMs notBefore) {
 // answer was applied (the job did not change meanwhile), its verdict is the
 // site's: the id found is shared, and a permanent failure fails the jobs
 // that waited for it, with the same reason and without a request of their
-// own. Otherwise the waiters are due when the asker is (at once if it is
-// not asking again), so that one of them asks next.
+// own (a host that does not exist fails them all at once, as it would
+// each of them at its next request). Otherwise the waiters are due when
+// the asker is (at once if it is not asking again), so that one of them
+// asks next.
 void Scheduler::discoveryDone(const std::string& name, bool applied) {
   const std::optional<SiteDiscovery::Ended> ended = state_.discovery.end(name);
   if (!ended) return;

@@ -1,7 +1,25 @@
 // Finding sites' ids once per site (see SiteDiscovery.h).
 #include "SiteDiscovery.h"
 
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
 namespace relinkd {
+namespace {
+
+// url's host in lower case; url itself if it has none (it was checked when
+// the job was read, so that is only a guard).
+std::string hostOf(const std::string& url) {
+  try {
+    const std::string host = Poco::URI(url).getHost();
+    if (!host.empty()) return Poco::toLower(host);
+  } catch (const Poco::Exception&) {
+  }
+  return url;
+}
+
+}  // namespace
 
 std::optional<std::string> SiteDiscovery::known(const std::string& url) const {
   auto it = found_.find(url);
@@ -27,6 +45,17 @@ std::optional<SiteDiscovery::Ended> SiteDiscovery::end(const std::string& job) {
     return ended;
   }
   return std::nullopt;
+}
+
+std::optional<AbsentHost> SiteDiscovery::answered(const std::string& url, bool noSuchHost, TimeMs now) {
+  const std::string host = hostOf(url);
+  if (!noSuchHost) {
+    absent_.erase(host);
+    return std::nullopt;
+  }
+  auto [it, first] = absent_.emplace(host, now);
+  if (!first && it->second > now) it->second = now;
+  return AbsentHost{host, it->second};
 }
 
 }  // namespace relinkd

@@ -1,7 +1,8 @@
 // Finding sites' ids (tenant_info) once per site: one request per site at
 // a time, its answer shared by every job of that site. Holds who asks for
-// which site, who waits for that answer, and the ids found this run; the
-// scheduler sends the request and applies the verdict to the waiters.
+// which site, who waits for that answer, the ids found this run, and the
+// sites' hosts that the resolver says do not exist (NXDOMAIN), since when;
+// the scheduler sends the request and applies the verdict to the waiters.
 //
 // Thread-safety: none; a value of the scheduler thread (copied by a step,
 // so that a failed step is undone by restoring it).
@@ -12,7 +13,15 @@
 #include <set>
 #include <string>
 
+#include "relinkd/domain/Time.h"
+
 namespace relinkd {
+
+// A site's host that the resolver says does not exist (NXDOMAIN).
+struct AbsentHost {
+  std::string host;
+  TimeMs since = 0;  // wall clock: the first of the answers in a row that said so
+};
 
 class SiteDiscovery {
  public:
@@ -30,6 +39,15 @@ class SiteDiscovery {
   std::optional<Ended> end(const std::string& job);
   void found(const std::string& url, const std::string& siteId) { found_[url] = siteId; }
 
+  // An answer to a tenant_info request for url (its host's, whichever job
+  // asked) at now, the wall clock. When it says the host does not exist:
+  // since when the answers have said so in a row (now, for the first; now
+  // again after the clock was stepped back before it). Any other answer
+  // (an id, a 404, a timeout, a SERVFAIL) ends the run: nullopt.
+  // In memory only: a restart forgets it, so a host still absent then
+  // gets its grace again (its jobs retry meanwhile; nothing is lost).
+  std::optional<AbsentHost> answered(const std::string& url, bool noSuchHost, TimeMs now);
+
  private:
   struct Asking {
     std::string by;                 // the job whose tenant_info request is out
@@ -37,6 +55,7 @@ class SiteDiscovery {
   };
   std::map<std::string, Asking> asking_;      // productURL -> its discovery
   std::map<std::string, std::string> found_;  // productURL -> site id, found this run
+  std::map<std::string, TimeMs> absent_;      // host (lower case) -> AbsentHost::since
 };
 
 }  // namespace relinkd

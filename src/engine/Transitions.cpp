@@ -65,6 +65,30 @@ Change pollFailed(Job job, Runtime& runtime, const Outcome& outcome, const Trans
   return change;
 }
 
+// The site's host has not existed (NXDOMAIN) since absent.since: retried
+// like any transient failure, saying when relinkd gives up, until the
+// answers have said so for kNoSuchHostGraceMs; then the job fails.
+Change hostAbsent(Job job, Runtime& runtime, const Outcome& outcome, const std::string& site,
+                  const AbsentHost& absent, const TransitionContext& context) {
+  const TimeMs givesUp = absent.since + kNoSuchHostGraceMs;
+  Outcome said = outcome;
+  if (context.now < givesUp) {
+    said.message = "no such host " + absent.host + " (relinkd gives up on it if it still does not exist at " +
+                   formatTime(givesUp) + ")";
+    runtime.discoverFailures += 1;
+    return retryLater(std::move(job), runtime.discoverFailures, said, "discover", context);
+  }
+  said.kind = OutcomeKind::kPermanent;
+  const std::string what = job.plan.empty()
+                               ? "check the URL (\"productURL\") or add \"siteId\" to the job file"
+                               : "check the site's URL in the plan " + job.plan + " or add its id to \"siteIds\"";
+  return fail(std::move(job), said, "discover",
+              "the site id of " + site + " cannot be found: no such host " + absent.host +
+                  " (the name has not existed since " + formatTime(absent.since) + ", " +
+                  formatDuration(context.now - absent.since) + "); " + what,
+              context);
+}
+
 std::string attemptsUsed(int attempts) {
   return std::to_string(attempts) + " attempts (relinkd.retry.maxAttempts)";
 }
@@ -189,7 +213,7 @@ Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const Trans
 }
 
 Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const std::string& site,
-                     const TransitionContext& context) {
+                     const TransitionContext& context, const std::optional<AbsentHost>& absent) {
   const Outcome& outcome = answer.outcome;
   job.updatedAt = context.now;
   if (outcome.ok()) {
@@ -204,6 +228,7 @@ Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const s
     return fail(std::move(job), outcome, "discover",
                 "the site id of " + site + " cannot be found: " + outcome.message + "; " + where, context);
   }
+  if (outcome.noSuchHost && absent) return hostAbsent(std::move(job), runtime, outcome, site, *absent, context);
   runtime.discoverFailures += 1;
   return retryLater(std::move(job), runtime.discoverFailures, outcome, "discover", context);
 }

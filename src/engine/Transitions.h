@@ -18,6 +18,8 @@
 //   poll other failure             running              running, polled again with backoff
 //   discover 2xx {cloudId}         queued               queued with its siteId, submitted now
 //   discover 4xx                   queued               failed (add siteId to the file)
+//   discover no such host          queued               retrying with backoff, naming when it gives up
+//     (NXDOMAIN for kNoSuchHostGraceMs)                  failed (check the URL or give the site id)
 //   discover other failure         queued               retrying with backoff
 //   no time left before deadline   queued/retrying/running  unchanged, no further request; lastError says why
 //   site closed past latest start  queued/retrying/running  likewise, naming the rate limit (noRequestFits)
@@ -41,11 +43,24 @@
 #include <string>
 
 #include "JobTable.h"
+#include "SiteDiscovery.h"
 #include "relinkd/engine/Engine.h"
 #include "relinkd/domain/Job.h"
 #include "relinkd/policy/LinksApi.h"
 
 namespace relinkd {
+
+// How long the answers about a site's host must have said "no such host"
+// (NXDOMAIN), in a row, before its jobs fail: a name just created, or one a
+// DNS server briefly lost, gets this long to appear; a typo in productURL
+// does not cost the two weeks of the window. Measured on the wall clock,
+// like deadlines: the moment named in lastError ("gives up on it at T") is
+// one an operator compares with a clock, and it is how long the name has
+// been missing from DNS, whose records and negative caches age in wall
+// time (the monotonic clock stops while the host sleeps). A clock stepped
+// forward can shorten it, but it still takes an answer after the step; one
+// stepped back starts it again (SiteDiscovery::answered).
+constexpr std::int64_t kNoSuchHostGraceMs = 10 * 60 * 1000;
 
 struct TransitionContext {
   const EngineSettings& settings;
@@ -77,9 +92,11 @@ std::string noRequestFits(const Job& job, const RetryPolicy& policy, std::option
 
 Change afterSubmit(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
 Change afterPoll(Job job, Runtime& runtime, const ApiAnswer& answer, const TransitionContext& context);
-// site: the tenant_info URL asked, named in what the job says.
+// site: the tenant_info URL asked, named in what the job says. absent: when
+// the answer says the site's host does not exist, since when the answers
+// have said so (SiteDiscovery::answered).
 Change afterDiscover(Job job, Runtime& runtime, const ApiAnswer& answer, const std::string& site,
-                     const TransitionContext& context);
+                     const TransitionContext& context, const std::optional<AbsentHost>& absent = {});
 // A 401 to a request sent with a token that has been replaced since.
 Change afterStaleCredentials(Job job, RequestKind kind, const TransitionContext& context);
 Change noTimeLeft(Job job, const std::string& why, const TransitionContext& context);

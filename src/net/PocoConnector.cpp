@@ -97,7 +97,8 @@ StreamSocket Connector::openTunnel(const Target& target, AbortHandle& handle,
   } catch (const Poco::Exception& e) {
     throw SendFailure{TransportError::kProxy, failed + e.displayText()};
   } catch (const SendFailure& f) {
-    if (f.error != TransportError::kDns) throw;
+    // The proxy's own name: not the site's, so never a site that does not exist.
+    if (f.error != TransportError::kDns && f.error != TransportError::kNoSuchHost) throw;
     throw SendFailure{TransportError::kProxy, failed + f.message};
   }
 }

@@ -67,6 +67,7 @@ ResolvedHost resolveByGetaddrinfo(const std::string& host) {
   const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
   if (rc != 0) {
     resolved.error = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
+    resolved.noSuchHost = rc == EAI_NONAME;
     return resolved;
   }
   for (const addrinfo* at = list; at != nullptr; at = at->ai_next) {
@@ -114,6 +115,8 @@ Poco::Net::IPAddress resolveHost(Lookups& lookups, const std::string& host, Abor
   handle.onStop(nullptr);
   if (!done) throw SendFailure{TransportError::kTimeout, ""};
   if (auto address = pick(result)) return *address;
+  if (result.noSuchHost)
+    throw SendFailure{TransportError::kNoSuchHost, "no such host " + host + " (" + result.error + ")"};
   throw SendFailure{TransportError::kDns,
                     "cannot resolve the host name " + host + " (" +
                         (result.error.empty() ? "no usable address" : result.error) + ")"};

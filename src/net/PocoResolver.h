@@ -48,8 +48,9 @@ class Lookups {
   std::map<std::string, std::weak_ptr<resolver_detail::Lookup>> running_;
 };
 
-// host's address (itself when it is numeric). Throws SendFailure: kDns when
-// it does not resolve, kTimeout at the deadline, kAborted when stopped (the
+// host's address (itself when it is numeric). Throws SendFailure:
+// kNoSuchHost when the resolver says the name does not exist, kDns when it
+// does not resolve otherwise, kTimeout at the deadline, kAborted when stopped (the
 // caller reports what the handle says).
 Poco::Net::IPAddress resolveHost(Lookups& lookups, const std::string& host, AbortHandle& handle,
                                  const Budget& budget);

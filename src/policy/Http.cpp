@@ -11,6 +11,7 @@ const char* transportErrorName(TransportError e) {
     case TransportError::kConnectionReset: return "connection-reset";
     case TransportError::kTimeout: return "timeout";
     case TransportError::kDns: return "dns";
+    case TransportError::kNoSuchHost: return "no-such-host";
     case TransportError::kTls: return "tls";
     case TransportError::kCertificateRejected: return "certificate-rejected";
     case TransportError::kProxy: return "proxy";

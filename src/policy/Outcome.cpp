@@ -96,7 +96,9 @@ Outcome fromTransport(const HttpResult& result) {
                        "; if a TLS-inspecting proxy or a private CA is in the way, point "
                        "relinkd.api.caFile at its CA bundle"};
   }
-  return Outcome{OutcomeKind::kTransient, std::nullopt, std::nullopt, result.errorMessage};
+  Outcome outcome{OutcomeKind::kTransient, std::nullopt, std::nullopt, result.errorMessage};
+  outcome.noSuchHost = result.error == TransportError::kNoSuchHost;
+  return outcome;
 }
 
 }  // namespace

@@ -31,6 +31,11 @@ namespace relinkd {
 struct ResolvedHost {
   std::vector<std::string> addresses;
   std::string error;  // when addresses is empty
+  // The resolver's authoritative "no such name" (getaddrinfo EAI_NONAME, what
+  // glibc returns for NXDOMAIN), as opposed to one that may pass (EAI_AGAIN:
+  // SERVFAIL, REFUSED, no name server answering; EAI_NODATA: the name exists
+  // without an address).
+  bool noSuchHost = false;
 };
 
 // Resolves a host name; may block for as long as it likes. Called on a

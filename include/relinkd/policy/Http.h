@@ -27,7 +27,8 @@ enum class TransportError {
   kConnectionRefused,
   kConnectionReset,     // reset or closed before a complete response
   kTimeout,             // the exchange did not finish within its time limit
-  kDns,                 // host name could not be resolved
+  kDns,                 // host name could not be resolved (no answer, SERVFAIL, no address)
+  kNoSuchHost,          // the resolver answered that the name does not exist (NXDOMAIN)
   kTls,                 // TLS handshake failed for a reason other than the certificate
   kCertificateRejected, // the server's certificate failed verification
   kProxy,               // the proxy refused or failed the CONNECT

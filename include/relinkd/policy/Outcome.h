@@ -31,6 +31,10 @@ struct Outcome {
   std::optional<int> httpStatus;
   std::optional<TimeMs> notBefore;  // kRateLimited (and 5xx with Retry-After): earliest next request
   std::string message;              // for operators: what happened, never a secret
+  // kTransient: the resolver answered that the host does not exist
+  // (TransportError::kNoSuchHost). Retried like any transient failure, but
+  // the engine fails a site whose name stays absent (see afterDiscover).
+  bool noSuchHost = false;
 
   bool ok() const { return kind == OutcomeKind::kSuccess; }
 };

@@ -42,3 +42,26 @@ TEST_CASE("SiteDiscovery: a copy is a checkpoint (a failed step restores it)") {
   CHECK_FALSE(discovery.end("a"));
   CHECK_FALSE(discovery.waitOrAsk(kUrl, "b"));
 }
+
+TEST_CASE("SiteDiscovery: a host's NXDOMAINs in a row count from the first; any other answer ends them") {
+  SiteDiscovery discovery;
+  const std::string asked = kUrl + "/_edge/tenant_info";
+  auto absent = discovery.answered(asked, true, 1000);
+  REQUIRE(absent);
+  CHECK(absent->host == "acme-eu.atlassian.net");
+  CHECK(absent->since == 1000);
+  // The same host, whatever the case or the path.
+  CHECK(discovery.answered("https://ACME-EU.atlassian.net/_edge/tenant_info", true, 5000)->since == 1000);
+  CHECK(discovery.answered("https://acme-us.atlassian.net/_edge/tenant_info", true, 6000)->since == 6000);
+  CHECK_FALSE(discovery.answered(asked, false, 7000));  // an id, a 404, a SERVFAIL: the run is over
+  CHECK(discovery.answered(asked, true, 8000)->since == 8000);
+  CHECK(discovery.answered("https://acme-us.atlassian.net/_edge/tenant_info", true, 9000)->since == 6000);
+}
+
+TEST_CASE("SiteDiscovery: a wall clock stepped back before the first NXDOMAIN starts the run again") {
+  SiteDiscovery discovery;
+  const std::string asked = kUrl + "/_edge/tenant_info";
+  discovery.answered(asked, true, 100000);
+  CHECK(discovery.answered(asked, true, 40000)->since == 40000);
+  CHECK(discovery.answered(asked, true, 90000)->since == 40000);
+}

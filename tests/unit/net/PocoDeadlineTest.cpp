@@ -166,6 +166,34 @@ TEST_CASE("PocoTransport: a name that does not resolve is a DNS error naming it"
   CHECK(result.errorMessage.find("Name or service not known") != std::string::npos);
 }
 
+// An NXDOMAIN is told apart from a name that merely does not resolve now:
+// the engine gives up on a site whose name stays absent.
+TEST_CASE("PocoTransport: a name that does not exist is a no-such-host error naming it") {
+  auto http = resolvingTransport([](const std::string&) {
+    ResolvedHost absent{{}, "Name or service not known"};
+    absent.noSuchHost = true;
+    return absent;
+  });
+  HttpResult result = http->send(get("https://typo.relinkd.test/"), kAmpleMs);
+  CHECK_MESSAGE(result.error == TransportError::kNoSuchHost, result.errorMessage);
+  CHECK(result.errorMessage == "no such host typo.relinkd.test (Name or service not known)");
+}
+
+// The proxy's name is the operator's setting, not a site's: never the site's
+// "no such host".
+TEST_CASE("PocoTransport: a proxy whose name does not exist is a proxy error") {
+  TransportOptions options;
+  options.proxy = "http://noproxy.relinkd.test:3128";
+  options.resolver = [](const std::string&) {
+    ResolvedHost absent{{}, "Name or service not known"};
+    absent.noSuchHost = true;
+    return absent;
+  };
+  HttpResult result = makePocoTransport(options)->send(get("https://site.relinkd.test/"), kAmpleMs);
+  CHECK_MESSAGE(result.error == TransportError::kProxy, result.errorMessage);
+  CHECK(result.errorMessage.find("noproxy.relinkd.test") != std::string::npos);
+}
+
 TEST_CASE("PocoTransport: the real resolver finds localhost") {
   RawServer server([](RawServer& self, Poco::Net::StreamSocket& socket) {
     self.readHead(socket);

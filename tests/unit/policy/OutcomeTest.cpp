@@ -60,9 +60,21 @@ TEST_CASE("Outcome: transport errors are transient, a rejected certificate is it
     Outcome outcome = classify(transportFailure(error), kNow);
     CHECK(outcome.kind == OutcomeKind::kTransient);
     CHECK(outcome.message == std::string("fake ") + transportErrorName(error));
+    CHECK_FALSE(outcome.noSuchHost);
   }
   CHECK(classify(transportFailure(TransportError::kCertificateRejected), kNow).kind ==
         OutcomeKind::kCertificate);
+}
+
+// Transient like the rest: the engine decides when a name that stays absent
+// is given up on, measured over several answers.
+TEST_CASE("Outcome: no such host (NXDOMAIN) is transient and says so") {
+  Outcome outcome = classify(transportFailure(TransportError::kNoSuchHost), kNow);
+  CHECK(outcome.kind == OutcomeKind::kTransient);
+  CHECK(outcome.noSuchHost);
+  CHECK(outcome.message == "fake no-such-host");
+  CHECK_FALSE(outcome.httpStatus);
+  CHECK(std::string(transportErrorName(TransportError::kNoSuchHost)) == "no-such-host");
 }
 
 TEST_CASE("Outcome: rate limits give the time before which the site must not be asked") {
