@@ -207,6 +207,21 @@ def test_an_invalid_file_is_one_fail_line_and_named_files_only(daemon, fake):
     assert code == 1 and [line["check"] for line in lines] == ["file"], lines
 
 
+def test_a_site_that_stalls_is_given_up_at_the_timeout(daemon, fake):
+    fake.config({"tenants": tenants(2)})
+    fake.faults([{"pathContains": "/s2/_edge/tenant_info", "times": -1, "action": "stall", "stallMs": 60000}])
+    d = daemon(fake=fake, start=False, overrides={"relinkd.api.timeout": "1s"})
+    two_jobs(d, fake)
+
+    code, lines, _ = preflight(d)  # d.ctl's own 60 s limit: bounded by relinkd.api.timeout
+    assert code == 0, lines  # could not tell is a warning
+    checks = by_check(lines)
+    assert checks[(site(fake, 2), "site")]["result"] == "warn"
+    assert "timeout" in checks[(site(fake, 2), "site")]["detail"]
+    assert checks[(site(fake, 2), "credentials")]["detail"].startswith("not checked: no site id is known")
+    assert checks[(site(fake, 1), "site")]["result"] == "ok"
+
+
 def test_through_the_proxy(daemon, fake, connect_proxy):
     fake.config({"tenants": {"s1.sites.test": "cid-1", "s2.sites.test": "cid-2"}})
     d = daemon(fake=fake, start=False, overrides={"relinkd.api.proxy": connect_proxy.url})
