@@ -1,6 +1,9 @@
 // relinkctl preflight (interface.md, "preflight"): the sites that job and
 // plan files involve (PreflightSites.cpp) and the checks of each
 // (Preflight.cpp, judged by relinkd/policy/Preflight.h).
+//
+// Thread-safety: collectSites runs on relinkctl's main thread, before the
+// request threads start; what it returns is only read after.
 #pragma once
 
 #include <optional>
