@@ -13,6 +13,8 @@ Parts (select with --only=a,b,...):
   idle        relinkd's CPU per second over an idle period with 50 finished jobs.
   curl        the shell loop an admin would write (one curl POST and one curl
               status GET per job), wall time per job, and the ratio to relinkd.
+  preflight   `relinkctl preflight` of a plan of 64 sites (distinct host names,
+              through tests/e2e/connect_proxy.py): its wall time.
 
 It reports; it does not gate: exit 0 whether or not the targets are met,
 1 when the benchmark itself failed (a process died, a job ended other than
@@ -245,7 +247,7 @@ class Bench:
                      "-out", "server.csr", "-subj", "/CN=relinkd bench server")
         (self.tmp / "server.ext").write_text(
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-            "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n")
+            "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:*.sites.test\n")
         self.openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                      "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem")
         self.ca = self.tmp / "ca.pem"
@@ -822,6 +824,47 @@ def run_curl(bench, n):
         bench.procs.stop(fake)
 
 
+PREFLIGHT_SITES = 64
+
+
+def run_preflight(bench):
+    """relinkctl preflight of a 64-site plan, each site its own host name
+    (sN.sites.test, through a CONNECT proxy to the fake), relinkd not running."""
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from connect_proxy import ConnectProxy
+
+    log(f"preflight: a plan of {PREFLIGHT_SITES} sites (load average {' '.join(loadavg())})")
+    fake = bench.start_fake("fake-preflight")
+    proxy = ConnectProxy()
+    try:
+        port = fake.url.rsplit(":", 1)[1]
+        sites = [f"https://s{n}.sites.test:{port}" for n in range(1, PREFLIGHT_SITES + 1)]
+        tenants = {f"s{n}.sites.test": f"cid-{n}" for n in range(1, PREFLIGHT_SITES + 1)}
+        subprocess.run(["curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "60", "--cacert", str(bench.ca),
+                        "-H", "Content-Type: application/json", "--data", json.dumps({"tenants": tenants}),
+                        fake.url + "/_fake/config"], check=True, capture_output=True, timeout=90, env=clean_env())
+        directory = bench.new_daemon_dir("preflight")
+        (directory / "jobs.d" / "big.plan.json").write_text(json.dumps({
+            "sites": sites, "migratedFrom": "https://jira.acme.example",
+            "migratedAt": rfc3339_s(time.time() - 86400)}))
+        config = bench.write_config(directory, fake.url)
+        with open(config, "a") as out:
+            out.write(f"relinkd.api.proxy = {proxy.url}\nrelinkd.api.timeout = 30s\n")
+        t0 = time.monotonic()
+        result = subprocess.run([str(bench.relinkctl), "-c", str(config), "preflight", "--json"],
+                                capture_output=True, timeout=600, env=clean_env())
+        wall = time.monotonic() - t0
+        lines = json.loads(result.stdout or b"[]")
+        bad = [x for x in lines if x["result"] not in ("ok", "manual")]
+        if result.returncode != 0 or bad or len(lines) != 4 * PREFLIGHT_SITES + 1:
+            raise BenchError(f"preflight exited {result.returncode}, {len(bad)} lines not ok: {bad[:3]}")
+        log(f"  {PREFLIGHT_SITES} sites in {wall:.2f} s")
+        return {"sites": PREFLIGHT_SITES, "wall_s": wall}
+    finally:
+        proxy.close()
+        bench.procs.stop(fake)
+
+
 # --------------------------------------------------------------------------
 # The report
 
@@ -906,6 +949,12 @@ def report(args, results):
     if curl:
         out.append(f"curl loop, {curl['n']} jobs: {curl['wall_ms_per_job']:.1f} ms wall per job "
                    f"(1 POST + 1 GET, one curl process each)")
+    preflight = results.get("preflight")
+    if preflight:
+        out.append(f"preflight, a plan of {preflight['sites']} sites through a proxy: "
+                   f"{preflight['wall_s']:.2f} s wall")
+        rows.append((f"preflight of {preflight['sites']} sites in seconds (<= 10 s)",
+                     f"{preflight['wall_s']:.2f} s", verdict(preflight["wall_s"] <= 10)))
     out.append("")
     width = max(len(r[0]) for r in rows) if rows else 10
     mwidth = max(len(r[1]) for r in rows) if rows else 10
@@ -919,7 +968,7 @@ def report(args, results):
 # --------------------------------------------------------------------------
 
 
-PARTS = ("throughput", "ready", "idle", "curl")
+PARTS = ("throughput", "ready", "idle", "curl", "preflight")
 
 
 def parse_args(argv):
@@ -935,7 +984,7 @@ def parse_args(argv):
     p.add_argument("--idle-seconds", type=float, help="idle measurement window (default 10)")
     p.add_argument("--curl-jobs", type=int, help="jobs in the curl loop (default 100)")
     p.add_argument("--concurrency", type=int, default=32,
-                   help="relinkd.api.concurrency (default 32: the fake serves 32 requests at once)")
+                   help="relinkd.api.concurrency (default 32)")
     p.add_argument("--poll-interval", default="100ms", help="relinkd.poll.interval (default 100ms)")
     p.add_argument("--statuses", default="Complete",
                    help="the fake's --statuses (default Complete: one POST and one GET per job)")
@@ -995,6 +1044,8 @@ def main(argv):
             results["idle"] = run_idle(bench, args.idle_jobs, args.idle_seconds)
         if "curl" in args.parts:
             results["curl"] = run_curl(bench, args.curl_jobs)
+        if "preflight" in args.parts:
+            results["preflight"] = run_preflight(bench)
     except BenchError as error:
         log(f"FAILED: {error}")
         code = 1

@@ -119,6 +119,24 @@ const std::vector<CommandInfo>& commands() {
        "Exit status: 0 if relinkd runs and nothing needs attention, 1 if something does\n"
        "or it cannot be told whether relinkd runs, 3 if relinkd is not running.",
        {{"json", false}}},
+      {"preflight", "preflight [FILE|NAME|PLAN...] [--json]", "checks the sites before the window burns",
+       "Checks every site whose links the jobs and plans update (a job's productURL,\n"
+       "every site of a plan): of the FILEs, the NAMEs (NAME.json) and PLANs\n"
+       "(PLAN.plan.json) in relinkd.jobs.dir named, or of every file there if none is.\n"
+       "Per site: site (its /_edge/tenant_info answers over verified TLS, through\n"
+       "relinkd.api.proxy if set, and a siteId/siteIds given agrees), credentials (a\n"
+       "status request for a job that does not exist: 401 the token is rejected, 403\n"
+       "its account is not an admin of the site), window (the earliest deadline of its\n"
+       "jobs: warn under 24 h, fail once closed) and applinks (manual: the sites to\n"
+       "authorize from it). Once: clock (the API's Date against this host's clock:\n"
+       "warn beyond 5 min, fail beyond 1 h). An invalid file is one fail line. Every\n"
+       "warn and fail line says what to do. At most relinkd.api.concurrency requests\n"
+       "at once, each within relinkd.api.timeout. Sends no job, writes nothing, works\n"
+       "whether relinkd runs or not.\n"
+       "  --json       print a JSON array of {\"site\", \"check\", \"result\", \"detail\"}\n"
+       "               (result: ok, warn, fail or manual; site empty for clock)\n"
+       "Exit status: 0 if every check passed or warned, 1 if some failed.",
+       {{"json", false}}},
   };
   return kCommands;
 }
@@ -136,8 +154,9 @@ void printCommonOptions(std::ostream& out) {
 // Beyond each command's own statuses.
 void printExitCodes(std::ostream& out) {
   out << "\nEvery command exits 2 for a usage error and 78 for a configuration error (the\n"
-         "message names the key); list, show, wait and validate only warn about a key\n"
-         "they do not use. Without --config, a missing "
+         "message names the key); list, show, wait, status, validate and diff only warn\n"
+         "about a key they do not use; preflight checks the whole file, as relinkd does.\n"
+         "Without --config, a missing "
       << kDefaultConfigPath << "\nmeans the built-in defaults.\n";
 }
 

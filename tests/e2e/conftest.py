@@ -8,6 +8,8 @@ Fixtures:
             teardown asserts none of them leaks anywhere we can see.
   make_fake (function) starts relinkd-fakeapi over HTTPS; `fake` is one
             started with the trusted certificate.
+  connect_proxy (function) an HTTPS proxy tunnelling any host to the fake's
+            port on 127.0.0.1, recording the CONNECT targets.
   daemon    (function) factory: writes a configuration, starts relinkd with a
             NOTIFY_SOCKET and waits for READY=1.
 
@@ -120,8 +122,9 @@ def _make_server_cert(directory, ca_name, name, san, days=2, wrap=()):
 class Tls:
     def __init__(self, directory):
         self.ca, _ = _make_ca(directory, "ca")
+        # *.sites.test: many sites on one fake, reached through connect_proxy.
         self.cert, self.key = _make_server_cert(
-            directory, "ca", "server", "IP:127.0.0.1,DNS:localhost")
+            directory, "ca", "server", "IP:127.0.0.1,DNS:localhost,DNS:*.sites.test")
         # Signed by the trusted CA, but for another name than the one dialled.
         self.wrong_name_cert, self.wrong_name_key = _make_server_cert(
             directory, "ca", "other-name", "DNS:api.other.example")
@@ -287,6 +290,18 @@ def make_fake(tmp_path, tls, secrets):
 @pytest.fixture
 def fake(make_fake):
     return make_fake()
+
+
+@pytest.fixture
+def connect_proxy():
+    """An HTTPS (CONNECT) proxy that tunnels any host:PORT to 127.0.0.1:PORT
+    and records the targets (connect_proxy.py); its url is for
+    relinkd.api.proxy."""
+    from connect_proxy import ConnectProxy
+
+    proxy = ConnectProxy()
+    yield proxy
+    proxy.close()
 
 
 # --------------------------------------------------------------------------

@@ -147,6 +147,33 @@ def test_tenant_info_answers_the_cloud_id_without_auth(fake):
     assert fake.api("GET", "/_edge/tenant_info", auth=None) == (200, {"cloudId": "cloud-42"})
 
 
+def test_tenants_answer_by_host_or_path_prefix(fake):
+    fake.control("POST", "/_fake/config", {"tenants": {"s1.sites.test": "cid-1", "/s2": "cid-2"}})
+    assert fake.api("GET", "/s2/_edge/tenant_info", auth=None) == (200, {"cloudId": "cid-2"})
+    assert fake.api("GET", "/s3/_edge/tenant_info", auth=None)[0] == 404
+    assert fake.api("GET", "/_edge/tenant_info", auth=None) == (200, {"cloudId": "fake-cloud-id"})
+    connection = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=10)
+    connection.request("GET", "/_edge/tenant_info", headers={"Host": f"s1.sites.test:{fake.port}"})
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())) == (200, {"cloudId": "cid-1"})
+    connection.close()
+    status, _, text = fake.call("POST", "/_fake/config", {"tenants": {"/s4": ""}})
+    assert status == 400 and "tenants" in text
+
+
+def test_date_header_is_shifted_by_date_offset(fake):
+    def offset_s():
+        _, headers, _ = fake.call("GET", "/_edge/tenant_info")
+        from email.utils import parsedate_to_datetime
+        return parsedate_to_datetime(headers["Date"]).timestamp() - time.time()
+
+    assert abs(offset_s()) < 5
+    fake.control("POST", "/_fake/config", {"dateOffsetMs": -2 * 3600 * 1000})
+    assert abs(offset_s() + 7200) < 5
+    status, _, text = fake.call("POST", "/_fake/config", {"dateOffsetMs": "soon"})
+    assert status == 400 and "dateOffsetMs" in text
+
+
 @pytest.mark.parametrize("auth", [None, basic_auth(token="wrong"), basic_auth(email="x@y"),
                                   "Bearer " + TOKEN])
 def test_bad_credentials_get_401(fake, auth):

@@ -10,6 +10,7 @@
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <optional>
 #include <sstream>
 
 namespace relinkd::fakeapi {
@@ -112,6 +113,27 @@ Reply linksApi(FakeState& state, const HTTPServerRequest& request,
   return errorReply(404, "No such endpoint: " + request.getURI());
 }
 
+bool isTenantInfo(const std::vector<std::string>& segments) {
+  const std::size_t n = segments.size();
+  return n >= 2 && segments[n - 2] == "_edge" && segments[n - 1] == "tenant_info";
+}
+
+// The cloudId of the site asked: by path prefix (/s1/_edge/tenant_info;
+// an unknown prefix is no site), else by the Host header's host name.
+std::optional<std::string> tenantOf(const Settings& settings, const HTTPServerRequest& request,
+                                    const std::vector<std::string>& segments) {
+  std::string prefix;
+  for (std::size_t i = 0; i + 2 < segments.size(); ++i) prefix += "/" + segments[i];
+  if (!prefix.empty()) {
+    auto tenant = settings.tenants.find(prefix);
+    if (tenant == settings.tenants.end()) return std::nullopt;
+    return tenant->second;
+  }
+  auto tenant = settings.tenants.find(request.getHost().substr(0, request.getHost().rfind(':')));
+  if (tenant == settings.tenants.end()) tenant = settings.tenants.find(request.getHost());
+  return tenant == settings.tenants.end() ? settings.cloudId : tenant->second;
+}
+
 }  // namespace
 
 Reply answerApi(FakeState& state, const HTTPServerRequest& request, const std::string& body) {
@@ -119,10 +141,12 @@ Reply answerApi(FakeState& state, const HTTPServerRequest& request, const std::s
   if (segments.size() >= 3 && segments[0] == "links" && segments[1] == "v1") {
     return linksApi(state, request, segments, body);
   }
-  if (segments == std::vector<std::string>{"_edge", "tenant_info"}) {
+  if (isTenantInfo(segments)) {
     if (request.getMethod() != "GET") return errorReply(405, "Method not allowed here");
+    std::optional<std::string> cloudId = tenantOf(state.settings(), request, segments);
+    if (!cloudId) return errorReply(404, "No such site: " + request.getURI());
     Poco::JSON::Object answer = jsonObject();
-    answer.set("cloudId", state.settings().cloudId);
+    answer.set("cloudId", *cloudId);
     return Reply{200, stringify(answer), {}};
   }
   return errorReply(404, "No such endpoint: " + request.getURI());

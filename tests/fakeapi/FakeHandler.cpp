@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/Timestamp.h>
 
 #include <iostream>
 #include <mutex>
@@ -41,6 +42,8 @@ class FakeHandler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
+    // Poco's server sets Date to now; a skewed API clock is asked for.
+    response.setDate(Poco::Timestamp() + state_.settings().dateOffsetMs * 1000);
     if (isControlPath(request.getURI())) {
       sendReply(response, answerControl(state_, request.getMethod(), request.getURI(), body));
       return;

@@ -112,6 +112,30 @@ std::string takeChoice(const Var& value, const std::string& key, const std::stri
   return "";
 }
 
+// tenants: {"host" or "/prefix": "cloudId"}; replaces the whole map.
+std::string applyTenants(const Var& value, Settings& settings) {
+  const std::string shape = "tenants must map host names or /path prefixes to non-empty cloud ids";
+  Object::Ptr tenants = asObject(value);
+  if (!tenants) return shape;
+  std::map<std::string, std::string> result;
+  for (const auto& [key, id] : *tenants) {
+    if (key.empty() || !id.isString() || id.extract<std::string>().empty()) return shape;
+    result[key] = id.extract<std::string>();
+  }
+  settings.tenants = std::move(result);
+  return "";
+}
+
+// dateOffsetMs: an integer within a year either way.
+std::string applyDateOffset(const Var& value, Settings& settings) {
+  constexpr std::int64_t kYearMs = 366LL * 24 * 3600 * 1000;
+  if (!value.isInteger()) return "dateOffsetMs must be an integer";
+  const auto offset = value.convert<std::int64_t>();
+  if (offset < -kYearMs || offset > kYearMs) return "dateOffsetMs must be within a year (ms) either way";
+  settings.dateOffsetMs = offset;
+  return "";
+}
+
 std::string applyConfigKey(const std::string& key, const Var& value, Settings& settings) {
   if (key == "email") return takeString(value, key, settings.email);
   if (key == "token") return takeString(value, key, settings.token);
@@ -125,6 +149,8 @@ std::string applyConfigKey(const std::string& key, const Var& value, Settings& s
     return takeChoice(value, key, "any", "lower", settings.anyProductCase);
   }
   if (key == "siteScripts") return applySiteScripts(value, settings);
+  if (key == "tenants") return applyTenants(value, settings);
+  if (key == "dateOffsetMs") return applyDateOffset(value, settings);
   if (key == "statuses") {
     auto statuses = stringList(value);
     if (!statuses) return "statuses must be a non-empty list of non-empty strings";

@@ -29,6 +29,10 @@ struct Settings {
   std::map<std::string, std::vector<std::vector<std::string>>> siteScripts;
   std::string cloudId = "fake-cloud-id";
   bool anyProductCase = false;       // acceptProductCase: any (true) or lower
+  // tenant_info per site: Host header's host (no port) or a path prefix
+  // ("/s1" answers /s1/_edge/tenant_info) -> cloudId. Others: cloudId.
+  std::map<std::string, std::string> tenants;
+  std::int64_t dateOffsetMs = 0;     // added to the Date header of every answer
 };
 
 enum class FaultAction { kStatus, kReset, kClose, kStall, kTruncate };

@@ -28,7 +28,9 @@
 namespace relinkd::fakeapi {
 namespace {
 
-constexpr int kMaxThreads = 32;
+// A connection holds a thread while it is kept alive: 128 leaves room for
+// a preflight of a 64-site plan, which keeps one connection to each site.
+constexpr int kMaxThreads = 128;
 constexpr int kBacklog = 64;
 
 // Bound without SO_REUSEPORT (which Poco's ServerSocket(address) sets), so
