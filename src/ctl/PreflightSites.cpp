@@ -65,7 +65,7 @@ class SiteCollector {
   void addJob(const std::string& path, const std::string& name, const std::string& bytes) {
     const auto stored = stored_.find(name);
     const TimeMs acceptedAt = stored == stored_.end() ? now_ : stored->second.acceptedAt;
-    const SpecResult result = parseJobSpec(bytes, config_.windowMs, acceptedAt);
+    const SpecResult result = parseJobSpec(bytes, config_.windowMs, acceptedAt, now_);
     if (!result.spec) return problem(path, result.message());
     PreflightSite& site = siteOf(result.spec->productUrl);
     if (!result.spec->siteId.empty()) site.givenIds.push_back({result.spec->siteId, "job " + name + " (" + path + ")"});
@@ -73,7 +73,7 @@ class SiteCollector {
   }
 
   void addPlan(const std::string& path, const std::string& planName, const std::string& bytes) {
-    const PlanResult result = parsePlan(bytes, planName, config_.windowMs);
+    const PlanResult result = parsePlan(bytes, planName, config_.windowMs, now_);
     if (!result.plan) return problem(path, result.message());
     for (const std::string& url : result.plan->sites) {
       PreflightSite& site = siteOf(url);

@@ -233,7 +233,7 @@ TEST_CASE("judgePlan: a shared field restarts every job with the field; the same
 
 TEST_CASE("judgePlan: an invalid plan and a name another file holds are problems, and judge no job") {
   const Known none;
-  const PlanJudgement one = judgePlan("p", planFile(planText("a"), "h"), kWindow,
+  const PlanJudgement one = judgePlan("p", planFile(planText("a"), "h"), kWindow, kNow,
                                       none.lookups());
   REQUIRE_FALSE(one.problems.empty());
   CHECK(one.problems.front().field == "sites");
