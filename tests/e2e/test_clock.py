@@ -122,10 +122,12 @@ def test_a_clock_stepped_back_by_days_stalls_nothing_and_closes_nothing(stepped)
     stepped.step("-2d")
     polls = polls_in_two_seconds(stepped, "site-far")
     assert 5 <= polls <= 60, f"{polls} polls of far in 2 s after the step back"
-    write_job(d.jobs_dir, "noted", siteId="site-a", migratedAt=migrated_ago(datetime.timedelta(days=1)))
+    # Written after the step, by a clock that is right: 3 days ago is 1 day
+    # ago for relinkd (1 day ago would be ahead of its clock, and invalid).
+    write_job(d.jobs_dir, "noted", siteId="site-a", migratedAt=migrated_ago(datetime.timedelta(days=3)))
     d.wait_state("noted", "succeeded")
     assert_clock_moved(d, -datetime.timedelta(days=2))
-    write_job(d.jobs_dir, "after", siteId="site-a", migratedAt=migrated_ago(datetime.timedelta(days=1)))
+    write_job(d.jobs_dir, "after", siteId="site-a", migratedAt=migrated_ago(datetime.timedelta(days=3)))
     d.wait_state("after", "succeeded")
     assert d.job("far")["state"] == "running"
     assert all(j["state"] not in ("expired", "failed", "cancelled") for j in d.jobs())
