@@ -18,6 +18,7 @@ it named, not before, and not for SERVFAIL).
 """
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import job_spec, write_job
+from conftest import RELINKCTL, clean_env, job_spec, write_job
 
 HOST = "api.hang.example"
 SILENT_DNS = "127.0.0.77"
@@ -212,5 +213,32 @@ def test_a_site_whose_host_does_not_exist_fails_after_ten_minutes_and_servfail_k
         assert d.job("broken")["state"] == "retrying"
         assert dns.queries(TYPO) == after, "the failed site's host was looked up again"
         assert fake.requests() == [], "a request reached the API for a site without an id"
+    finally:
+        dns.stop()
+
+
+def test_through_a_proxy_the_sites_names_are_never_looked_up_here(daemon, fake, connect_proxy, tmp_path):
+    """Behind a proxy the proxy resolves the sites; here their names need not
+    resolve at all. relinkctl preflight in a namespace whose DNS server counts
+    the queries: none for the sites (Poco's own host-name check used to look
+    each one up during the TLS handshake, blocking and outside the time limit)."""
+    dns = AnsweringDns({})
+    try:
+        resolv = tmp_path / "resolv.conf"
+        resolv.write_text(f"nameserver {SILENT_DNS}\noptions timeout:5 attempts:1\n")
+        fake.config({"tenants": {"s1.sites.test": "cid-1", "s2.sites.test": "cid-2"}})
+        d = daemon(fake=fake, start=False, overrides={"relinkd.api.proxy": connect_proxy.url})
+        for a, b in ((1, 2), (2, 1)):
+            write_job(d.jobs_dir, f"j{a}", productURL=f"https://s{a}.sites.test:{fake.port}",
+                      destinationURL=f"https://s{b}.sites.test:{fake.port}", siteId=None)
+        wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                f'mount --bind "{resolv}" /etc/resolv.conf && exec "$0" "$@"']
+        result = subprocess.run([*wrap, str(RELINKCTL), "-c", str(d.config_path), "preflight", "--json"],
+                                capture_output=True, timeout=60, env=clean_env())
+        lines = json.loads(result.stdout)
+        sites = {line["site"]: line for line in lines if line["check"] == "site"}
+        assert all(line["result"] == "ok" for line in sites.values()), lines
+        assert len(sites) == 2, lines
+        assert dns.queries("s1.sites.test") == 0 and dns.queries("s2.sites.test") == 0, dns.counts
     finally:
         dns.stop()

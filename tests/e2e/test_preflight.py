@@ -4,7 +4,7 @@ applinks checks, text and --json, through an HTTPS proxy, a plan of 64
 sites; nothing sent but tenant_info and status requests, nothing written.
 
 Without a proxy, many sites share the fake by path: https://127.0.0.1:PORT/sN
-answers the fake's `tenants` entry "/sN". Through connect_proxy they have
+(or localhost, for even N) answers the fake's `tenants` entry "/sN". Through connect_proxy they have
 names of their own: https://sN.sites.test:PORT.
 """
 
@@ -18,7 +18,10 @@ MIGRATED_AT = rfc3339(now_utc() - datetime.timedelta(days=1))
 
 
 def site(fake, n):
-    return f"{fake.url}/s{n}"
+    # A job's two sites must be two hosts (recreateAsRemote): odd n on
+    # 127.0.0.1, even n on localhost, both the fake's.
+    host = "127.0.0.1" if n % 2 else "localhost"
+    return f"https://{host}:{fake.port}/s{n}"
 
 
 def named_site(fake, n):
