@@ -200,6 +200,7 @@ class Scheduler {
   void limitSite(const std::string& siteId, TimeMs notBefore);
   void discoveryDone(const std::string& name, bool applied);
   void failWaiter(const Job& job, const std::string& why, const std::string& asker);
+  static std::string ownRemedy(const std::string& why, const std::string& askerRemedy, const Job& job);
   // SchedulerCredentials.cpp
   void applyCredentials(const Credentials& credentials);
   void pauseAll(const Outcome& outcome);

@@ -144,19 +144,31 @@ void Scheduler::discoveryDone(const std::string& name, bool applied) {
   const Job* asker = applied ? table_.find(name) : nullptr;
   MonoMs due = clock_.monoNow();
   std::optional<std::string> failed;
+  std::string askerRemedy;
   if (asker && !asker->siteId.empty()) {
     state_.discovery.found(ended->url, asker->siteId);
   } else if (asker && asker->state == JobState::kFailed && asker->lastError) {
     failed = *asker->lastError;
+    askerRemedy = siteIdRemedy(*asker);
   } else if (asker && asker->nextAttemptAt && wantsRequests(asker->state)) {
     due += std::max<std::int64_t>(0, *asker->nextAttemptAt - clock_.wallNow());
   }
   for (const std::string& waiter : ended->waiting) {
     const Job* job = table_.find(waiter);
     if (!job || !wantsRequests(job->state) || !job->siteId.empty() || table_.runtime(waiter).inFlight) continue;
-    if (failed) failWaiter(*job, *failed, name);
+    if (failed) failWaiter(*job, ownRemedy(*failed, askerRemedy, *job), name);
     else table_.setDue(waiter, due);
   }
+}
+
+// why, the asker's failure, with job's own remedy in place of the asker's
+// (a job file and a plan job of one site are fixed in different files).
+std::string Scheduler::ownRemedy(const std::string& why, const std::string& askerRemedy, const Job& job) {
+  const std::string mine = siteIdRemedy(job);
+  const bool endsWithTheirs = !askerRemedy.empty() && why.size() >= askerRemedy.size() &&
+                              why.compare(why.size() - askerRemedy.size(), askerRemedy.size(), askerRemedy) == 0;
+  if (!endsWithTheirs || askerRemedy == mine) return why;
+  return why.substr(0, why.size() - askerRemedy.size()) + mine;
 }
 
 void Scheduler::failWaiter(const Job& job, const std::string& why, const std::string& asker) {

@@ -79,15 +79,22 @@ Change hostAbsent(Job job, Runtime& runtime, const Outcome& outcome, const std::
     return retryLater(std::move(job), runtime.discoverFailures, said, "discover", context);
   }
   said.kind = OutcomeKind::kPermanent;
-  const std::string what = job.plan.empty()
-                               ? "check the URL (\"productURL\") or add \"siteId\" to the job file"
-                               : "check the site's URL in the plan " + job.plan + " or add its id to \"siteIds\"";
+  const std::string what = siteIdRemedy(job);
   return fail(std::move(job), said, "discover",
               "the site id of " + site + " cannot be found: no such host " + absent.host +
                   " (the name has not existed since " + formatTime(absent.since) + ", " +
                   formatDuration(context.now - absent.since) + "); " + what,
               context);
 }
+
+}  // namespace
+
+std::string siteIdRemedy(const Job& job) {
+  return job.plan.empty() ? "check the URL (\"productURL\") or add \"siteId\" to the job file"
+                          : "check the site's URL in the plan " + job.plan + " or add its id to \"siteIds\"";
+}
+
+namespace {
 
 std::string attemptsUsed(int attempts) {
   return std::to_string(attempts) + " attempts (relinkd.retry.maxAttempts)";

@@ -61,6 +61,11 @@ namespace relinkd {
 // forward can shorten it, but it still takes an answer after the step; one
 // stepped back starts it again (SiteDiscovery::answered).
 constexpr std::int64_t kNoSuchHostGraceMs = 10 * 60 * 1000;
+// What to do about a site id that cannot be found, for job: its job file's
+// productURL and siteId, or its plan's site and siteIds. The end of the
+// failure's message, so that the jobs failed with another's answer can be
+// given their own (discoveryDone).
+std::string siteIdRemedy(const Job& job);
 
 struct TransitionContext {
   const EngineSettings& settings;

@@ -27,10 +27,15 @@ SiteJudgement siteUnanswered(const std::string& site, const HttpResult& result) 
   switch (result.error) {
     case TransportError::kNone:
       break;
-    case TransportError::kDns:
+    case TransportError::kNoSuchHost:  // the name server says so: not a passing trouble
       return {line(site, "site", CheckResult::kFail,
-                   "the host name could not be resolved (" + transportProblem(result) +
-                       "): check the URL (a typo?) or give the site's id"),
+                   "no such host (" + transportProblem(result) +
+                       "): check the URL (a typo?); relinkd would give up on it 10 minutes after its first try"),
+              ""};
+    case TransportError::kDns:  // SERVFAIL, a timeout, no name server: may pass
+      return {line(site, "site", CheckResult::kWarn,
+                   "the host name could not be resolved now (" + transportProblem(result) +
+                       "): could not tell; check the network's DNS and run preflight again"),
               ""};
     case TransportError::kCertificateRejected:
       return {line(site, "site", CheckResult::kFail,

@@ -152,6 +152,34 @@ TEST_CASE("NoSuchHost: every job waiting for the site's id fails with the asker,
   CHECK(h.job("acme.acme-us.acme-eu").state == JobState::kRunning);  // a site that exists
 }
 
+// The remedy is each job's own: a job file's siteId, a plan's siteIds,
+// whichever of the two asked for the site's id.
+TEST_CASE("NoSuchHost: a job file waiting on a plan's site is told to fix the job file") {
+  Harness h;
+  everyMinute(h);
+  h.settings.concurrency = 100;
+  h.start();
+  writePlan(h, "acme", planJson({kEu, kUs, kApac}, {kEu}));  // a job of acme-eu asks
+  Dispatch asked = discovery(h);
+  acceptAll(h);
+  h.writeJob("eu", undiscoveredJob());  // waits for the plan's answer
+  CHECK_FALSE(anyDiscovery(h));
+  h.fail(asked, TransportError::kNoSuchHost);
+  for (int minute = 1; minute <= 10; ++minute) {
+    toMinute(h, minute);
+    asked = discovery(h);
+    h.executor.sent.clear();
+    h.fail(asked, TransportError::kNoSuchHost);
+  }
+  const Job file = h.job("eu");
+  REQUIRE(file.state == JobState::kFailed);
+  CHECK(file.lastError->find("no such host " + kHost) != std::string::npos);
+  CHECK(file.lastError->find("check the URL (\"productURL\") or add \"siteId\" to the job file") !=
+        std::string::npos);
+  CHECK(file.lastError->find("siteIds") == std::string::npos);
+  CHECK(h.job("acme.acme-eu.acme-us").lastError->find("\"siteIds\"") != std::string::npos);
+}
+
 TEST_CASE("NoSuchHost: a job of the site that comes later fails at its first NXDOMAIN") {
   Harness h;
   everyMinute(h);

@@ -74,8 +74,12 @@ TEST_CASE("Preflight: site without a usable answer") {
   };
   const std::string get = "GET " + kSite + "/_edge/tenant_info";
   const Row rows[] = {
-      {failure(TransportError::kDns, "no such host"), CheckResult::kFail,
-       "the host name could not be resolved (dns: no such host): check the URL (a typo?) or give the site's id"},
+      {failure(TransportError::kNoSuchHost, "no such host acme-typo.atlassian.net"), CheckResult::kFail,
+       "no such host (no-such-host: no such host acme-typo.atlassian.net): check the URL (a typo?); relinkd would "
+       "give up on it 10 minutes after its first try"},
+      {failure(TransportError::kDns, "Temporary failure in name resolution"), CheckResult::kWarn,
+       "the host name could not be resolved now (dns: Temporary failure in name resolution): could not tell; "
+       "check the network's DNS and run preflight again"},
       {failure(TransportError::kCertificateRejected, "bad chain"), CheckResult::kFail,
        "its TLS certificate was rejected (certificate-rejected: bad chain): check the URL, and relinkd.api.caFile "
        "if a TLS-inspecting proxy is in the way"},
