@@ -25,6 +25,7 @@ using JobsByName = std::map<std::string, Job>;
 struct DiffReport {
   std::string name;
   bool plan = false;
+  bool unread = false;  // a name relinkd does not read: no job would come of it
   FileDiff diff;
   std::vector<std::string> problems;  // "field: problem"
 };
@@ -68,6 +69,13 @@ void addProblems(DiffReport& report, const std::vector<FieldProblem>& problems) 
   for (const FieldProblem& problem : problems) report.problems.push_back(problem.field + ": " + problem.problem);
 }
 
+// The same bytes as a job relinkd accepted: it keeps the job as it is
+// (sameContent) and does not judge the content again, even where a rule
+// added since would refuse it. So does diff.
+bool keptAsAccepted(const JobChange& change, const Job* existing) {
+  return change.action == FileAction::kKeep && existing && existing->state != JobState::kInvalid;
+}
+
 void diffJobFile(DiffReport& report, const ScannedFile& file, const JobsByName& jobs, const Config& config) {
   const auto it = jobs.find(report.name);
   const Job* existing = it == jobs.end() ? nullptr : &it->second;
@@ -80,7 +88,7 @@ void diffJobFile(DiffReport& report, const ScannedFile& file, const JobsByName& 
   const JobChange change = judgeJobFile(report.name, existing, before, file, spec);
   if (change.action == FileAction::kHeldByPlan) {
     report.problems.push_back("file: " + heldByPlanProblem(report.name, existing->plan, existing->file));
-  } else if (!problems.empty()) {
+  } else if (!problems.empty() && !keptAsAccepted(change, existing)) {
     addProblems(report, problems);
   } else {
     addToDiff(report.diff, change, false);
@@ -98,6 +106,7 @@ DiffReport diffFile(const std::string& path, const Config& config) {
   const std::string fileName = baseName(path);
   if (isIgnoredName(fileName) || !isJobFileName(fileName)) {
     report.name = fileName;
+    report.unread = true;
     report.problems.push_back(isIgnoredName(fileName)
                                   ? "file: relinkd ignores this file name (it starts with '.' or ends in "
                                     "'~', '.tmp', '.part' or '.swp')"
@@ -149,9 +158,10 @@ void printText(const std::string& path, const DiffReport& report, const Config& 
   const std::string who = (report.plan ? "plan " : "job ") + report.name;
   if (!report.problems.empty()) {
     for (const std::string& problem : report.problems) std::cout << path << ": " << problem << "\n";
-    std::cout << path << " is invalid: relinkd would send nothing for it ("
-              << (report.plan ? "the plan's jobs stay as they are" : "the job " + report.name + " would be invalid")
-              << ")\n";
+    const std::string outcome = report.unread ? "relinkd would not read it; no job would come of it"
+                                : report.plan ? "the plan's jobs stay as they are"
+                                              : "the job " + report.name + " would be invalid";
+    std::cout << path << " is invalid: relinkd would send nothing for it (" << outcome << ")\n";
     return;
   }
   const FileDiff& diff = report.diff;

@@ -6,6 +6,7 @@ restarted (with the fields), whose window it moved, cancelled and left
 alone, read from their histories."""
 
 import datetime
+import hashlib
 import itertools
 import json
 import sqlite3
@@ -254,3 +255,38 @@ def test_diff_of_a_job_file_whose_name_a_plan_holds_says_relinkd_ignores_it(daem
                                   f"({d.jobs_dir}/acme.plan.json); relinkd ignores this file: rename it"]
     drop_and_compare(d, path, result)  # the plan's job stays as it was
     assert d.job("acme.acme-eu.acme-us")["plan"] == "acme"
+
+
+def test_diff_of_a_name_relinkd_ignores_says_no_job_comes_of_it(daemon):
+    d = daemon(fake=False, start=False)
+    outside = d.dir / "elsewhere"
+    outside.mkdir()
+    path = write_bytes(outside, "acme.json~", b"{}")
+    code, out, _ = d.ctl("diff", str(path))
+    assert code == 1
+    assert out.splitlines()[-1] == (f"{path} is invalid: relinkd would send nothing for it "
+                                    "(relinkd would not read it; no job would come of it)"), out
+
+
+def test_diff_of_the_bytes_of_a_job_accepted_before_a_rule_was_added_says_unchanged(fake, daemon):
+    """A job relinkd accepted keeps going when its file is left as it is,
+    even if a rule added since would refuse the content (relinkd does not
+    judge the same bytes again); diff says so too, instead of invalid."""
+    d = daemon()
+    write_job(d.jobs_dir, "old", siteId="site-a")
+    d.wait_state("old", "succeeded")
+    d.stop()
+    # The content an older relinkd accepted: destinationURL on productURL's
+    # site, which recreateAsRemote now refuses. Its hash stands in the row.
+    spec = job_spec(siteId="site-a")
+    spec["destinationURL"] = spec["productURL"].rstrip("/").upper() + "/"
+    stale = json.dumps(spec).encode()
+    db = sqlite3.connect(d.state_dir / "relinkd.db")
+    with db:
+        db.execute("UPDATE jobs SET file_hash = ? WHERE name = 'old'", (hashlib.sha256(stale).hexdigest(),))
+    db.close()
+    path = write_bytes(d.dir, "old.json", stale)
+    code, out, _ = d.ctl("diff", "--json", str(path))
+    result = json.loads(out)
+    assert code == 0 and result["unchanged"] == ["old"] and result["problems"] == [], result
+    assert result["create"] == result["cancel"] == result["moved"] == result["restart"] == []
