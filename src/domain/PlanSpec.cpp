@@ -28,7 +28,9 @@ std::string lower(std::string text) {
 // The site's host, lower case; the URL was checked by urlProblem.
 std::string hostOf(const std::string& site) {
   try {
-    return lower(Poco::URI(site).getHost());
+    std::string host = lower(Poco::URI(site).getHost());
+    if (!host.empty() && host.back() == '.') host.pop_back();  // a trailing dot names the same host
+    return host;
   } catch (const Poco::Exception&) {
     return "";
   }

@@ -151,8 +151,10 @@ void readFlag(FieldReader& reader, const char* name, const JobSpec& spec, bool& 
 std::string siteOf(const std::string& url) {
   try {
     const Poco::URI uri(url);
-    if (uri.getHost().empty()) return "";
-    return lowerAscii(uri.getHost()) + ":" + std::to_string(uri.getPort());  // getPort: 443 for https
+    std::string host = lowerAscii(uri.getHost());
+    if (!host.empty() && host.back() == '.') host.pop_back();  // acme.atlassian.net. is acme.atlassian.net
+    if (host.empty()) return "";
+    return host + ":" + std::to_string(uri.getPort());  // getPort: 443 for https
   } catch (const Poco::Exception&) {
     return "";
   }

@@ -193,6 +193,10 @@ std::vector<BadCase> badCases() {
        job({{"recreateAsRemote", "\"true\""}, {"migratedAt", "\"2026-11-20\""},
             {"destinationURL", "\"HTTPS://ACME-EU.Atlassian.NET:443/jira/\""}}),
        "destinationURL", "names the same site as productURL"},
+      {"recreateAsRemote with the same site, its host ending in a dot",
+       job({{"recreateAsRemote", "true"}, {"migratedAt", "\"2026-11-20\""},
+            {"destinationURL", "\"https://acme-eu.atlassian.net./\""}}),
+       "destinationURL", "names the same site as productURL"},
       {"createBackup \"true\" with Confluence", job({{"product", "\"Confluence\""}, {"createBackup", "\"true\""}}),
        "createBackup", "only supported for jira"},
       // migratedAt, deadline

@@ -89,6 +89,8 @@ std::vector<BadCase> badCases() {
        "sites[1]", "are the same site (host a.example)"},
       {"a site on another port", plan({{"sites", R"(["https://a.example", "https://a.example:8443"])"}}),
        "sites[1]", "are the same site (host a.example)"},
+      {"a site whose host ends in a dot", plan({{"sites", R"(["https://a.example", "https://a.example."])"}}),
+       "sites[1]", "are the same site (host a.example)"},
       {"not JSON, with its place", "{\"sites\": [\"https://a.example\"\n \"https://b.example\"]}", "file",
        "is not valid JSON: line 2, column 2: expected ',' or ']' after a value"},
       {"derived names too long", plan(), "sites", "longer than 128 characters", std::string(110, 'p')},
