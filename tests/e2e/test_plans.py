@@ -158,8 +158,11 @@ def test_a_plan_edited_while_relinkd_is_stopped_is_reconciled_at_start(fake, dae
 def test_a_broken_plan_is_invalid_naming_the_field_while_a_good_plan_beside_it_succeeds(fake, daemon):
     d = daemon()
     write_plan(d, "broken", plan_spec([EU], migratedFrom="ftp://jira.acme.example"))
+    # A job file already has one of good's names: read first (else the plan,
+    # read first, would hold the name and the file would give way).
+    write_job(d.jobs_dir, "good.acme-eu.acme-us", siteId="taken")
+    d.wait_for(lambda: d.job("good.acme-eu.acme-us"), what="the job file good.acme-eu.acme-us read")
     write_plan(d, "good", plan_spec([EU, US]))
-    write_job(d.jobs_dir, "good.acme-eu.acme-us", siteId="taken")  # a job file already has one of good's names
     write_plan(d, "fine", plan_spec([US, APAC]))
     code, out, err = d.ctl("wait", "fine", "--timeout=60s")
     assert code == 0, out + err
