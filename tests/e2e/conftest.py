@@ -24,6 +24,7 @@ import secrets as pysecrets
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -362,6 +363,15 @@ def write_bytes(directory, filename, data, atomic=True):
             f.flush()
             f.write(data[half:])
     return path
+
+
+def stamp_of(d, name):
+    """The file stamp relinkd keeps for the job name, read from its database."""
+    db = sqlite3.connect(d.state_dir / "relinkd.db")
+    try:
+        return db.execute("SELECT file_stamp FROM jobs WHERE name = ?", (name,)).fetchone()[0]
+    finally:
+        db.close()
 
 
 def write_job(directory, name, spec=None, atomic=True, **changes):

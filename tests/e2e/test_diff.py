@@ -11,7 +11,7 @@ import itertools
 import json
 import sqlite3
 
-from conftest import job_spec, now_utc, rfc3339, write_bytes, write_job
+from conftest import stamp_of, job_spec, now_utc, rfc3339, write_bytes, write_job
 
 EU, US, APAC, LATAM = (f"https://acme-{s}.atlassian.net" for s in ("eu", "us", "apac", "latam"))
 MIGRATED_AT = rfc3339(now_utc())
@@ -78,14 +78,6 @@ def said(result, before):
     # A job of the plan that diff does not name (one already of no file) must stay as it is.
     buckets["unchanged"] |= set(before) - set().union(*buckets.values())
     return buckets
-
-
-def stamp_of(d, name):
-    db = sqlite3.connect(d.state_dir / "relinkd.db")
-    try:
-        return db.execute("SELECT file_stamp FROM jobs WHERE name = ?", (name,)).fetchone()[0]
-    finally:
-        db.close()
 
 
 def drop_and_compare(d, path, result, plan=None):

@@ -7,21 +7,12 @@ leaves alone stay as they are."""
 
 import datetime
 import json
-import sqlite3
 
-from conftest import now_utc, rfc3339, write_bytes, write_job
+from conftest import stamp_of, now_utc, rfc3339, write_bytes, write_job
 from test_plans import EU, US, APAC, LATAM, names, plan_jobs, plan_spec
 
 STILL_RUNNING = (" keeps running at Atlassian (the API cannot cancel it) and may still update links as the old "
                  "content asked; relinkd no longer polls it and submits the new content as a new remote job")
-
-
-def stamp_of(d, name):
-    db = sqlite3.connect(d.state_dir / "relinkd.db")
-    try:
-        return db.execute("SELECT file_stamp FROM jobs WHERE name = ?", (name,)).fetchone()[0]
-    finally:
-        db.close()
 
 
 def entries(d, name, action):
