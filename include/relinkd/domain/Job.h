@@ -54,6 +54,9 @@ struct Job {
   std::optional<TimeMs> deadline;        // no request after this
   std::optional<std::string> lastError;
   std::optional<std::string> result;     // the remote job's final status answer (Complete or Error), bounded
+  // The record (relinkctl report), kept by recordTimes() on every save:
+  std::optional<TimeMs> firstSubmittedAt;  // the first submission of its current spec
+  std::optional<TimeMs> finishedAt;        // when it reached the final state it is in
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
   TimeMs acceptedAt = 0;                 // first acceptance: the window's start without migratedAt
@@ -90,5 +93,13 @@ struct HistoryEntry {
   std::string outcome;              // "ok", "transient", "rate-limited", "permanent", "state: running", ...
   std::string detail;               // for operators; never a secret, never file content
 };
+
+// Keeps the record's times of a job about to be saved with entry (every
+// JobStore::save calls it, so the engine and relinkctl keep them alike):
+// finishedAt is set when the job is final and has none (to entry's time,
+// else updatedAt), and cleared when it is not final; firstSubmittedAt is
+// set by the first "submit" entry while it has none. A new spec (the file
+// changed) clears firstSubmittedAt: the engine does that where it arms the job.
+void recordTimes(Job& job, const HistoryEntry* entry);
 
 }  // namespace relinkd
