@@ -99,22 +99,6 @@ void jobTable(std::ostream& out, const JobList& jobs, TimeMs now, const Notified
 
 }  // namespace
 
-std::string escapeHtml(const std::string& text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      case '\'': escaped += "&#39;"; break;
-      default: escaped += c;
-    }
-  }
-  return escaped;
-}
-
 std::string timeLeft(const Job& job, TimeMs now) {
   if (isFinal(job.state) || job.state == JobState::kInvalid || !job.deadline) return "-";
   const std::int64_t left = *job.deadline - now;

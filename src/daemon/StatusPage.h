@@ -11,13 +11,11 @@
 #include <vector>
 
 #include "relinkd/domain/Clock.h"
+#include "relinkd/domain/Html.h"  // escapeHtml, used by the page and its callers
 #include "relinkd/domain/Job.h"
 #include "relinkd/domain/Notification.h"
 
 namespace relinkd {
-
-// Text made safe for HTML element content and quoted attribute values.
-std::string escapeHtml(const std::string& text);
 
 // What the page shows as the time left in a job's window: formatDuration of
 // what remains, "closed" once the deadline has passed, "-" for jobs no longer
