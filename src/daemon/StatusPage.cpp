@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <Poco/URI.h>
+
 #include "JobCounts.h"
 #include "relinkd/domain/Duration.h"
 
@@ -97,6 +99,14 @@ void jobTable(std::ostream& out, const JobList& jobs, TimeMs now, const Notified
   out << "</tbody>\n</table>\n";
 }
 
+// The plan's name as a link to its report. Relative, so that it still
+// leads there when a proxy serves the page under a path of its own.
+std::string reportLink(const std::string& plan) {
+  std::string query;
+  Poco::URI::encode(plan, "?#[]@!$&'()*+,;=/:", query);
+  return "<a href=\"report?plan=" + escapeHtml(query) + "\">" + escapeHtml(plan) + "</a>";
+}
+
 }  // namespace
 
 std::string timeLeft(const Job& job, TimeMs now) {
@@ -118,7 +128,7 @@ std::string renderStatusPage(const JobList& jobs, bool paused, TimeMs now, const
   if (plans.size() == 1 || !single.empty()) jobTable(out, single, now, notified);
   for (const auto& [plan, ofPlan] : plans) {
     if (plan.empty()) continue;
-    out << "<h2>Plan " << escapeHtml(plan) << "</h2>\n";
+    out << "<h2>Plan " << reportLink(plan) << "</h2>\n";
     for (const auto& job : ofPlan) {
       if (job->name == plan && job->lastError)  // the plan file itself is invalid
         out << "<div class=\"banner\">" << escapeHtml(*job->lastError) << "</div>\n";

@@ -14,6 +14,7 @@
 #include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
+#include <Poco/URI.h>
 
 #include "BoundedConnections.h"
 #include "MetricsText.h"
@@ -59,8 +60,22 @@ std::string renderNotifiedPage(const StatusSources& sources, TimeMs now) {
   return renderStatusPage(sources.jobs(), sources.paused(), now, &notifications);
 }
 
-Reply route(const StatusSources& sources, const std::string& path) {
+// GET /report?plan=P: the query decoded (%xx) by Poco::URI.
+Reply report(const StatusSources& sources, const Poco::URI& uri) {
+  std::optional<std::string> plan;
+  for (const auto& [name, value] : uri.getQueryParameters())
+    if (name == "plan") plan = value;
+  if (!plan || plan->empty())
+    return text(HTTPResponse::HTTP_BAD_REQUEST, "bad request: ask for /report?plan=PLAN\n");
+  std::optional<std::string> html = sources.planReport ? sources.planReport(*plan) : std::nullopt;
+  if (!html) return text(HTTPResponse::HTTP_NOT_FOUND, "not found: no plan named " + *plan + "\n");
+  return Reply{HTTPResponse::HTTP_OK, "text/html; charset=utf-8", std::move(*html)};
+}
+
+Reply route(const StatusSources& sources, const Poco::URI& uri) {
+  const std::string& path = uri.getPath();
   if (path == "/healthz") return healthz(sources);
+  if (path == "/report") return report(sources, uri);
   const TimeMs now = sources.clock->wallNow();
   if (path == "/metrics") {
     DaemonMetrics daemon{sources.paused(), sources.storeWritable(), sources.storeWriteFailures()};
@@ -77,14 +92,16 @@ Reply route(const StatusSources& sources, const std::string& path) {
                  renderNotifiedPage(sources, now)};
   }
   return text(HTTPResponse::HTTP_NOT_FOUND,
-              "not found: relinkd serves /, /jobs, /metrics and /healthz\n");
+              "not found: relinkd serves /, /report?plan=PLAN, /jobs, /metrics and /healthz\n");
 }
 
 // Answers from the sources; a failing source becomes a 500, not a dropped
-// connection.
-Reply answer(const StatusSources& sources, const std::string& path) {
+// connection, and a target that is no URI a 400.
+Reply answer(const StatusSources& sources, const std::string& target) {
   try {
-    return route(sources, path);
+    return route(sources, Poco::URI(target));
+  } catch (const Poco::SyntaxException& e) {
+    return text(HTTPResponse::HTTP_BAD_REQUEST, "bad request: " + e.displayText() + "\n");
   } catch (const Poco::Exception& e) {
     return text(HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error: " + e.displayText() + "\n");
   } catch (const std::exception& e) {
@@ -106,8 +123,7 @@ class StatusHandler : public Poco::Net::HTTPRequestHandler {
       reply = text(HTTPResponse::HTTP_METHOD_NOT_ALLOWED,
                    "method not allowed: relinkd's status endpoint only answers GET and HEAD\n");
     } else {
-      const std::string& target = request.getURI();
-      reply = answer(sources_, target.substr(0, target.find('?')));
+      reply = answer(sources_, request.getURI());
     }
     send(reply, response);
   }

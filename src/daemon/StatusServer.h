@@ -1,6 +1,7 @@
 // The optional HTTP endpoint (relinkd.http.listen): GET /healthz, /metrics
-// (Prometheus text), /jobs (as `relinkctl list --json`) and / (a status
-// page). Read-only; bounded so that a slow or hostile client cannot stall
+// (Prometheus text), /jobs (as `relinkctl list --json`), / (a status
+// page) and /report?plan=P (the plan's HTML report, as `relinkctl report
+// --format=html P`). Read-only; bounded so that a slow or hostile client cannot stall
 // the daemon (few threads, short timeouts, small requests only).
 //
 // Thread-safety: the sources are called from the server's threads and must
@@ -11,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,9 @@ struct StatusSources {
   std::function<std::map<std::string, NotificationSummary>()> notifications;
   // What the store owes (relinkd_notifications_owed), deliveries on or off.
   std::function<int()> notificationsOwed;
+  // The HTML report of one plan (reportHtml), read from the store; nullopt
+  // when no job belongs to that plan. Throws on a store error (a 500).
+  std::function<std::optional<std::string>(const std::string& plan)> planReport;
 };
 
 class StatusServer {

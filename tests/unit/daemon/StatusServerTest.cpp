@@ -284,8 +284,8 @@ TEST_CASE("StatusServer: a plan's jobs are counted by state under its plan label
     CHECK(got.count(line) == 1);
   }
   const std::string html = fetch(server.port(), "/").body;
-  const auto acme = html.find("<h2>Plan acme</h2>");
-  const auto broken = html.find("<h2>Plan broken</h2>");
+  const auto acme = html.find("<h2>Plan <a href=\"report?plan=acme\">acme</a></h2>");
+  const auto broken = html.find("<h2>Plan <a href=\"report?plan=broken\">broken</a></h2>");
   REQUIRE(acme != std::string::npos);
   REQUIRE(broken != std::string::npos);
   CHECK(html.find("acme.eu.us") > acme);
@@ -386,12 +386,64 @@ TEST_CASE("StatusServer: / is a self-refreshing page with everything from jobs e
   }
 }
 
+TEST_CASE("StatusServer: /report?plan=P answers the plan's report, decoding the query") {
+  FakeDaemon daemon;
+  auto sources = daemon.sources();
+  std::vector<std::string> asked;
+  std::mutex askedMutex;
+  sources.planReport = [&](const std::string& plan) -> std::optional<std::string> {
+    std::lock_guard<std::mutex> lock(askedMutex);
+    asked.push_back(plan);
+    if (plan == "a&b c") return "<!DOCTYPE html><p>report of a&amp;b c</p>";
+    if (plan == "broken") throw std::runtime_error("database disk image is malformed");
+    return std::nullopt;
+  };
+  StatusServer server("127.0.0.1:0", sources);
+
+  Fetched found = fetch(server.port(), "/report?plan=a%26b%20c");
+  CHECK(found.status == 200);
+  CHECK(found.contentType == "text/html; charset=utf-8");
+  CHECK(found.cacheControl == "no-store");
+  CHECK(found.body == "<!DOCTYPE html><p>report of a&amp;b c</p>");
+
+  Fetched unknown = fetch(server.port(), "/report?other=1&plan=nosuch");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body == "not found: no plan named nosuch\n");
+
+  for (const char* target : {"/report", "/report?plan=", "/report?other=x"}) {
+    CAPTURE(target);
+    Fetched bad = fetch(server.port(), target);
+    CHECK(bad.status == 400);
+    CHECK(bad.body == "bad request: ask for /report?plan=PLAN\n");
+  }
+  Fetched failing = fetch(server.port(), "/report?plan=broken");
+  CHECK(failing.status == 500);
+  CHECK(failing.body == "internal error: database disk image is malformed\n");
+  std::lock_guard<std::mutex> lock(askedMutex);
+  CHECK(asked == std::vector<std::string>{"a&b c", "nosuch", "broken"});
+}
+
+TEST_CASE("StatusServer: each plan's heading links to its report, relatively, encoded and escaped") {
+  FakeDaemon daemon;
+  std::vector<Job> jobs;
+  for (const char* plan : {"acme", "we\"ird&<plan>"}) {
+    jobs.push_back(makeJob(std::string(plan) + ".eu.us", JobState::kSucceeded, kNow + kHour));
+    jobs.back().plan = plan;
+  }
+  daemon.setJobs(jobs);
+  StatusServer server("127.0.0.1:0", daemon.sources());
+  const std::string html = fetch(server.port(), "/").body;
+  CHECK(contains(html, "<h2>Plan <a href=\"report?plan=acme\">acme</a></h2>"));
+  CHECK(contains(html, "<h2>Plan <a href=\"report?plan=we%22ird%26%3Cplan%3E\">we&quot;ird&amp;&lt;plan&gt;</a></h2>"));
+}
+
 TEST_CASE("StatusServer: unknown paths, other methods and HEAD") {
   FakeDaemon daemon;
   StatusServer server("127.0.0.1:0", daemon.sources());
 
   Fetched missing = fetch(server.port(), "/nope");
   CHECK(missing.status == 404);
+  CHECK(missing.body == "not found: relinkd serves /, /report?plan=PLAN, /jobs, /metrics and /healthz\n");
   CHECK(missing.cacheControl == "no-store");
 
   Fetched post = fetch(server.port(), "/jobs", "POST", "{\"name\": \"x\"}");
