@@ -12,6 +12,7 @@ packages=(
   systemd
   lintian man-db groff-base
   faketime
+  chromium chromium-driver  # the e2e tests render the HTML report and the status page headless
 )
 # Extra packages for one script's needs (scripts/fuzz.sh, scripts/sanitize.sh).
 read -r -a extra <<<"${RELINKD_EXTRA_PACKAGES:-}"

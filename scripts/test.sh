@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/build.sh
 # -V shows each runner's own summary (doctest's counts, pytest's passed/skipped).
-ctest --test-dir build --output-on-failure -V
+# install-deps.sh installs headless Chromium, so here its absence fails the
+# browser tests rather than skipping them.
+RELINKD_REQUIRE_BROWSER=1 ctest --test-dir build --output-on-failure -V
 # Then the unit tests and the fuzz corpora under ASan+UBSan, and the
 # threaded unit tests under TSan (builds of their own, with clang).
 scripts/sanitize.sh

@@ -12,6 +12,9 @@ Fixtures:
             port on 127.0.0.1, recording the CONNECT targets.
   daemon    (function) factory: writes a configuration, starts relinkd with a
             NOTIFY_SOCKET and waits for READY=1.
+  browser   (session) headless Chromium driven over WebDriver (browser.py);
+            skipped when chromedriver is missing, a failure instead when
+            RELINKD_REQUIRE_BROWSER=1 (scripts/test.sh sets it).
 
 Everything is polled (every 50 ms) rather than slept for.
 """
@@ -638,3 +641,22 @@ def daemon(request, tmp_path, tls, secrets):
         d.close()
     for d in created:
         d.assert_no_secret_leaked()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Headless Chromium (browser.py). scripts/install-deps.sh installs it, so
+    where RELINKD_REQUIRE_BROWSER=1 (scripts/test.sh, CI) its absence fails
+    the test instead of skipping it."""
+    from browser import CHROMEDRIVER, CHROMIUM, Browser
+
+    missing = [str(p) for p in (CHROMEDRIVER, CHROMIUM) if not p.exists()]
+    if missing:
+        reason = (f"headless Chromium is not installed ({', '.join(missing)} missing): "
+                  "scripts/install-deps.sh installs chromium and chromium-driver")
+        if os.environ.get("RELINKD_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + "; RELINKD_REQUIRE_BROWSER=1 requires it")
+        pytest.skip(reason)
+    b = Browser(tmp_path_factory.mktemp("browser") / "chromedriver.log")
+    yield b
+    b.close()
