@@ -54,4 +54,13 @@ bool isFinal(JobState state) {
   return false;
 }
 
+void recordTimes(Job& job, const HistoryEntry* entry) {
+  if (!isFinal(job.state)) {
+    job.finishedAt.reset();
+  } else if (!job.finishedAt) {
+    job.finishedAt = entry ? entry->at : job.updatedAt;
+  }
+  if (entry && entry->action == "submit" && !job.firstSubmittedAt) job.firstSubmittedAt = entry->at;
+}
+
 }  // namespace relinkd

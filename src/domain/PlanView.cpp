@@ -11,18 +11,6 @@ namespace relinkd {
 
 namespace {
 
-struct Pair {
-  std::string from, to;  // the site labels of a derived job's name
-};
-
-std::optional<Pair> pairOf(const Job& job) {
-  if (job.plan.empty() || job.name.size() <= job.plan.size() + 1) return std::nullopt;
-  const std::string rest = job.name.substr(job.plan.size() + 1);
-  const auto dot = rest.find('.');
-  if (dot == std::string::npos) return std::nullopt;
-  return Pair{rest.substr(0, dot), rest.substr(dot + 1)};
-}
-
 void orderSites(std::vector<PlanSite>& sites, const std::vector<std::string>& order) {
   const auto rank = [&](const PlanSite& site) {
     return std::find(order.begin(), order.end(), site.label) - order.begin();
@@ -34,7 +22,7 @@ void orderSites(std::vector<PlanSite>& sites, const std::vector<std::string>& or
 void addDerived(PlanView& view, const Job& job) {
   view.current.push_back(job);
   if (view.file.empty()) view.file = job.file;
-  const auto pair = pairOf(job);
+  const auto pair = sitePairOf(job);
   if (!pair) return;
   view.matrix[pair->from][pair->to] = job.state;
   auto site = std::find_if(view.sites.begin(), view.sites.end(),
@@ -46,6 +34,14 @@ void addDerived(PlanView& view, const Job& job) {
 }
 
 }  // namespace
+
+std::optional<SitePair> sitePairOf(const Job& job) {
+  if (job.plan.empty() || job.name.size() <= job.plan.size() + 1) return std::nullopt;
+  const std::string rest = job.name.substr(job.plan.size() + 1);
+  const auto dot = rest.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  return SitePair{rest.substr(0, dot), rest.substr(dot + 1)};
+}
 
 std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan) {
   std::vector<Job> jobs;

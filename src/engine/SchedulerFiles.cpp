@@ -163,6 +163,8 @@ Job Scheduler::arm(Job job, const ScannedFile& file, const std::optional<JobSpec
   job.siteId.clear();
   job.lastError.reset();
   job.result.reset();
+  job.firstSubmittedAt.reset();  // the record's times are of the current spec (recordTimes)
+  job.finishedAt.reset();        // (it may become final again at once: expired)
   if (spec && problem.empty()) {
     if (job.acceptedAt == 0) job.acceptedAt = now;
     job.specJson = specToJson(*spec);

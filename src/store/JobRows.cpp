@@ -32,6 +32,8 @@ Job readJob(const sqlite::Statement::Use& row, const std::string& dbPath) {
   job.fileStamp = row.getOptString(18);
   job.plan = row.getOptString(19).value_or("");
   job.result = row.getOptString(20);
+  job.firstSubmittedAt = row.getOptInt(21);
+  job.finishedAt = row.getOptInt(22);
   return job;
 }
 
@@ -67,7 +69,8 @@ void bindJob(sqlite::Statement::Use& use, const Job& job) {
   const std::optional<std::string> plan = job.plan.empty() ? std::nullopt : std::optional<std::string>(job.plan);
   use(job.name)(job.file)(job.fileHash)(job.specJson)(job.siteId)(stateName(job.state))(
       job.remoteJobId)(job.remoteStatus)(job.attempts)(job.nextAttemptAt)(job.deadline)(
-      job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan)(job.result);
+      job.lastError)(job.createdAt)(job.updatedAt)(job.acceptedAt)(job.submitting)(job.fileStamp)(plan)(job.result)(
+      job.firstSubmittedAt)(job.finishedAt);
 }
 
 }  // namespace relinkd::rows

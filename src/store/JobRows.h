@@ -19,22 +19,23 @@ namespace relinkd::rows {
 inline constexpr const char* kJobColumns =
     "name, file, file_hash, spec_json, site_id, state, remote_job_id, remote_status, attempts, "
     "next_attempt_at, deadline, last_error, created_at, updated_at, accepted_at, submitting, "
-    "version, revision, file_stamp, plan, result";
+    "version, revision, file_stamp, plan, result, first_submitted_at, finished_at";
 
 inline constexpr const char* kInsertJob =
     "INSERT INTO jobs (name, file, file_hash, spec_json, site_id, state, remote_job_id, "
     "remote_status, attempts, next_attempt_at, deadline, last_error, created_at, updated_at, "
-    "accepted_at, submitting, file_stamp, plan, result, version, revision) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, "
+    "accepted_at, submitting, file_stamp, plan, result, first_submitted_at, finished_at, version, revision) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, 1, "
     "(SELECT last FROM revisions)) "
     "ON CONFLICT (name) DO NOTHING";
 
 inline constexpr const char* kUpdateJob =
-    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = IIF(?21, spec_json, ?4), site_id = ?5, state = ?6, "
+    "UPDATE jobs SET file = ?2, file_hash = ?3, spec_json = IIF(?23, spec_json, ?4), site_id = ?5, state = ?6, "
     "remote_job_id = ?7, remote_status = ?8, attempts = ?9, next_attempt_at = ?10, "
     "deadline = ?11, last_error = ?12, created_at = ?13, updated_at = ?14, accepted_at = ?15, "
-    "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, version = version + 1, "
-    "revision = (SELECT last FROM revisions) WHERE name = ?1 AND version = ?20";
+    "submitting = ?16, file_stamp = ?17, plan = ?18, result = ?19, first_submitted_at = ?20, "
+    "finished_at = ?21, version = version + 1, revision = (SELECT last FROM revisions) "
+    "WHERE name = ?1 AND version = ?22";
 
 // Run before kInsertJob or kUpdateJob, in the same transaction: the next
 // revision. Never below a row's (rows written by an older relinkd or by

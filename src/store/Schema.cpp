@@ -80,7 +80,9 @@ CREATE TABLE jobs (
   revision        INTEGER NOT NULL DEFAULT 0,
   file_stamp      TEXT,
   plan            TEXT,
-  result          TEXT
+  result          TEXT,
+  first_submitted_at INTEGER,
+  finished_at     INTEGER
 );
 CREATE INDEX jobs_by_revision ON jobs(revision);
 CREATE TABLE history (
@@ -109,7 +111,7 @@ INSERT INTO revisions SELECT COALESCE(MAX(revision), 0) FROM jobs;
 
 void create(sqlite::Connection& db) {
   db.exec(std::string(kTables) + kNotifications7Table + kNotifications7Indexes + kPlanIndex7 + kRevisions +
-          "PRAGMA user_version = 7;");
+          "PRAGMA user_version = 8;");
 }
 
 // 1 -> 2: the revision that lets the daemon read only changed rows.
@@ -168,10 +170,30 @@ ALTER TABLE notifications_7 RENAME TO notifications;
 )sql" + kNotifications7Indexes + kPlanIndex7 + "PRAGMA user_version = 7;");
 }
 
+// 7 -> 8: the record's times (relinkctl report), filled from what the
+// history knows: the first submission since the job's current spec was
+// armed (its latest created or file entry), and for a final job the time of
+// its latest entry, else of its last update.
+void addRecordTimes(sqlite::Connection& db) {
+  db.exec(R"sql(
+ALTER TABLE jobs ADD COLUMN first_submitted_at INTEGER;
+ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
+UPDATE jobs SET first_submitted_at = (
+  SELECT MIN(h.at) FROM history h WHERE h.job = jobs.name AND h.action = 'submit' AND h.id > COALESCE(
+    (SELECT MAX(a.id) FROM history a WHERE a.job = jobs.name
+       AND a.action IN ('created', 'file-changed', 'file-restored', 'file-recreated')), 0));
+UPDATE jobs SET finished_at = COALESCE(
+  (SELECT h.at FROM history h WHERE h.job = jobs.name ORDER BY h.id DESC LIMIT 1), updated_at)
+  WHERE state IN ('succeeded', 'failed', 'expired', 'cancelled');
+PRAGMA user_version = 8;
+)sql");
+}
+
 // kUpgrades[v - 1] takes schema v to v + 1.
 using Upgrade = void (*)(sqlite::Connection&);
 constexpr Upgrade kUpgrades[] = {addRevision,      addFileStamp,       addPlan,
-                                 addNotifications, addRevisionCounter, addPlanNotifications};
+                                 addNotifications, addRevisionCounter, addPlanNotifications,
+                                 addRecordTimes};
 static_assert(sizeof kUpgrades / sizeof kUpgrades[0] == kVersion - 1,
               "one upgrade per older schema version");
 

@@ -12,7 +12,7 @@
 namespace relinkd::schema {
 
 // The schema this relinkd writes and reads.
-constexpr std::int64_t kVersion = 7;
+constexpr std::int64_t kVersion = 8;
 
 // Brings the database to kVersion: creates the tables in an empty database
 // and upgrades an older one step by step, each in one transaction that

@@ -212,6 +212,7 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   beforeWrite();
+  recordTimes(job, entry ? &*entry : nullptr);
   sqlite::Transaction txn(impl_->db);
   if (!impl_->writeJob(job)) return false;  // nothing was written; txn rolls back
   if (entry) impl_->appendHistory(job.name, *entry);

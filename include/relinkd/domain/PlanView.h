@@ -30,6 +30,13 @@ struct PlanView {
   std::vector<Job> current, former;    // the plan's jobs, and those it no longer derives
 };
 
+// The labels of the sites of a plan's derived job PLAN.FROM.TO (the
+// matrix's row and column); nullopt for any other job.
+struct SitePair {
+  std::string from, to;
+};
+std::optional<SitePair> sitePairOf(const Job& job);
+
 // Every job whose plan is plan: its derived jobs, those it no longer
 // derives, and the job named plan that stands for it while it is invalid.
 std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);

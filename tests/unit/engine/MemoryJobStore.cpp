@@ -117,6 +117,7 @@ bool MemoryJobStore::writeJob(MemoryDatabase::State& state, Job& job, const std:
 }
 
 bool MemoryJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
+  recordTimes(job, entry ? &*entry : nullptr);  // as SqliteJobStore::save
   const bool saved = write([&](MemoryDatabase::State& state) { return writeJob(state, job, entry); });
   if (saved) ++job.version;
   return saved;

@@ -320,20 +320,23 @@ TEST_CASE("JobStore: databases of older schemas are upgraded at open and keep th
   SUBCASE("schema 1: no revision, no file stamp") {
     rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; DROP INDEX jobs_by_revision; ALTER TABLE jobs DROP COLUMN revision; "
                   "ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
-                  "PRAGMA user_version = 1");
+                  "ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 1");
   }
   SUBCASE("schema 2: a revision, no file stamp") {
     rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN file_stamp; ALTER TABLE jobs DROP COLUMN plan; "
-                  "PRAGMA user_version = 2");
+                  "ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 2");
   }
   SUBCASE("schema 3: a file stamp, no plan") {
-    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; PRAGMA user_version = 3");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN plan; ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 3");
   }
   SUBCASE("schema 4: a plan, no notifications, no result") {
-    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; PRAGMA user_version = 4");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; DROP TABLE notifications; ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 4");
+  }
+  SUBCASE("schema 7: no record times") {
+    rawExec(path, "ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 7");
   }
   SUBCASE("schema 5: no revision counter") {
-    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; PRAGMA user_version = 5");
+    rawExec(path, "DROP INDEX jobs_by_plan; DROP TABLE revisions; ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; PRAGMA user_version = 5");
   }
   SqliteJobStore upgraded(path);
   REQUIRE(upgraded.find("old"));
@@ -427,6 +430,8 @@ void makeSchema6(const std::string& path, const std::string& rows) {
   }
   rawExec(path, R"sql(
 DROP INDEX jobs_by_plan;
+ALTER TABLE jobs DROP COLUMN first_submitted_at;
+ALTER TABLE jobs DROP COLUMN finished_at;
 DROP TABLE notifications;
 CREATE TABLE notifications (
   id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
@@ -600,10 +605,10 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
   { SqliteJobStore store(path); }
-  rawExec(path, "PRAGMA user_version = 8");
+  rawExec(path, "PRAGMA user_version = 9");
   const std::string message = errorOf([&] { SqliteJobStore store(path); });
   INFO(message);
-  CHECK(message.find("database was written by a newer relinkd (schema 8)") != std::string::npos);
+  CHECK(message.find("database was written by a newer relinkd (schema 9)") != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }

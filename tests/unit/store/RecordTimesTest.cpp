@@ -1,0 +1,108 @@
+// The record's times (firstSubmittedAt, finishedAt) through the real store:
+// kept by every save (recordTimes), and filled by the 7 -> 8 upgrade from
+// the history a schema-7 relinkd wrote.
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+
+#include <string>
+#include <vector>
+
+#include "TestSupport.h"
+#include "relinkd/store/SqliteJobStore.h"
+
+namespace relinkd {
+namespace {
+
+using testsupport::TempDir;
+
+void rawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+Job jobNamed(const std::string& name, JobState state) {
+  Job job;
+  job.name = name;
+  job.file = "/jobs/" + name + ".json";
+  job.specJson = R"({"siteId":"s"})";
+  job.state = state;
+  job.createdAt = 1000;
+  job.updatedAt = 1000;
+  job.acceptedAt = 1000;
+  return job;
+}
+
+HistoryEntry entry(TimeMs at, const std::string& action, const std::string& outcome = "ok") {
+  return HistoryEntry{at, action, std::nullopt, outcome, ""};
+}
+
+// Saves job with each entry in turn (state as given with it).
+void saveAll(JobStore& store, Job& job, const std::vector<std::pair<JobState, HistoryEntry>>& steps) {
+  for (const auto& [state, e] : steps) {
+    job.state = state;
+    job.updatedAt = e.at;
+    REQUIRE(store.save(job, e));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("JobStore: save keeps the record's times: first submission, finish, cleared when no longer final") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job job = jobNamed("a", JobState::kQueued);
+  saveAll(store, job, {{JobState::kQueued, entry(1000, "created")},
+                       {JobState::kRunning, entry(2000, "submit")},
+                       {JobState::kRetrying, entry(3000, "poll", "transient")},
+                       {JobState::kRunning, entry(4000, "submit")}});
+  CHECK(store.find("a")->firstSubmittedAt == 2000);
+  CHECK_FALSE(store.find("a")->finishedAt);
+  saveAll(store, job, {{JobState::kFailed, entry(5000, "poll", "permanent")}});
+  CHECK(store.find("a")->finishedAt == 5000);
+  saveAll(store, job, {{JobState::kFailed, entry(6000, "notify")}});
+  CHECK(store.find("a")->finishedAt == 5000);  // still the time it became final
+  saveAll(store, job, {{JobState::kRetrying, entry(7000, "retry")}});
+  CHECK_FALSE(store.find("a")->finishedAt);
+  CHECK(store.find("a")->firstSubmittedAt == 2000);
+
+  Job quiet = jobNamed("b", JobState::kCancelled);
+  quiet.updatedAt = 8000;
+  REQUIRE(store.save(quiet, std::nullopt));  // final without an entry: its update's time
+  CHECK(store.find("b")->finishedAt == 8000);
+  CHECK_FALSE(store.find("b")->firstSubmittedAt);
+}
+
+TEST_CASE("JobStore: the 7 -> 8 upgrade fills the record's times from the history") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  {
+    SqliteJobStore store(path);
+    Job done = jobNamed("done", JobState::kQueued);  // submitted, armed anew, submitted twice, succeeded
+    saveAll(store, done, {{JobState::kQueued, entry(1000, "created")},
+                          {JobState::kRunning, entry(2000, "submit")},
+                          {JobState::kQueued, entry(3000, "file-changed")},
+                          {JobState::kRunning, entry(4000, "submit")},
+                          {JobState::kRunning, entry(5000, "submit")},
+                          {JobState::kSucceeded, entry(6000, "poll", "state: succeeded")}});
+    Job waiting = jobNamed("waiting", JobState::kQueued);
+    saveAll(store, waiting, {{JobState::kQueued, entry(1000, "created")},
+                             {JobState::kRunning, entry(2500, "submit")}});
+    Job bare = jobNamed("bare", JobState::kExpired);  // final, no history
+    bare.updatedAt = 7000;
+    REQUIRE(store.save(bare, std::nullopt));
+  }
+  rawExec(path, "ALTER TABLE jobs DROP COLUMN first_submitted_at; ALTER TABLE jobs DROP COLUMN finished_at; "
+                "PRAGMA user_version = 7");
+  SqliteJobStore upgraded(path);
+  CHECK(upgraded.find("done")->firstSubmittedAt == 4000);
+  CHECK(upgraded.find("done")->finishedAt == 6000);
+  CHECK(upgraded.find("waiting")->firstSubmittedAt == 2500);
+  CHECK_FALSE(upgraded.find("waiting")->finishedAt);
+  CHECK_FALSE(upgraded.find("bare")->firstSubmittedAt);
+  CHECK(upgraded.find("bare")->finishedAt == 7000);
+}
+
+}  // namespace relinkd
