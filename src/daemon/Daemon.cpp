@@ -21,6 +21,7 @@
 #include "relinkd/domain/Threads.h"
 #include "relinkd/io/InstanceLock.h"
 #include "Health.h"
+#include "PlanReport.h"
 #include "StatusServer.h"
 
 namespace relinkd {
@@ -221,6 +222,14 @@ void Daemon::startStatusServer() {
   sources.clock = &clock_;
   if (deliveries_) sources.notifications = [this] { return deliveries_->summaries(); };
   sources.notificationsOwed = owedNotificationsSource();
+  sources.planReport = [this](const std::string& plan) {
+    std::int64_t windowMs = 0;
+    {
+      std::lock_guard<std::mutex> lock(tokenMutex_);  // reload() replaces config_
+      windowMs = config_.windowMs;
+    }
+    return planReportHtml(databasePath_, plan, windowMs, clock_.wallNow());
+  };
   statusServer_ = std::make_unique<StatusServer>(config_.httpListen, sources);
 }
 
