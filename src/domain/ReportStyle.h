@@ -28,7 +28,9 @@ table.matrix th[scope=row]{background:#eaeef2}
 table.matrix td{text-align:center;min-width:5.5rem}
 table.matrix td.diagonal{background:#fff;color:#8c959f}
 table.jobs{width:100%}
-table.jobs td{overflow-wrap:anywhere}
+table.jobs td{overflow-wrap:break-word}
+table.jobs td.remote,table.jobs td.result,table.jobs td.error{overflow-wrap:anywhere}
+table.jobs td.state,table.jobs td.plan,table.jobs td.num{white-space:nowrap}
 td.num{text-align:right}
 td.error{color:#82071e;white-space:pre-wrap}
 td.result{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.75rem;white-space:pre-wrap}

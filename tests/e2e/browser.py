@@ -59,6 +59,10 @@ class Element:
     def attribute(self, name):
         return self._get(f"attribute/{name}")
 
+    def property(self, name):
+        """The DOM property (an anchor's href resolved against the page's URL)."""
+        return self._get(f"property/{name}")
+
     def rect(self):
         return self._get("rect")
 
