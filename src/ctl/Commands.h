@@ -25,6 +25,7 @@ int runWait(const Invocation& invocation, const Config& config);
 int runStatus(const Invocation& invocation, const Config& config);
 int runDiff(const Invocation& invocation, const Config& config);
 int runPreflight(const Invocation& invocation, const Config& config);
+int runReport(const Invocation& invocation, const Config& config);
 
 // The daemon's database (Config::databasePath()). Never creates it: when
 // the file is missing, throws StoreError saying the daemon has not run yet.

@@ -65,6 +65,24 @@ const std::vector<CommandInfo>& commands() {
        "               \"moved\", \"cancel\", \"unchanged\", \"problems\"}\n"
        "Exit status: 0, 1 if FILE is invalid (its problems are printed).",
        {{"json", false}}},
+      {"report", "report [NAME|PLAN...] [--format=F] [--output=FILE]", "the migration's record, for sign-off",
+       "The record of the jobs named (a plan's name stands for all of its jobs, those\n"
+       "it no longer derives included), or of every job if none is: per job its pair\n"
+       "(FROM -> TO sites, or productURL -> destinationURL), state, attempts, remote\n"
+       "job id, when it was first submitted and when it finished, the remote result\n"
+       "and the last error; per plan its file, its problem, its window (opened,\n"
+       "closes, time left or closed) and its site x site matrix; totals. Reads the\n"
+       "database only; when no relinkd runs, says so on standard error.\n"
+       "  --format=F     text (the default), csv (RFC 4180, one record per job, the\n"
+       "                 header of interface.md), json ({\"generatedAt\", \"selection\",\n"
+       "                 \"totals\", \"plans\", \"jobs\"}) or html (one self-contained\n"
+       "                 file to mail or print); without it, --output's extension\n"
+       "                 (.csv, .json, .html, .htm) chooses\n"
+       "  --output=FILE  write the report to FILE (atomically: FILE is the old one or\n"
+       "                 the whole new one) instead of standard output\n"
+       "Exit status: 0, 1 if a NAME is no job or plan (nothing is written) or FILE\n"
+       "cannot be written.",
+       {{"format", true}, {"output", true}}},
       {"retry", "retry NAME...|--plan=P [--state=S]", "re-arms failed, paused, retrying jobs",
        "A failed job gets a fresh attempt count; a paused one resumes with the current\n"
        "token. A job whose window has closed cannot be retried. Each job is changed on\n"
@@ -154,8 +172,9 @@ void printCommonOptions(std::ostream& out) {
 // Beyond each command's own statuses.
 void printExitCodes(std::ostream& out) {
   out << "\nEvery command exits 2 for a usage error and 78 for a configuration error (the\n"
-         "message names the key); list, show, wait, status, validate and diff only warn\n"
-         "about a key they do not use; preflight checks the whole file, as relinkd does.\n"
+         "message names the key); list, show, wait, status, validate, diff and report\n"
+         "only warn about a key they do not use; preflight checks the whole file, as\n"
+         "relinkd does.\n"
          "Without --config, a missing "
       << kDefaultConfigPath << "\nmeans the built-in defaults.\n";
 }

@@ -24,7 +24,17 @@ void printPlanText(const std::string& plan, const PlanView& view) {
   for (const PlanSite& site : view.sites)
     sites.addRow({site.label, site.url.empty() ? "-" : site.url, site.siteId.empty() ? "(discovering)" : site.siteId});
   sites.print(std::cout);
-  std::cout << "jobs by site (row: the site whose links are updated; column: the site they point to):\n";
+  printPlanMatrix(std::cout, view);
+  if (!view.former.empty()) {
+    std::cout << "no longer in the plan:\n";
+    for (const Job& job : view.former) std::cout << "  " << job.name << ": " << stateName(job.state) << "\n";
+  }
+}
+
+}  // namespace
+
+void printPlanMatrix(std::ostream& out, const PlanView& view) {
+  out << "jobs by site (row: the site whose links are updated; column: the site they point to):\n";
   std::vector<std::string> header = {"FROM \\ TO"};
   for (const PlanSite& site : view.sites) header.push_back(site.label);
   Table matrix(header);
@@ -37,14 +47,8 @@ void printPlanText(const std::string& plan, const PlanView& view) {
     }
     matrix.addRow(row);
   }
-  matrix.print(std::cout);
-  if (!view.former.empty()) {
-    std::cout << "no longer in the plan:\n";
-    for (const Job& job : view.former) std::cout << "  " << job.name << ": " << stateName(job.state) << "\n";
-  }
+  matrix.print(out);
 }
-
-}  // namespace
 
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now) {
   // The file is the one the jobs name (planViewOf reads no file).

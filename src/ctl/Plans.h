@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ using relinkd::jobsOfPlan;
 // Sites are in the order of the plan file when it can be read (windowMs:
 // relinkd.window, to parse it). The view and its JSON are PlanView.h's, the
 // same the daemon's plan notifications carry.
+// The matrix of the plan's job states as `show PLAN` prints it, with the
+// line that says how to read it (show PLAN, report).
+void printPlanMatrix(std::ostream& out, const PlanView& view);
+
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now);
 
 }  // namespace relinkd::ctl

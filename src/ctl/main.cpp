@@ -18,13 +18,13 @@ const std::map<std::string, Command> kCommands = {
     {"list", runList},   {"show", runShow},     {"validate", runValidate},
     {"retry", runRetry}, {"cancel", runCancel}, {"wait", runWait},
     {"status", runStatus}, {"preflight", runPreflight},
-    {"diff", runDiff},
+    {"diff", runDiff},   {"report", runReport},
 };
 
 // Commands that only read: a configuration problem they do not need
 // solved is a warning, so that the view is there when relinkd is in
 // trouble. Those that write refuse any problem, as relinkd does.
-const std::set<std::string> kReadOnly = {"list", "show", "wait", "status", "validate", "diff"};
+const std::set<std::string> kReadOnly = {"list", "show", "wait", "status", "validate", "diff", "report"};
 // What the read-only commands use of the configuration.
 const std::vector<std::string> kReadOnlyKeys = {"relinkd.jobs.dir", "relinkd.state.dir", "relinkd.window"};
 

@@ -1,0 +1,55 @@
+// The report as CSV for spreadsheets (see Report.h): interface.md's header
+// row and one record per job, RFC 4180.
+#include "relinkd/domain/Report.h"
+
+#include <iterator>
+
+#include "relinkd/domain/Time.h"
+
+namespace relinkd {
+
+namespace {
+
+constexpr const char* kHeader =
+    "name,plan,productURL,destinationURL,state,attempts,remoteJobId,firstSubmittedAt,finishedAt,lastError";
+
+// A field as RFC 4180 has it: quoted, its quotes doubled, when it holds a
+// comma, a quote, CR or LF; as it is otherwise (UTF-8 passes through).
+std::string field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string timeField(const std::optional<TimeMs>& t) { return t ? formatTime(*t) : ""; }
+
+std::string record(const ReportJob& entry) {
+  const Job& job = entry.job;
+  const std::string fields[] = {job.name,
+                                job.plan,
+                                entry.productUrl,
+                                entry.destinationUrl,
+                                stateName(job.state),
+                                std::to_string(job.attempts),
+                                job.remoteJobId.value_or(""),
+                                timeField(job.firstSubmittedAt),
+                                timeField(job.finishedAt),
+                                job.lastError.value_or("")};
+  std::string line = field(fields[0]);
+  for (std::size_t i = 1; i < std::size(fields); ++i) line += "," + field(fields[i]);
+  return line + "\r\n";
+}
+
+}  // namespace
+
+std::string reportCsv(const Report& report) {
+  std::string csv = std::string(kHeader) + "\r\n";
+  for (const ReportJob& entry : report.jobs) csv += record(entry);
+  return csv;
+}
+
+}  // namespace relinkd
