@@ -2,7 +2,8 @@
 from the status page's link, through the real relinkd and the fake API. The
 matrix, the legend and the job rows are read as rendered (element text,
 computed colours), compared with `relinkctl list --json`; the page loads
-nothing from anywhere and prints."""
+nothing from anywhere and prints. The file `relinkctl report --format=html`
+writes shows the same when opened from disk."""
 
 import json
 import urllib.error
@@ -97,6 +98,22 @@ def test_the_status_page_links_each_plan_to_its_report_which_renders_matrix_lege
     assert browser.resources() == []
     pdf = browser.print_pdf(tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+def test_relinkctl_report_html_opened_offline_from_its_file_shows_the_same_matrix_and_jobs(
+        fake, daemon, browser, tmp_path):
+    d, _, jobs = finished_plan(fake, daemon)
+    report = tmp_path / "acme-report.html"
+    code, out, err = d.ctl("report", "acme", "--format=html", f"--output={report}")
+    assert code == 0, err
+    assert out == ""
+
+    browser.get(report.as_uri())
+    assert browser.title == "relinkd report"
+    check_matrix(browser, jobs)
+    check_job_rows(browser, jobs)
+    assert browser.resources() == []  # a file that is mailed: it loads nothing
+    browser.screenshot(tmp_path / "file-report.png")
 
 
 def test_report_of_an_unknown_plan_is_404_naming_it_and_without_a_plan_400(fake, daemon):
