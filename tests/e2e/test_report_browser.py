@@ -82,6 +82,8 @@ def test_the_status_page_links_each_plan_to_its_report_which_renders_matrix_lege
     origin = f"http://127.0.0.1:{port}"
 
     browser.get(origin + "/")
+    shown = {td.text for td in browser.find_all("td")}
+    assert set(jobs) <= shown, "the status page lists every job of the plan"
     link = browser.find("h2 a")
     assert link.text == "acme"
     assert link.attribute("href") == "report?plan=acme"  # relative: it works behind a proxy's path too
