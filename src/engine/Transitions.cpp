@@ -97,7 +97,7 @@ std::string siteIdRemedy(const Job& job) {
 namespace {
 
 std::string attemptsUsed(int attempts) {
-  return std::to_string(attempts) + " attempts (relinkd.retry.maxAttempts)";
+  return std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts") + " (relinkd.retry.maxAttempts)";
 }
 
 }  // namespace

@@ -84,6 +84,17 @@ TEST_CASE("Engine: transient failures back off exactly and stop at maxAttempts")
   CHECK(failed.lastError->find("gave up after 3 attempts") != std::string::npos);
 }
 
+TEST_CASE("Engine: one attempt used up is said in the singular") {
+  Harness h;
+  h.settings.retry.maxAttempts = 1;
+  h.start();
+  h.writeJob("eu", jobJson());
+  h.answer(h.executor.take(), 502, "bad gateway");
+  const Job failed = h.job("eu");
+  CHECK(failed.state == JobState::kFailed);
+  CHECK(failed.lastError->find("gave up after 1 attempt (relinkd.retry.maxAttempts)") != std::string::npos);
+}
+
 TEST_CASE("Engine: a permanent error fails the job with the server's message and is not retried") {
   Harness h;
   h.start();
