@@ -30,7 +30,7 @@ table.matrix td.diagonal{background:#fff;color:#8c959f}
 table.jobs{width:100%}
 table.jobs td{overflow-wrap:break-word}
 table.jobs td.remote,table.jobs td.result,table.jobs td.error{overflow-wrap:anywhere}
-table.jobs td.state,table.jobs td.plan,table.jobs td.num{white-space:nowrap}
+table.jobs td.state,table.jobs td.plan,table.jobs td.num,table.jobs td.submitted,table.jobs td.finished{white-space:nowrap}
 td.num{text-align:right}
 td.error{color:#82071e;white-space:pre-wrap}
 td.result{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.75rem;white-space:pre-wrap}
