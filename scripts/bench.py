@@ -15,6 +15,9 @@ Parts (select with --only=a,b,...):
               status GET per job), wall time per job, and the ratio to relinkd.
   preflight   `relinkctl preflight` of a plan of 64 sites (distinct host names,
               through tests/e2e/connect_proxy.py): its wall time.
+  report      `relinkctl report` (html, csv, json, to a file) of a 64-site plan
+              (4,032 jobs run to succeeded by relinkd), against `relinkctl list
+              --json` of the same database.
 
 It reports; it does not gate: exit 0 whether or not the targets are met,
 1 when the benchmark itself failed (a process died, a job ended other than
@@ -866,6 +869,65 @@ def run_preflight(bench):
 
 
 # --------------------------------------------------------------------------
+# Part 6: relinkctl report
+
+REPORT_SITES = 64
+REPORT_RUNS = 3  # each command's best of 3: the machine is shared
+
+
+def timed_ctl(bench, config, *argv):
+    """The best wall time of REPORT_RUNS runs of relinkctl ARGV; fails on a non-zero exit."""
+    best = None
+    for _ in range(REPORT_RUNS):
+        t0 = time.monotonic()
+        result = subprocess.run([str(bench.relinkctl), "-c", str(config), *argv],
+                                capture_output=True, timeout=600, env=clean_env())
+        took = time.monotonic() - t0
+        if result.returncode != 0:
+            raise BenchError(f"relinkctl {' '.join(argv)} exited {result.returncode}: "
+                             f"{result.stderr.decode(errors='replace')}")
+        best = took if best is None else min(best, took)
+    return best
+
+
+def run_report(bench):
+    """relinkd runs a 64-site plan to the end (every job submitted, polled,
+    succeeded, with its result and history); then, relinkd stopped, the
+    report of every job is timed against list --json of the same database."""
+    jobs = REPORT_SITES * (REPORT_SITES - 1)
+    log(f"report: a plan of {REPORT_SITES} sites, {jobs} jobs (load average {' '.join(loadavg())})")
+    fake = bench.start_fake("fake-report")
+    directory = bench.new_daemon_dir("report")
+    try:
+        sites = [f"https://s{n}.example.net" for n in range(1, REPORT_SITES + 1)]
+        (directory / "jobs.d" / "big.plan.json").write_text(json.dumps({
+            "sites": sites, "siteIds": {url: f"cid-{n}" for n, url in enumerate(sites, start=1)},
+            "migratedFrom": "https://jira.acme.example", "migratedAt": rfc3339_s(time.time() - 86400)}))
+        proc, notify, _ = bench.start_daemon(directory, fake.url)
+        bench.wait_ready(proc, notify, 60)
+        t_done, counts = bench.wait_all_succeeded(proc, notify, jobs, bench.args.run_timeout or 900)
+        if t_done is None:
+            raise BenchError(f"the plan's jobs did not all succeed: {counts}")
+        bench.stop_daemon(proc, notify)
+        config = proc.config
+        out = directory / "out"
+        out.mkdir()
+        baseline = timed_ctl(bench, config, "list", "--json")
+        times = {fmt: timed_ctl(bench, config, "report", f"--format={fmt}", f"--output={out / ('r.' + fmt)}")
+                 for fmt in ("html", "csv", "json")}
+        rows = (out / "r.csv").read_bytes().count(b"\r\n") - 1
+        if rows != jobs:
+            raise BenchError(f"the CSV report holds {rows} jobs, not {jobs}")
+        sizes = {fmt: (out / f"r.{fmt}").stat().st_size for fmt in times}
+        log(f"  list --json {baseline:.3f} s; report " +
+            ", ".join(f"{fmt} {t:.3f} s ({sizes[fmt] // 1024} KiB)" for fmt, t in times.items()))
+        return {"sites": REPORT_SITES, "jobs": jobs, "list_json_s": baseline, "report_s": times,
+                "bytes": sizes}
+    finally:
+        bench.procs.stop(fake)
+
+
+# --------------------------------------------------------------------------
 # The report
 
 
@@ -955,6 +1017,16 @@ def report(args, results):
                    f"{preflight['wall_s']:.2f} s wall")
         rows.append((f"preflight of {preflight['sites']} sites in seconds (<= 2 s)",
                      f"{preflight['wall_s']:.2f} s", verdict(preflight["wall_s"] <= 2)))
+    record = results.get("report")
+    if record:
+        base = record["list_json_s"]
+        out.append(f"report of a {record['sites']}-site plan ({record['jobs']} jobs), best of {REPORT_RUNS}: "
+                   + ", ".join(f"{fmt} {t:.3f} s ({t / base:.1f}x list --json)"
+                               for fmt, t in record["report_s"].items())
+                   + f"; list --json {base:.3f} s")
+        slowest = max(record["report_s"].values())
+        rows.append((f"report of {record['jobs']} jobs, any format (< 1 s)", f"{slowest:.3f} s",
+                     verdict(slowest < 1)))
     out.append("")
     width = max(len(r[0]) for r in rows) if rows else 10
     mwidth = max(len(r[1]) for r in rows) if rows else 10
@@ -968,7 +1040,7 @@ def report(args, results):
 # --------------------------------------------------------------------------
 
 
-PARTS = ("throughput", "ready", "idle", "curl", "preflight")
+PARTS = ("throughput", "ready", "idle", "curl", "preflight", "report")
 
 
 def parse_args(argv):
@@ -1046,6 +1118,8 @@ def main(argv):
             results["curl"] = run_curl(bench, args.curl_jobs)
         if "preflight" in args.parts:
             results["preflight"] = run_preflight(bench)
+        if "report" in args.parts:
+            results["report"] = run_report(bench)
     except BenchError as error:
         log(f"FAILED: {error}")
         code = 1

@@ -5,7 +5,8 @@
 #   scripts/bench.sh                 the full run (N=1,000 and 10,000 jobs, READY with
 #                                    100,000 jobs in the database, idle cost, curl loop)
 #   scripts/bench.sh --quick         a smoke run (N=200 and 1,000, 10,000 rows, ...)
-#   scripts/bench.sh --only=ready    one part (throughput, ready, idle, curl, preflight; comma-separated)
+#   scripts/bench.sh --only=ready    one part (throughput, ready, idle, curl, preflight, report;
+#                                    comma-separated)
 #   scripts/bench.sh --no-build      skip scripts/build.sh (binaries already in build/)
 #   scripts/bench.sh --help          every option (scripts/bench.py)
 #

@@ -1,0 +1,127 @@
+"""relinkctl report through the real binaries: a plan of 3 sites run by
+relinkd against the fake API (one pair refused, one remote Error retried,
+the rest Complete), a standalone job and an invalid job file; the record as
+CSV (interface.md's header, RFC 4180), JSON (against list --json and show
+PLAN --json), text, written to a file atomically."""
+
+import csv
+import io
+import json
+import re
+import time
+
+from conftest import write_bytes, write_job
+from test_plans import EU, US, APAC, plan_spec, write_plan
+
+HEADER = ["name", "plan", "productURL", "destinationURL", "state", "attempts", "remoteJobId",
+          "firstSubmittedAt", "finishedAt", "lastError"]
+RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+REFUSAL = 'Site link missing, "acme-apac" is not linked'
+
+
+def finished_migration(fake, daemon):
+    """The daemon after the plan, the standalone job and the invalid file are settled."""
+    fake.config({"siteScripts": {"id-acme-us": [["Pending", "Error"], ["Complete"]]}})
+    fake.faults([{"method": "POST", "pathContains": "/id-acme-apac/", "times": 1, "action": "status",
+                  "status": 400, "body": json.dumps({"status": 400, "errorMessage": REFUSAL})}])
+    d = daemon()
+    write_plan(d, "acme", plan_spec([EU, US, APAC]))
+    write_job(d.jobs_dir, "solo")
+    write_bytes(d.jobs_dir, "broken.json", b'{"siteId": 1}')
+    final = ("succeeded", "failed")
+    d.wait_for(lambda: len(d.jobs()) == 8 and all(
+        j["state"] in final for j in d.jobs() if j["name"] != "broken"), timeout=60, what="every job final")
+    assert d.job("broken")["state"] == "invalid"
+    return d
+
+
+def report(d, *args):
+    code, out, err = d.ctl("report", *args)
+    assert code == 0, f"relinkctl report {args}: {err}"
+    return out
+
+
+def test_report_csv_and_json_hold_every_job_as_the_store_does(fake, daemon):
+    d = finished_migration(fake, daemon)
+    listed = {j["name"]: j for j in d.jobs()}
+    out = report(d, "--format=csv")
+    assert out.startswith(",".join(HEADER) + "\r\n")
+    assert all(line.endswith("\r") for line in out.split("\n")[:-1]), "every record ends in CRLF"
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows[0] == HEADER
+    records = {row[0]: dict(zip(HEADER, row)) for row in rows[1:]}
+    assert len(rows) - 1 == len(records) == 8 and set(records) == set(listed)
+    for name, row in records.items():
+        job = listed[name]
+        assert row["state"] == job["state"] and row["attempts"] == str(job["attempts"])
+        assert row["remoteJobId"] == (job["remoteJobId"] or "")
+        assert row["lastError"] == (job["lastError"] or "")
+        assert row["plan"] == (job["plan"] or "")
+        for key in ("firstSubmittedAt", "finishedAt"):
+            assert row[key] == "" or RFC3339_Z.match(row[key]), row
+        if row["firstSubmittedAt"] and row["finishedAt"]:
+            assert row["firstSubmittedAt"] <= row["finishedAt"]
+    failed = [r for r in records.values() if r["state"] == "failed"]
+    assert len(failed) == 1 and REFUSAL in failed[0]["lastError"], "the comma and quotes survive"
+    assert ',' in failed[0]["lastError"] and '"' in failed[0]["lastError"]
+    assert records["broken"]["state"] == "invalid" and records["broken"]["firstSubmittedAt"] == ""
+    assert records["broken"]["finishedAt"] == "" and records["broken"]["productURL"] == ""
+    assert records["solo"]["productURL"] == "https://acme-eu.atlassian.net" and records["solo"]["plan"] == ""
+    retried = [r for r in records.values() if r["attempts"] == "2"]
+    assert len(retried) == 1 and retried[0]["state"] == "succeeded", "the remote Error was submitted again"
+    assert all(r["finishedAt"] for r in records.values() if r["state"] in ("succeeded", "failed"))
+
+    data = json.loads(report(d, "--format=json"))
+    assert set(data) == {"generatedAt", "selection", "totals", "plans", "jobs"}
+    assert data["selection"] == [] and data["totals"]["jobs"] == 8
+    assert data["totals"]["succeeded"] == 6 and data["totals"]["failed"] == 1 and data["totals"]["invalid"] == 1
+    [plan] = data["plans"]
+    shown = d.show("acme")
+    assert plan["plan"] == "acme" and plan["matrix"] == shown["matrix"] and plan["sites"] == shown["sites"]
+    assert plan["file"] == shown["file"] and plan["problem"] is None
+    assert set(plan["window"]) == {"opened", "closes", "closed", "timeLeftSeconds"}
+    assert plan["window"]["closed"] is False and plan["window"]["timeLeftSeconds"] > 0
+    jobs = {j["name"]: j for j in data["jobs"]}
+    assert set(jobs) == set(listed)
+    for name, job in jobs.items():
+        for key in ("state", "attempts", "remoteJobId", "lastError", "plan"):
+            assert job[key] == listed[name][key], (name, key)
+        assert job["firstSubmittedAt"] == (records[name]["firstSubmittedAt"] or None)
+        assert job["finishedAt"] == (records[name]["finishedAt"] or None)
+    assert jobs["acme.acme-eu.acme-us"]["from"] == "acme-eu" and jobs["acme.acme-eu.acme-us"]["to"] == "acme-us"
+    assert all(j["result"] is not None for j in jobs.values() if j["state"] == "succeeded")
+    assert jobs["solo"]["from"] is None and jobs["solo"]["destinationURL"] == "https://acme-us.atlassian.net"
+
+
+def test_report_of_names_text_and_files(fake, daemon, tmp_path):
+    d = finished_migration(fake, daemon)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    rows = list(csv.reader(io.StringIO(report(d, "--format=csv", "acme"), newline="")))
+    assert sorted(r[0] for r in rows[1:]) == sorted(j["name"] for j in d.jobs() if j["plan"] == "acme")
+    assert [r[0] for r in csv.reader(io.StringIO(report(d, "solo", "--format=csv"), newline=""))][1:] == ["solo"]
+
+    code, out, err = d.ctl("report", "acme", "nobody", "--output=" + str(tmp_path / "x.csv"))
+    assert code == 1 and out == ""
+    assert 'relinkctl: no job or plan named "nobody"' in err
+    assert not list(tmp_path.iterdir()), "nothing is written for an unknown name"
+    assert d.ctl("report", "--format=pdf")[0] == 2
+
+    target = tmp_path / "record.json"
+    target.write_text("old")
+    code, out, err = d.ctl("report", "--output=" + str(target))
+    assert (code, out, err) == (0, "", "")
+    assert json.loads(target.read_text())["totals"]["jobs"] == 8, "the extension chose JSON"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"], "no temporary file left"
+    code, out, err = d.ctl("report", "--format=csv", "--output=" + str(tmp_path / "record.txt"))
+    assert code == 0 and (tmp_path / "record.txt").read_text().startswith("name,plan,")
+    code, _, err = d.ctl("report", "--output=" + str(tmp_path / "missing" / "r.csv"))
+    assert code == 1 and str(tmp_path / "missing" / "r.csv") in err and "No such file or directory" in err
+
+    text = report(d)
+    assert "FROM \\ TO" in text and "plan acme" in text
+    assert re.search(r"window: +opened \S+Z, closes \S+Z \(in \d+d", text), text
+    assert re.search(r"^acme\.acme-eu\.acme-us +acme-eu -> acme-us +succeeded", text, re.M), text
+    assert re.search(r"^solo +https://acme-eu\.atlassian\.net -> https://acme-us\.atlassian\.net", text, re.M)
+    assert "broken: last error: " in text and ": result: " in text
+    assert "jobs:      8 (1 invalid, 6 succeeded, 1 failed)" in text
