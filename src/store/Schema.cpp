@@ -172,8 +172,10 @@ ALTER TABLE notifications_7 RENAME TO notifications;
 
 // 7 -> 8: the record's times (relinkctl report), filled from what the
 // history knows: the first submission since the job's current spec was
-// armed (its latest created or file entry), and for a final job the time of
-// its latest entry, else of its last update.
+// armed (its latest created, file or plan-changed entry), and for a final
+// job the time of its latest entry that can have made it final (a removed
+// file or a moved window leaves a finished job as it was), else of its
+// last update.
 void addRecordTimes(sqlite::Connection& db) {
   db.exec(R"sql(
 ALTER TABLE jobs ADD COLUMN first_submitted_at INTEGER;
@@ -181,9 +183,10 @@ ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
 UPDATE jobs SET first_submitted_at = (
   SELECT MIN(h.at) FROM history h WHERE h.job = jobs.name AND h.action = 'submit' AND h.id > COALESCE(
     (SELECT MAX(a.id) FROM history a WHERE a.job = jobs.name
-       AND a.action IN ('created', 'file-changed', 'file-restored', 'file-recreated')), 0));
+       AND a.action IN ('created', 'file-changed', 'file-restored', 'file-recreated', 'plan-changed')), 0));
 UPDATE jobs SET finished_at = COALESCE(
-  (SELECT h.at FROM history h WHERE h.job = jobs.name ORDER BY h.id DESC LIMIT 1), updated_at)
+  (SELECT h.at FROM history h WHERE h.job = jobs.name AND h.action NOT IN ('file-removed', 'window-moved')
+     ORDER BY h.id DESC LIMIT 1), updated_at)
   WHERE state IN ('succeeded', 'failed', 'expired', 'cancelled');
 PRAGMA user_version = 8;
 )sql");

@@ -90,6 +90,17 @@ TEST_CASE("JobStore: the 7 -> 8 upgrade fills the record's times from the histor
     Job waiting = jobNamed("waiting", JobState::kQueued);
     saveAll(store, waiting, {{JobState::kQueued, entry(1000, "created")},
                              {JobState::kRunning, entry(2500, "submit")}});
+    Job replanned = jobNamed("replanned", JobState::kQueued);  // a plan's job restarted by a plan edit
+    saveAll(store, replanned, {{JobState::kQueued, entry(1000, "created")},
+                               {JobState::kRunning, entry(2000, "submit")},
+                               {JobState::kQueued, entry(5000, "plan-changed")},
+                               {JobState::kRunning, entry(6000, "submit")}});
+    Job tidied = jobNamed("tidied", JobState::kQueued);  // succeeded, then its window moved and its file went
+    saveAll(store, tidied, {{JobState::kQueued, entry(1000, "created")},
+                            {JobState::kRunning, entry(2000, "submit")},
+                            {JobState::kSucceeded, entry(7000, "poll", "status Complete")},
+                            {JobState::kSucceeded, entry(8000, "window-moved", "state: succeeded")},
+                            {JobState::kSucceeded, entry(9000, "file-removed", "state: succeeded")}});
     Job bare = jobNamed("bare", JobState::kExpired);  // final, no history
     bare.updatedAt = 7000;
     REQUIRE(store.save(bare, std::nullopt));
@@ -101,6 +112,8 @@ TEST_CASE("JobStore: the 7 -> 8 upgrade fills the record's times from the histor
   CHECK(upgraded.find("done")->finishedAt == 6000);
   CHECK(upgraded.find("waiting")->firstSubmittedAt == 2500);
   CHECK_FALSE(upgraded.find("waiting")->finishedAt);
+  CHECK(upgraded.find("replanned")->firstSubmittedAt == 6000);
+  CHECK(upgraded.find("tidied")->finishedAt == 7000);
   CHECK_FALSE(upgraded.find("bare")->firstSubmittedAt);
   CHECK(upgraded.find("bare")->finishedAt == 7000);
 }
