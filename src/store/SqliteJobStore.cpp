@@ -212,11 +212,29 @@ std::optional<HistoryEntry> SqliteJobStore::lastHistory(const std::string& name)
 
 bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   beforeWrite();
+  // The record's times change with the write only: a lost race or a
+  // failed write leaves job as the caller had it (JobStore.h).
+  const auto firstSubmittedAt = job.firstSubmittedAt;
+  const auto finishedAt = job.finishedAt;
   recordTimes(job, entry ? &*entry : nullptr);
-  sqlite::Transaction txn(impl_->db);
-  if (!impl_->writeJob(job)) return false;  // nothing was written; txn rolls back
-  if (entry) impl_->appendHistory(job.name, *entry);
-  txn.commit();
+  bool saved = false;
+  try {
+    sqlite::Transaction txn(impl_->db);
+    if (impl_->writeJob(job)) {  // else nothing was written; txn rolls back
+      if (entry) impl_->appendHistory(job.name, *entry);
+      txn.commit();
+      saved = true;
+    }
+  } catch (...) {
+    job.firstSubmittedAt = firstSubmittedAt;
+    job.finishedAt = finishedAt;
+    throw;
+  }
+  if (!saved) {
+    job.firstSubmittedAt = firstSubmittedAt;
+    job.finishedAt = finishedAt;
+    return false;
+  }
   ++job.version;
   return true;
 }

@@ -117,10 +117,15 @@ bool MemoryJobStore::writeJob(MemoryDatabase::State& state, Job& job, const std:
 }
 
 bool MemoryJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
-  recordTimes(job, entry ? &*entry : nullptr);  // as SqliteJobStore::save
-  const bool saved = write([&](MemoryDatabase::State& state) { return writeJob(state, job, entry); });
-  if (saved) ++job.version;
-  return saved;
+  // As SqliteJobStore::save: the record's times change with the write only.
+  Job recorded = job;
+  recordTimes(recorded, entry ? &*entry : nullptr);
+  const bool saved = write([&](MemoryDatabase::State& state) { return writeJob(state, recorded, entry); });
+  if (!saved) return false;
+  job.firstSubmittedAt = recorded.firstSubmittedAt;
+  job.finishedAt = recorded.finishedAt;
+  ++job.version;
+  return true;
 }
 
 bool MemoryJobStore::remove(const Job& job) {

@@ -119,3 +119,25 @@ TEST_CASE("JobStore: the 7 -> 8 upgrade fills the record's times from the histor
 }
 
 }  // namespace relinkd
+
+namespace relinkd {
+namespace {
+
+TEST_CASE("JobStore: a save that loses its compare-and-set leaves the record's times as they were") {
+  TempDir dir;
+  SqliteJobStore store(dir.file("relinkd.db"));
+  Job job = jobNamed("a", JobState::kRunning);
+  REQUIRE(store.save(job, entry(1000, "created")));
+  Job stale = job;  // another writer (relinkctl) changes the row meanwhile
+  job.updatedAt = 1500;
+  REQUIRE(store.save(job, entry(1500, "retry")));
+  stale.state = JobState::kSucceeded;
+  stale.updatedAt = 2000;
+  CHECK_FALSE(store.save(stale, entry(2000, "submit")));
+  CHECK_FALSE(stale.finishedAt);
+  CHECK_FALSE(stale.firstSubmittedAt);
+  CHECK_FALSE(store.find("a")->finishedAt);
+}
+
+}  // namespace
+}  // namespace relinkd
