@@ -67,7 +67,8 @@ void printTotals(std::ostream& out, const std::map<JobState, int>& totals) {
 
 void printPlan(std::ostream& out, const ReportPlan& plan, TimeMs now) {
   out << "\nplan " << plan.plan << "\n"
-      << "file:      " << (plan.view.file.empty() ? "-" : plan.view.file) << "\n";
+      << "file:      " << (plan.view.file.empty() ? "-" : plan.view.file)
+      << (plan.fileRemoved ? " (removed: the matrix is of the jobs as they ended)" : "") << "\n";
   if (plan.view.problem) out << "problem:   " << oneLine(*plan.view.problem) << "\n";
   out << "window:    " << windowText(plan.window, now) << "\n";
   printPlanMatrix(out, plan.view);

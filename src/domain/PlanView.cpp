@@ -50,7 +50,13 @@ std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan
   return jobs;
 }
 
-PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order) {
+bool planEnded(const std::vector<Job>& jobsOfPlan) {
+  return !jobsOfPlan.empty() &&
+         std::none_of(jobsOfPlan.begin(), jobsOfPlan.end(), [](const Job& job) { return job.fileHash.has_value(); });
+}
+
+PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order,
+                    bool ended) {
   PlanView view;
   std::vector<Job> ordered = jobs;
   std::stable_sort(ordered.begin(), ordered.end(),
@@ -59,7 +65,7 @@ PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const
     if (job.name == plan) {
       view.file = job.file;
       if (job.fileHash) view.problem = job.lastError.value_or("invalid");
-    } else if (!job.fileHash) {
+    } else if (!job.fileHash && !ended) {
       view.former.push_back(job);
     } else {
       addDerived(view, job);

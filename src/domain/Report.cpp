@@ -43,7 +43,7 @@ Selection select(const std::vector<Job>& all, const std::vector<std::string>& na
   return chosen;
 }
 
-ReportJob reportJobOf(const Job& job) {
+ReportJob reportJobOf(const Job& job, const std::set<std::string>& ended) {
   ReportJob entry;
   entry.job = job;
   if (job.specJson) {
@@ -56,7 +56,7 @@ ReportJob reportJobOf(const Job& job) {
     entry.from = pair->from;
     entry.to = pair->to;
   }
-  entry.former = !job.plan.empty() && !isPlanStandIn(job) && !job.fileHash;
+  entry.former = !job.plan.empty() && !isPlanStandIn(job) && !job.fileHash && ended.count(job.plan) == 0;
   return entry;
 }
 
@@ -81,7 +81,8 @@ ReportPlan reportPlanOf(const std::vector<Job>& all, const std::string& plan, co
   const std::string file = planViewOf(plan, jobs, {}).file;
   ReportPlan entry;
   entry.plan = plan;
-  entry.view = planViewOf(plan, jobs, order ? order(plan, file) : std::vector<std::string>{});
+  entry.fileRemoved = planEnded(jobs);
+  entry.view = planViewOf(plan, jobs, order ? order(plan, file) : std::vector<std::string>{}, entry.fileRemoved);
   entry.window = windowOf(entry.view.current);
   return entry;
 }
@@ -94,8 +95,13 @@ Report buildReport(const std::vector<Job>& all, const std::vector<std::string>& 
   report.generatedAt = now;
   report.selection = names;
   const Selection chosen = select(all, names, unknown);
+  std::set<std::string> withFile, ended;  // plans with a job that has its file; those with none
   for (const Job& job : all)
-    if (chosen.jobs.count(job.name) != 0) report.jobs.push_back(reportJobOf(job));
+    if (!job.plan.empty() && job.fileHash) withFile.insert(job.plan);
+  for (const Job& job : all)
+    if (!job.plan.empty() && withFile.count(job.plan) == 0) ended.insert(job.plan);
+  for (const Job& job : all)
+    if (chosen.jobs.count(job.name) != 0) report.jobs.push_back(reportJobOf(job, ended));
   std::sort(report.jobs.begin(), report.jobs.end(),
             [](const ReportJob& a, const ReportJob& b) { return a.job.name < b.job.name; });
   for (const std::string& plan : chosen.plans) report.plans.push_back(reportPlanOf(all, plan, order));

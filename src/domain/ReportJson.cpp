@@ -48,6 +48,7 @@ Object::Ptr planOf(const Report& report, const ReportPlan& plan) {
   Object::Ptr object = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   object->set("plan", plan.plan);
   object->set("file", view->get("file"));
+  object->set("fileRemoved", plan.fileRemoved);
   object->set("problem", view->get("problem"));
   object->set("window", windowOf(plan.window, report.generatedAt));
   object->set("sites", view->get("sites"));

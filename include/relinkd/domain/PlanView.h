@@ -44,7 +44,15 @@ std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan
 // The view of plan from its jobs (jobsOfPlan). order: the labels of the plan
 // file's sites in the file's order, when it can be read (else empty: the
 // order the jobs were created in).
-PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order);
+// ended: the plan's file is gone (removed once the window closed, say), so
+// that every job is one it no longer derives; the view is then of the plan
+// as its jobs ended, each in the matrix, none former.
+PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order,
+                    bool ended = false);
+
+// Whether the plan's file is gone: it has jobs and none has a file (a stand-in
+// for an invalid file counts as a file).
+bool planEnded(const std::vector<Job>& jobsOfPlan);
 
 // {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],
 //  "matrix": {FROM: {TO: state}}, "jobs": [...], "formerJobs": [...]}.

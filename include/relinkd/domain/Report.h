@@ -39,6 +39,9 @@ struct ReportWindow {
 struct ReportPlan {
   std::string plan;
   PlanView view;  // file, problem, sites in the file's order, matrix of the current jobs
+  // The plan's file is gone (planEnded): view is of the plan as its jobs
+  // ended, every job in the matrix; none of them is former.
+  bool fileRemoved = false;
   ReportWindow window;
 };
 
@@ -70,7 +73,7 @@ Report buildReport(const std::vector<Job>& all, const std::vector<std::string>& 
 std::string reportCsv(const Report& report);
 
 // {"generatedAt", "selection": [NAME...], "totals": {"jobs": N, STATE: N...},
-//  "plans": [{"plan", "file", "problem", "window": {"opened", "closes",
+//  "plans": [{"plan", "file", "fileRemoved", "problem", "window": {"opened", "closes",
 //  "closed", "timeLeftSeconds"}, "sites": [...], "matrix": {FROM: {TO: state}},
 //  "totals": {...}}], "jobs": [JOB...]}: a JOB is jobToJson's object plus
 // "productURL", "destinationURL", "from", "to", "former",

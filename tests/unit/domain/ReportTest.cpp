@@ -183,3 +183,32 @@ TEST_CASE("report: names chosen are jobs or plans; unknown names are put aside; 
 }
 
 }  // namespace relinkd
+
+namespace relinkd {
+
+TEST_CASE("report: a plan whose file is gone is the record of how its jobs ended, none of them former") {
+  std::vector<Job> jobs;
+  for (Job job : store()) {
+    if (job.plan != "acme") continue;
+    job.fileHash.reset();  // the plan file was removed once the window closed
+    jobs.push_back(job);
+  }
+  std::vector<std::string> unknown;
+  const Report report = buildReport(jobs, {"acme"}, kNow, {}, unknown);
+  REQUIRE(report.plans.size() == 1);
+  const ReportPlan& acme = report.plans[0];
+  CHECK(acme.fileRemoved);
+  CHECK(acme.view.file == "/jobs/acme.plan.json");
+  CHECK(acme.view.former.empty());
+  CHECK(acme.view.current.size() == 3);
+  CHECK(acme.view.matrix.at("eu").at("us") == JobState::kFailed);
+  CHECK(acme.view.matrix.at("us").at("eu") == JobState::kSucceeded);
+  CHECK(acme.window.closes == 9500);
+  for (const ReportJob& entry : report.jobs) CHECK_FALSE(entry.former);
+
+  const Report live = reportOf({"acme"}, unknown);  // while the file is there, the former job stays former
+  CHECK_FALSE(live.plans[0].fileRemoved);
+  CHECK(jobNamed(live, "acme.eu.old").former);
+}
+
+}  // namespace relinkd
