@@ -1,6 +1,7 @@
 // The HTML report of one plan (see PlanReport.h).
 #include "PlanReport.h"
 
+#include <mutex>
 #include <vector>
 
 #include "relinkd/domain/PlanView.h"
@@ -12,6 +13,8 @@ namespace relinkd {
 
 std::optional<std::string> planReportHtml(const std::string& databasePath, const std::string& plan,
                                           std::int64_t windowMs, TimeMs now) {
+  static std::mutex oneAtATime;
+  const std::lock_guard<std::mutex> lock(oneAtATime);
   const SqliteJobStore store(databasePath, true);
   const std::vector<Job> all = store.all();
   // A plan only: a job's name asked for here is no plan, whatever buildReport makes of it.

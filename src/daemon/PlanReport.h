@@ -3,6 +3,9 @@
 //
 // Thread-safety: safe from any thread; each call opens its own read-only
 // connection (a SqliteJobStore is one connection, used by one thread).
+// Calls run one at a time: each reads every job and renders megabytes for
+// a large plan, and clients asking at once (the endpoint has no login)
+// must not take both cores from the scheduler.
 #pragma once
 
 #include <cstdint>

@@ -21,6 +21,7 @@
 #include "StatusPage.h"
 #include "relinkd/domain/Address.h"
 #include "relinkd/domain/JobJson.h"
+#include "relinkd/domain/JobSpec.h"
 
 namespace relinkd {
 
@@ -63,10 +64,17 @@ std::string renderNotifiedPage(const StatusSources& sources, TimeMs now) {
 // GET /report?plan=P: the query decoded (%xx) by Poco::URI.
 Reply report(const StatusSources& sources, const Poco::URI& uri) {
   std::optional<std::string> plan;
-  for (const auto& [name, value] : uri.getQueryParameters())
-    if (name == "plan") plan = value;
+  for (const auto& [name, value] : uri.getQueryParameters()) {
+    if (name != "plan") continue;
+    if (plan) return text(HTTPResponse::HTTP_BAD_REQUEST, "bad request: ask for one plan: /report?plan=PLAN\n");
+    plan = value;
+  }
   if (!plan || plan->empty())
     return text(HTTPResponse::HTTP_BAD_REQUEST, "bad request: ask for /report?plan=PLAN\n");
+  // No plan has such a name (it is a file's); the name is not echoed back.
+  if (!jobNameProblem(*plan).empty())
+    return text(HTTPResponse::HTTP_NOT_FOUND, "not found: no plan has that name (a plan's name has only letters, "
+                                              "digits, '.', '_' and '-')\n");
   std::optional<std::string> html = sources.planReport ? sources.planReport(*plan) : std::nullopt;
   if (!html) return text(HTTPResponse::HTTP_NOT_FOUND, "not found: no plan named " + *plan + "\n");
   return Reply{HTTPResponse::HTTP_OK, "text/html; charset=utf-8", std::move(*html)};

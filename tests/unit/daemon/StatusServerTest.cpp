@@ -394,17 +394,17 @@ TEST_CASE("StatusServer: /report?plan=P answers the plan's report, decoding the 
   sources.planReport = [&](const std::string& plan) -> std::optional<std::string> {
     std::lock_guard<std::mutex> lock(askedMutex);
     asked.push_back(plan);
-    if (plan == "a&b c") return "<!DOCTYPE html><p>report of a&amp;b c</p>";
+    if (plan == "acme.eu-1") return "<!DOCTYPE html><p>report of acme.eu-1</p>";
     if (plan == "broken") throw std::runtime_error("database disk image is malformed");
     return std::nullopt;
   };
   StatusServer server("127.0.0.1:0", sources);
 
-  Fetched found = fetch(server.port(), "/report?plan=a%26b%20c");
+  Fetched found = fetch(server.port(), "/report?plan=acme%2Eeu%2D1");
   CHECK(found.status == 200);
   CHECK(found.contentType == "text/html; charset=utf-8");
   CHECK(found.cacheControl == "no-store");
-  CHECK(found.body == "<!DOCTYPE html><p>report of a&amp;b c</p>");
+  CHECK(found.body == "<!DOCTYPE html><p>report of acme.eu-1</p>");
 
   Fetched unknown = fetch(server.port(), "/report?other=1&plan=nosuch");
   CHECK(unknown.status == 404);
@@ -416,11 +416,23 @@ TEST_CASE("StatusServer: /report?plan=P answers the plan's report, decoding the 
     CHECK(bad.status == 400);
     CHECK(bad.body == "bad request: ask for /report?plan=PLAN\n");
   }
+  // Two plans asked for at once: which one is meant is not for relinkd to guess.
+  Fetched twice = fetch(server.port(), "/report?plan=acme.eu-1&plan=nosuch");
+  CHECK(twice.status == 400);
+  CHECK(twice.body == "bad request: ask for one plan: /report?plan=PLAN\n");
+  // No plan can have such a name; the name is not echoed (a NUL, markup).
+  for (const char* target : {"/report?plan=a%00b", "/report?plan=%3Cscript%3E", "/report?plan=a%26b%20c"}) {
+    CAPTURE(target);
+    Fetched odd = fetch(server.port(), target);
+    CHECK(odd.status == 404);
+    CHECK(odd.body == "not found: no plan has that name (a plan's name has only letters, digits, '.', '_' "
+                      "and '-')\n");
+  }
   Fetched failing = fetch(server.port(), "/report?plan=broken");
   CHECK(failing.status == 500);
   CHECK(failing.body == "internal error: database disk image is malformed\n");
   std::lock_guard<std::mutex> lock(askedMutex);
-  CHECK(asked == std::vector<std::string>{"a&b c", "nosuch", "broken"});
+  CHECK(asked == std::vector<std::string>{"acme.eu-1", "nosuch", "broken"});
 }
 
 TEST_CASE("StatusServer: each plan's heading links to its report, relatively, encoded and escaped") {
