@@ -235,8 +235,10 @@ std::int64_t upgrade(sqlite::Connection& db) {
 // Throws unless version is kVersion.
 void check(const sqlite::Connection& db, std::int64_t version) {
   if (version >= 1 && version < kVersion) {
-    throw StoreError(db.path() + " has the schema of an older relinkd; start relinkd once to "
-                     "upgrade it");
+    throw StoreError(db.path() + " has the schema of an older relinkd (schema " + std::to_string(version) +
+                     "; this relinkctl reads schema " + std::to_string(kVersion) +
+                     "): start this version's relinkd once, or restart it if the older one still runs "
+                     "(systemctl restart relinkd), to upgrade the database");
   }
   if (version == 0) {
     throw StoreError(db.path() + " holds no relinkd tables yet: relinkd has not finished "

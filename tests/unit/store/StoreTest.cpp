@@ -613,6 +613,17 @@ TEST_CASE("JobStore: a database from a newer relinkd is refused") {
   CHECK(errorOf([&] { SqliteJobStore store(path, true); }) == message);
 }
 
+TEST_CASE("JobStore: read-only, a database of an older relinkd is refused with how to upgrade it") {
+  TempDir dir;
+  const std::string path = dir.file("relinkd.db");
+  { SqliteJobStore store(path); }
+  rawExec(path, "PRAGMA user_version = 7");  // as an older relinkd, still running, left it
+  const std::string message = errorOf([&] { SqliteJobStore store(path, true); });
+  INFO(message);
+  CHECK(message.find(path + " has the schema of an older relinkd (schema 7; this relinkctl reads schema 8)") == 0);
+  CHECK(message.find("restart it if the older one still runs (systemctl restart relinkd)") != std::string::npos);
+}
+
 TEST_CASE("JobStore: read-only") {
   TempDir dir;
   const std::string path = dir.file("relinkd.db");
