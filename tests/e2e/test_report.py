@@ -1,8 +1,9 @@
 """relinkctl report through the real binaries: a plan of 3 sites run by
 relinkd against the fake API (one pair refused, one remote Error retried,
 the rest Complete), a standalone job and an invalid job file; the record as
-CSV (interface.md's header, RFC 4180), JSON (against list --json and show
-PLAN --json), text, written to a file atomically."""
+CSV (interface.md's header, RFC 4180, a formula from the API disarmed), JSON
+(against list --json and show PLAN --json), text, written to a file atomically
+and safely (no predictable temporary name, modes kept, symlinks written through)."""
 
 import csv
 import io
@@ -231,3 +232,18 @@ def test_report_help_spells_out_the_csv_header():
     assert "interface.md" not in text, "operators do not have interface.md"
     flat = re.sub(r"\s+", "", text)
     assert ",".join(HEADER) in flat, text
+
+
+def test_report_csv_disarms_a_formula_the_api_sent(fake, daemon):
+    """The API's text reaches the CSV: a remote job id of "=HYPERLINK(...)" must
+    not run as a formula in a spreadsheet (a leading ', inside the quoting)."""
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    fake.faults([{"method": "POST", "pathContains": "/jobs/cma", "times": 1, "action": "status",
+                  "status": 200, "body": json.dumps({"uuid": hostile})}])
+    d = daemon()
+    write_job(d.jobs_dir, "solo")
+    d.wait_for(lambda: d.job("solo")["remoteJobId"] == hostile, timeout=60, what="the hostile remote job id")
+    out = report(d, "--format=csv")
+    [row] = [r for r in csv.reader(io.StringIO(out, newline=""))][1:]
+    assert dict(zip(HEADER, row))["remoteJobId"] == "'" + hostile
+    assert '"\'=HYPERLINK(""http://evil.example"",""x"")"' in out
