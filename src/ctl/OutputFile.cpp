@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -65,10 +66,10 @@ int createTemporary(const std::string& target, std::string& temporary) {
   const std::size_t slash = target.rfind('/');
   const std::string prefix = target.substr(0, slash == std::string::npos ? 0 : slash + 1) + "." +
                              target.substr(slash == std::string::npos ? 0 : slash + 1) + ".";
-  std::random_device random;
+  std::random_device entropy;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     char suffix[9];
-    std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(random()));
+    std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(entropy()));
     temporary = prefix + suffix;
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd >= 0 || errno != EEXIST) return fd;
