@@ -1,15 +1,12 @@
 // `relinkctl report`: the migration's record for sign-off, built once
 // (buildReport) and rendered as text, CSV, JSON or HTML, to standard output
 // or atomically to a file. It only reads the database.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <cctype>
 #include <iostream>
 #include <sstream>
 
 #include "Commands.h"
+#include "OutputFile.h"
 #include "Plans.h"
 #include "Table.h"
 #include "relinkd/domain/Duration.h"
@@ -23,8 +20,14 @@ namespace {
 
 enum class Format { kText, kCsv, kJson, kHtml };
 
+// In any case: R.CSV is as much a CSV file as r.csv.
 bool endsWith(const std::string& text, const std::string& end) {
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+  if (text.size() < end.size()) return false;
+  for (std::size_t i = 0; i < end.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[text.size() - end.size() + i]);
+    if (std::tolower(c) != end[i]) return false;
+  }
+  return true;
 }
 
 // --format, else the --output file's extension, else text.
@@ -118,33 +121,6 @@ std::string renderReport(Format format, const Report& report) {
   return reportText(report);
 }
 
-std::string errnoText(int error) { return std::strerror(error); }
-
-// Writes text to path as one change: a temporary file beside it, synced,
-// renamed over it. A reader sees the old file or the whole new one.
-bool writeAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    printError("cannot write " + temporary + ": " + errnoText(errno));
-    return false;
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const int error = done < text.size() ? errno : ::fsync(fd) != 0 ? errno : 0;
-  if (::close(fd) != 0 || error != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    printError("cannot write " + path + ": " + errnoText(error != 0 ? error : errno));
-    ::unlink(temporary.c_str());
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int runReport(const Invocation& invocation, const Config& config) {
@@ -165,7 +141,7 @@ int runReport(const Invocation& invocation, const Config& config) {
     std::cout << text << std::flush;
     return kExitOk;
   }
-  return writeAtomically(invocation.options.at("output"), text) ? kExitOk : kExitFailure;
+  return writeFileAtomically(invocation.options.at("output"), text) ? kExitOk : kExitFailure;
 }
 
 }  // namespace relinkd::ctl

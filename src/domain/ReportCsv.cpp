@@ -13,11 +13,20 @@ namespace {
 constexpr const char* kHeader =
     "name,plan,productURL,destinationURL,state,attempts,remoteJobId,firstSubmittedAt,finishedAt,lastError";
 
+// A spreadsheet runs a cell that starts with one of these as a formula
+// (lastError, names and remoteJobId carry the API's text): such a field gets
+// a leading single quote, OWASP's advice against CSV injection.
+bool looksLikeFormula(const std::string& text) {
+  return !text.empty() && std::string("=+-@\t\r").find(text[0]) != std::string::npos;
+}
+
 // A field as RFC 4180 has it: quoted, its quotes doubled, when it holds a
-// comma, a quote, CR or LF; as it is otherwise (UTF-8 passes through).
+// comma, a quote, CR or LF, or would be a formula (then after the quote
+// that disarms it); as it is otherwise (UTF-8 passes through).
 std::string field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
+  const bool formula = looksLikeFormula(text);
+  if (!formula && text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = formula ? "\"'" : "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';
     quoted += c;

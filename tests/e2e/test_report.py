@@ -1,16 +1,21 @@
 """relinkctl report through the real binaries: a plan of 3 sites run by
 relinkd against the fake API (one pair refused, one remote Error retried,
 the rest Complete), a standalone job and an invalid job file; the record as
-CSV (interface.md's header, RFC 4180), JSON (against list --json and show
-PLAN --json), text, written to a file atomically."""
+CSV (interface.md's header, RFC 4180, a formula from the API disarmed), JSON
+(against list --json and show PLAN --json), text, written to a file atomically
+and safely (no predictable temporary name, modes kept, symlinks written through)."""
 
 import csv
 import io
 import json
+import os
 import re
+import stat
+import subprocess
 import time
+from pathlib import Path
 
-from conftest import write_bytes, write_job
+from conftest import RELINKCTL, clean_env, write_bytes, write_job
 from test_plans import EU, US, APAC, plan_spec, write_plan
 
 HEADER = ["name", "plan", "productURL", "destinationURL", "state", "attempts", "remoteJobId",
@@ -125,3 +130,120 @@ def test_report_of_names_text_and_files(fake, daemon, tmp_path):
     assert re.search(r"^solo +https://acme-eu\.atlassian\.net -> https://acme-us\.atlassian\.net", text, re.M)
     assert "broken: last error: " in text and ": result: " in text
     assert "jobs:      8 (1 invalid, 6 succeeded, 1 failed)" in text
+
+
+def solo_settled(daemon):
+    """A daemon whose one standalone job has succeeded: a database to report on."""
+    d = daemon()
+    write_job(d.jobs_dir, "solo")
+    d.wait_for(lambda: [j["state"] for j in d.jobs()] == ["succeeded"], timeout=60, what="solo succeeded")
+    return d
+
+
+def test_report_output_temporary_file_is_not_at_a_predictable_name(daemon, tmp_path):
+    """relinkctl runs as root and may write into /tmp: a symlink planted at the
+    temporary name must not be followed (the old name was FILE.tmp-PID)."""
+    d = solo_settled(daemon)
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    last = int(Path("/proc/sys/kernel/ns_last_pid").read_text())
+    planted = {f"record.csv.tmp-{pid}" for pid in range(last + 1, last + 3001)}
+    for name in planted:
+        os.symlink(victim, out / name)
+    code, stdout, err = d.ctl("report", "--output=" + str(out / "record.csv"))
+    assert (code, stdout, err) == (0, "", "")
+    assert victim.read_text() == "precious\n", "a planted symlink was followed"
+    assert not (out / "record.csv").is_symlink()
+    assert (out / "record.csv").read_text().startswith("name,plan,")
+    assert {p.name for p in out.iterdir()} == planted | {"record.csv"}, "no temporary file left"
+
+
+def ctl_with_umask(d, mask, *args, cwd=None):
+    result = subprocess.run([str(RELINKCTL), "-c", str(d.config_path), *args], capture_output=True,
+                            timeout=60, env=clean_env(), umask=mask, cwd=cwd)
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+
+def test_report_output_keeps_the_mode_follows_symlinks_and_cleans_up(daemon, tmp_path):
+    d = solo_settled(daemon)
+    out = tmp_path / "out"
+    out.mkdir()
+    private = out / "private.csv"
+    private.write_text("old")
+    private.chmod(0o600)
+    assert ctl_with_umask(d, 0o022, "report", "--output=" + str(private)) == (0, "", "")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600, "the existing file's mode is kept"
+    assert private.read_text().startswith("name,plan,")
+
+    fresh = out / "fresh.csv"
+    assert ctl_with_umask(d, 0o027, "report", "--output=" + str(fresh)) == (0, "", "")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o640, "a new file gets 0666 & ~umask"
+
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "record.csv").write_text("old")
+    (real / "record.csv").chmod(0o640)
+    link = out / "link.csv"
+    os.symlink("../elsewhere/record.csv", link)
+    assert d.ctl("report", "--output=" + str(link)) == (0, "", "")
+    assert link.is_symlink() and os.readlink(link) == "../elsewhere/record.csv", "the symlink stays"
+    assert (real / "record.csv").read_text().startswith("name,plan,"), "written to what it points to"
+    assert stat.S_IMODE((real / "record.csv").stat().st_mode) == 0o640
+    assert sorted(p.name for p in real.iterdir()) == ["record.csv"]
+
+    dangling = out / "dangling.csv"
+    os.symlink(tmp_path / "nowhere" / "r.csv", dangling)
+    code, stdout, err = d.ctl("report", "--output=" + str(dangling))
+    assert code == 1 and stdout == ""
+    assert str(dangling) in err and "symbolic link" in err and str(tmp_path / "nowhere" / "r.csv") in err, err
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+    (out / "adir.csv").mkdir()
+    code, _, err = d.ctl("report", "--output=" + str(out / "adir.csv"))
+    assert code == 1 and str(out / "adir.csv") in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["adir.csv", "dangling.csv", "fresh.csv", "link.csv",
+                                                     "private.csv"], "no temporary file left on an error"
+
+
+def test_report_output_extension_chooses_in_any_case(daemon, tmp_path):
+    d = solo_settled(daemon)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert d.ctl("report", "--output=" + str(out / "R.CSV"))[0] == 0
+    assert (out / "R.CSV").read_text().startswith("name,plan,")
+    assert d.ctl("report", "--output=" + str(out / "R.Json"))[0] == 0
+    assert json.loads((out / "R.Json").read_text())["totals"]["jobs"] == 1
+    assert d.ctl("report", "--output=" + str(out / "R.HTM"))[0] == 0
+    assert (out / "R.HTM").read_text().lstrip().lower().startswith("<!doctype html")
+    assert ctl_with_umask(d, 0o022, "report", "--output=rel.csv", cwd=out) == (0, "", ""), "a bare name"
+    assert (out / "rel.csv").read_text().startswith("name,plan,")
+    os.symlink("rel.csv", out / "rel-link.csv")
+    assert ctl_with_umask(d, 0o022, "report", "--output=rel-link.csv", cwd=out) == (0, "", "")
+    assert (out / "rel-link.csv").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["R.CSV", "R.HTM", "R.Json", "rel-link.csv", "rel.csv"]
+
+
+def test_report_help_spells_out_the_csv_header():
+    result = subprocess.run([str(RELINKCTL), "report", "--help"], capture_output=True, timeout=30, env=clean_env())
+    text = result.stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert "interface.md" not in text, "operators do not have interface.md"
+    flat = re.sub(r"\s+", "", text)
+    assert ",".join(HEADER) in flat, text
+
+
+def test_report_csv_disarms_a_formula_the_api_sent(fake, daemon):
+    """The API's text reaches the CSV: a remote job id of "=HYPERLINK(...)" must
+    not run as a formula in a spreadsheet (a leading ', inside the quoting)."""
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    fake.faults([{"method": "POST", "pathContains": "/jobs/cma", "times": 1, "action": "status",
+                  "status": 200, "body": json.dumps({"uuid": hostile})}])
+    d = daemon()
+    write_job(d.jobs_dir, "solo")
+    d.wait_for(lambda: d.job("solo")["remoteJobId"] == hostile, timeout=60, what="the hostile remote job id")
+    out = report(d, "--format=csv")
+    [row] = [r for r in csv.reader(io.StringIO(out, newline=""))][1:]
+    assert dict(zip(HEADER, row))["remoteJobId"] == "'" + hostile
+    assert '"\'=HYPERLINK(""http://evil.example"",""x"")"' in out

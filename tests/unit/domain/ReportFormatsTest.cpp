@@ -104,6 +104,33 @@ TEST_CASE("report CSV: interface.md's header, one record per job, hostile fields
   CHECK(csv.find(",r-2,,,\r\n") != std::string::npos);  // unquoted when nothing needs it
 }
 
+// A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a
+// formula; lastError, names and remoteJobId carry the API's text.
+TEST_CASE("report CSV: a field a spreadsheet would run as a formula gets a leading quote") {
+  Job job = planJob("acme.eu.us", JobState::kFailed);
+  job.name = "@SUM(1+1)";
+  job.remoteJobId = "+cmd|' /C calc'!A0";
+  job.lastError = "=HYPERLINK(\"http://evil\",\"x\")";
+  Job tab = planJob("acme.us.eu", JobState::kFailed);
+  tab.remoteJobId = "-2+3";
+  tab.lastError = "\tpadded";
+  Job cr = planJob("acme.eu.ap", JobState::kFailed);
+  cr.lastError = "\rcarriage";
+  std::vector<std::string> unknown;
+  const std::string csv = reportCsv(buildReport({job, tab, cr}, {}, kNow, {}, unknown));
+  const auto records = parseCsv(csv);
+  REQUIRE(records.size() == 4);
+  CHECK(records[1][0] == "'@SUM(1+1)");
+  CHECK(records[1][6] == "'+cmd|' /C calc'!A0");
+  CHECK(records[1][9] == "'=HYPERLINK(\"http://evil\",\"x\")");
+  CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"\r\n") != std::string::npos);
+  CHECK(records[2][9] == "'\rcarriage");  // records sorted by name: acme.eu.ap, then acme.us.eu
+  CHECK(records[3][6] == "'-2+3");
+  CHECK(records[3][9] == "'\tpadded");
+  CHECK(records[3][0] == "acme.us.eu");  // an ordinary field is as it was
+  CHECK(csv.find(",failed,0,'-2+3,") == std::string::npos);  // the quoted form, not bare
+}
+
 TEST_CASE("report JSON: totals, plans with window and matrix, jobs with the record's fields") {
   const Poco::JSON::Object::Ptr root =
       Poco::JSON::Parser().parse(reportJson(sample())).extract<Poco::JSON::Object::Ptr>();
