@@ -34,6 +34,17 @@ std::string timeOr(const std::optional<TimeMs>& t, const char* none = "-") {
   return t ? formatTime(*t) : none;
 }
 
+// A job's time in the table: printed, it may break after the date's "T"
+// (never at its dashes, which read as two dates), so on a portrait page
+// the two time columns leave room for the names and pairs.
+std::string timeCell(const std::optional<TimeMs>& t) {
+  if (!t) return "-";
+  const std::string text = formatTime(*t);
+  const auto split = text.find('T');
+  if (split == std::string::npos) return text;
+  return "<span>" + text.substr(0, split + 1) + "</span><wbr><span>" + text.substr(split + 1) + "</span>";
+}
+
 std::string textOr(const std::optional<std::string>& value) {
   return value && !value->empty() ? escapeHtml(*value) : "-";
 }
@@ -205,8 +216,8 @@ void jobRow(std::ostream& out, const ReportJob& entry) {
       << "<td class=\"state\">" << stateSpan(job.state) << "</td>"
       << "<td class=\"num attempts\">" << job.attempts << "</td>"
       << "<td class=\"remote\">" << textOr(job.remoteJobId) << "</td>"
-      << "<td class=\"submitted\">" << timeOr(job.firstSubmittedAt) << "</td>"
-      << "<td class=\"finished\">" << timeOr(job.finishedAt) << "</td>"
+      << "<td class=\"submitted\">" << timeCell(job.firstSubmittedAt) << "</td>"
+      << "<td class=\"finished\">" << timeCell(job.finishedAt) << "</td>"
       << "<td class=\"result\">" << textOr(job.result) << "</td>"
       << "<td class=\"error\">" << textOr(job.lastError) << "</td></tr>\n";
 }

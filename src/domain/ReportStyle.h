@@ -54,6 +54,8 @@ table{font-size:8pt}
 th,td{padding:.15em .3em}
 table.jobs{font-size:7pt}
 table.jobs td{overflow-wrap:anywhere}
+table.jobs td.submitted,table.jobs td.finished{white-space:normal}
+table.jobs td.submitted span,table.jobs td.finished span{white-space:nowrap}
 td.result{font-size:6.5pt}
 table.matrix.compact{font-size:6.5pt}
 table.matrix.compact th,table.matrix.compact td{padding:.1em .15em}
