@@ -8,7 +8,8 @@ namespace relinkd {
 
 // System font stacks only, no url(): the file is read offline, mailed,
 // attached to a ticket. The state colours are light tints under dark text,
-// and every cell also says its state, so a black-and-white print reads.
+// and every cell also says its state (a word, or in a compact matrix a
+// letter the legend explains), so a black-and-white print reads.
 // print-color-adjust keeps the tints on paper; thead repeats on each page.
 inline constexpr const char* kReportStyle = R"css(
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact;box-sizing:border-box}
@@ -27,6 +28,13 @@ thead th{background:#eaeef2}
 table.matrix th[scope=row]{background:#eaeef2}
 table.matrix td{text-align:center;min-width:5.5rem}
 table.matrix td.diagonal{background:#fff;color:#8c959f}
+table.matrix.compact{font-size:.7rem;line-height:1.1}
+table.matrix.compact th,table.matrix.compact td{padding:.1rem .15rem}
+table.matrix.compact td{min-width:1.4em}
+table.matrix.compact th[scope=row]{max-width:6rem;overflow-wrap:anywhere}
+table.matrix.compact thead th{vertical-align:bottom;text-align:center}
+table.matrix.compact thead th span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+ul.legend b.code{display:inline-block;min-width:1em;text-align:center}
 table.jobs{width:100%}
 table.jobs td{overflow-wrap:break-word}
 table.jobs td.remote,table.jobs td.result,table.jobs td.error{overflow-wrap:anywhere}
@@ -40,15 +48,30 @@ td.result{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-
 .st-cancelled{background:#d0d7de;text-decoration:line-through}
 .st-none{background:#fff;color:#57606a}
 .former{color:#57606a;font-size:.75rem}
-@page{size:A4;margin:12mm}
 @media print{
 body{margin:0;font-size:9pt}
+table{font-size:8pt}
+th,td{padding:.15em .3em}
+table.jobs{font-size:7pt}
+table.jobs td{overflow-wrap:anywhere}
+table.jobs td.submitted,table.jobs td.finished{white-space:normal}
+table.jobs td.submitted span,table.jobs td.finished span{white-space:nowrap}
+td.result{font-size:6.5pt}
+table.matrix.compact{font-size:6.5pt}
+table.matrix.compact th,table.matrix.compact td{padding:.1em .15em}
 h2{break-after:avoid;page-break-after:avoid}
 table{page-break-inside:auto}
 table.matrix,ul.legend,dl.facts,tr{break-inside:avoid;page-break-inside:avoid}
 thead{display:table-header-group}
 table.matrix td{min-width:0}
+table.matrix.compact td{min-width:1.4em}
 }
 )css";
+
+// The page, after the style sheet: portrait, or landscape when a plan's
+// matrix is wider than portrait's 186 mm (ReportHtml.cpp decides). Both
+// keep the 12 mm margin the browser tests subtract.
+inline constexpr const char* kPortraitPage = "@page{size:A4;margin:12mm}\n";
+inline constexpr const char* kLandscapePage = "@page{size:A4 landscape;margin:12mm}\n";
 
 }  // namespace relinkd

@@ -8,6 +8,7 @@ all the tests need (https://www.w3.org/TR/webdriver2/).
 """
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -164,9 +165,28 @@ class Browser:
         Path(path).write_bytes(base64.b64decode(self.command("GET", "/screenshot")))
         return Path(path)
 
+    def cdp(self, cmd, params=None):
+        """A Chrome DevTools Protocol command, through chromedriver's passthrough."""
+        return self.command("POST", "/goog/cdp/execute", {"cmd": cmd, "params": params or {}})
+
+    @contextlib.contextmanager
+    def printing(self, width, height):
+        """The page laid out as printed: print media, and a viewport of the
+        page's printable area in CSS px (the session is shared: undone after)."""
+        self.cdp("Emulation.setEmulatedMedia", {"media": "print"})
+        self.cdp("Emulation.setDeviceMetricsOverride",
+                 {"width": round(width), "height": round(height), "deviceScaleFactor": 1, "mobile": False})
+        try:
+            yield
+        finally:
+            self.cdp("Emulation.clearDeviceMetricsOverride")
+            self.cdp("Emulation.setEmulatedMedia", {"media": ""})
+
     def print_pdf(self, path):
-        """The page printed (A4, backgrounds on, as a person would print it)."""
-        pdf = self.command("POST", "/print", {"background": True, "page": {"width": 21.0, "height": 29.7}})
+        """The page printed as a person would print it: backgrounds on, on
+        the paper its @page rule asks for (CDP, not W3C /print, which sets the
+        paper itself and gives up on a long page after chromedriver's 10 s)."""
+        pdf = self.cdp("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})["data"]
         Path(path).write_bytes(base64.b64decode(pdf))
         return Path(path)
 

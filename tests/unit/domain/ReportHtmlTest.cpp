@@ -4,7 +4,10 @@
 // the API is escaped.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <map>
 #include <regex>
+#include <set>
 #include <string>
 
 #include "relinkd/domain/Html.h"
@@ -59,6 +62,38 @@ Report sampleReport() {
   report.jobs.push_back(single);
   report.totals = {{JobState::kSucceeded, 1}, {JobState::kFailed, 1}, {JobState::kQueued, 1}};
   return report;
+}
+
+// Plan globex of `count` sites s00, s01, ... with a job per ordered pair,
+// the states taken in turn so that every one appears.
+Report wideReport(int count) {
+  Report report;
+  report.generatedAt = kNow;
+  ReportPlan plan;
+  plan.plan = "globex";
+  for (int i = 0; i < count; ++i) {
+    char label[8];
+    std::snprintf(label, sizeof label, "s%02d", i);
+    plan.view.sites.push_back({label, std::string("https://") + label + ".example", ""});
+  }
+  int n = 0;
+  for (const PlanSite& from : plan.view.sites) {
+    for (const PlanSite& to : plan.view.sites) {
+      if (from.label == to.label) continue;
+      const JobState state = kAllStates[n++ % kAllStates.size()];
+      plan.view.matrix[from.label][to.label] = state;
+      report.jobs.push_back(pairJob("globex", from.label, to.label, state));
+      ++report.totals[state];
+    }
+  }
+  report.plans.push_back(plan);
+  return report;
+}
+
+std::string between(const std::string& text, const std::string& start, const std::string& end) {
+  const auto from = text.find(start);
+  REQUIRE(from != std::string::npos);
+  return text.substr(from, text.find(end, from) - from);
 }
 
 }  // namespace
@@ -134,8 +169,11 @@ TEST_CASE("reportHtml: the window, the totals and every job's row") {
   CHECK(contains(html, "<li data-state=\"jobs\"><b>3</b> jobs</li>"));
   CHECK(contains(html, "<tr class=\"job\" data-name=\"acme.us.eu\" data-state=\"failed\"><td class=\"name\">acme.us.eu</td>"
                        "<td class=\"plan\">acme</td><td class=\"pair\">us &rarr; eu</td>"));
-  CHECK(contains(html, "<td class=\"remote\">rj-us-eu</td><td class=\"submitted\">2025-12-31T22:00:00Z</td>"
-                       "<td class=\"finished\">2025-12-31T23:00:00Z</td><td class=\"result\">-</td>"
+  // A time may break after its "T" only: <wbr> between the day and the clock.
+  CHECK(contains(html, "<td class=\"remote\">rj-us-eu</td>"
+                       "<td class=\"submitted\"><span>2025-12-31T</span><wbr><span>22:00:00Z</span></td>"
+                       "<td class=\"finished\"><span>2025-12-31T</span><wbr><span>23:00:00Z</span></td>"
+                       "<td class=\"result\">-</td>"
                        "<td class=\"error\">remote job failed</td></tr>"));
   CHECK(contains(html, "<td class=\"result\">{&quot;status&quot;:&quot;COMPLETE&quot;}</td>"));
   CHECK(contains(html, "<td class=\"pair\">https://a.example &rarr; https://b.example</td>"));
@@ -174,6 +212,61 @@ TEST_CASE("reportHtml: hostile names, errors and results are escaped everywhere"
   CHECK(contains(html, "<td class=\"result\">" + escaped + "</td>"));
   CHECK(contains(html, "<table class=\"matrix\" data-plan=\"" + escaped + "\">"));
   CHECK(contains(html, "data-from=\"" + escaped + "\" data-to=\"us\" data-state=\"succeeded\""));
+}
+
+TEST_CASE("reportHtml: a 64-site matrix says each state as a letter the legend explains, on A4 landscape") {
+  const Report report = wideReport(64);
+  REQUIRE(report.jobs.size() == 4032);
+  const std::string html = reportHtml(report);
+  CHECK(contains(html, "@page{size:A4 landscape;margin:12mm}"));
+  const std::string table = between(html, "<table class=\"matrix compact\" data-plan=\"globex\">", "</table>");
+  // Column headers are spans a style sheet turns vertical, so columns stay narrow.
+  CHECK(contains(table, "<th scope=\"col\"><span>s63</span></th>"));
+  const std::regex cell("<td class=\"st-([a-z]+)\" data-from=\"(s\\d\\d)\" data-to=\"(s\\d\\d)\" data-state=\"([a-z]+)\" "
+                        "title=\"([^\"]*)\">([^<]*)</td>");
+  std::map<std::string, std::set<std::string>> codes;  // state -> the letters its cells show
+  int cells = 0;
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), cell); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    ++cells;
+    const std::string state = m[1];
+    CHECK(m[4] == state);
+    CHECK(m[5] == m.str(2) + " &rarr; " + m.str(3) + ": " + state);  // the full state and pair
+    CHECK(m.length(6) == 1);
+    codes[state].insert(m[6]);
+  }
+  CHECK(cells == 4032);
+  CHECK_FALSE(contains(table, ">succeeded</td>"));
+  const std::string legend = between(html, "<ul class=\"legend\" data-plan=\"globex\"", "</ul>");
+  REQUIRE(codes.size() == kAllStates.size());
+  std::set<std::string> letters;
+  for (const auto& [state, shown] : codes) {
+    CAPTURE(state);
+    REQUIRE(shown.size() == 1);  // a state has one letter...
+    CHECK(letters.insert(*shown.begin()).second);  // ...that no other state has
+    CHECK(contains(legend, "<li class=\"st-" + state + "\" data-state=\"" + state + "\"><b class=\"code\">" +
+                               *shown.begin() + "</b> " + state + "</li>"));
+  }
+  SUBCASE("a pair without a job is a dot the legend names") {
+    Report gap = report;
+    gap.plans[0].view.matrix["s01"].erase("s02");
+    const std::string out = reportHtml(gap);
+    CHECK(contains(out, "data-from=\"s01\" data-to=\"s02\" data-state=\"\" title=\"s01 &rarr; s02: no job\">\xC2\xB7</td>"));
+    CHECK(contains(out, "<li class=\"st-none\" data-state=\"\">\xC2\xB7 no job</li>"));
+  }
+}
+
+TEST_CASE("reportHtml: up to 6 sites say words, more say letters; past 32 the page turns landscape") {
+  for (const auto& [count, compact, landscape] : {std::tuple{6, false, false}, std::tuple{7, true, false},
+                                                   std::tuple{32, true, false}, std::tuple{33, true, true}}) {
+    CAPTURE(count);
+    const std::string html = reportHtml(wideReport(count));
+    CHECK(contains(html, "<table class=\"matrix compact\"") == compact);
+    const std::string first = "data-from=\"s00\" data-to=\"s01\" data-state=\"invalid\" title=\"s00 &rarr; s01: invalid\">";
+    CHECK(contains(html, first + (compact ? "I" : "invalid") + "</td>"));
+    CHECK(contains(html, "@page{size:A4 landscape;margin:12mm}") == landscape);
+    CHECK(contains(html, "@page{size:A4;margin:12mm}") == !landscape);
+  }
 }
 
 }  // namespace relinkd
