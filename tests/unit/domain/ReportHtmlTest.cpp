@@ -72,9 +72,8 @@ Report wideReport(int count) {
   ReportPlan plan;
   plan.plan = "globex";
   for (int i = 0; i < count; ++i) {
-    char label[8];
-    std::snprintf(label, sizeof label, "s%02d", i);
-    plan.view.sites.push_back({label, std::string("https://") + label + ".example", ""});
+    const std::string label = (i < 10 ? "s0" : "s") + std::to_string(i);
+    plan.view.sites.push_back({label, "https://" + label + ".example", ""});
   }
   int n = 0;
   for (const PlanSite& from : plan.view.sites) {
