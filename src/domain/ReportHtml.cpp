@@ -96,6 +96,7 @@ std::string windowLeft(const ReportWindow& window, TimeMs now) {
 
 void facts(std::ostream& out, const ReportPlan& plan, TimeMs now) {
   out << "<dl class=\"facts\">\n<dt>File</dt><dd class=\"file\">" << (plan.view.file.empty() ? "-" : escapeHtml(plan.view.file))
+      << (plan.fileRemoved ? " (removed: the matrix is of the jobs as they ended)" : "")
       << "</dd>\n<dt>Window opened</dt><dd class=\"opened\">" << timeOr(plan.window.opened)
       << "</dd>\n<dt>Window closes</dt><dd class=\"closes\">" << timeOr(plan.window.closes)
       << "</dd>\n<dt>Time left</dt><dd class=\"left\">" << windowLeft(plan.window, now) << "</dd>\n</dl>\n";

@@ -183,6 +183,13 @@ TEST_CASE("reportHtml: the window, the totals and every job's row") {
     CHECK(contains(html, "<dd class=\"left\">closed</dd>"));
     CHECK(contains(html, "<p class=\"problem\">Invalid plan file: sites: must list 2 to 64 sites</p>"));
   }
+  SUBCASE("a plan whose file was removed") {
+    CHECK_FALSE(contains(html, "removed"));
+    report.plans[0].fileRemoved = true;
+    html = reportHtml(report);
+    CHECK(contains(html, "<dd class=\"file\">/etc/relinkd/jobs.d/acme.plan.json (removed: the matrix is of the jobs as they "
+                         "ended)</dd>"));
+  }
 }
 
 TEST_CASE("reportHtml: hostile names, errors and results are escaped everywhere") {
