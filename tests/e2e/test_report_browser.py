@@ -215,7 +215,9 @@ def test_a_64_site_report_prints_its_matrix_of_state_codes_and_its_jobs_on_a4_la
 
 def test_report_of_an_unknown_plan_is_404_naming_it_and_without_a_plan_400(fake, daemon):
     d, port = http_daemon(daemon)
-    for path, status, body in [("/report?plan=nosuch%20plan", 404, "not found: no plan named nosuch plan\n"),
+    no_such_name = "not found: no plan has that name (a plan's name has only letters, digits, '.', '_' and '-')\n"
+    for path, status, body in [("/report?plan=nosuch%2Dplan", 404, "not found: no plan named nosuch-plan\n"),
+                               ("/report?plan=nosuch%20plan", 404, no_such_name),
                                ("/report", 400, "bad request: ask for /report?plan=PLAN\n")]:
         try:
             urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
