@@ -13,18 +13,20 @@ namespace {
 constexpr const char* kHeader =
     "name,plan,productURL,destinationURL,state,attempts,remoteJobId,firstSubmittedAt,finishedAt,lastError";
 
-// A spreadsheet runs a cell that starts with one of these as a formula
-// (lastError, names and remoteJobId carry the API's text): such a field gets
-// a leading single quote, OWASP's advice against CSV injection.
+// A spreadsheet runs a cell that starts with one of these as a formula:
+// the free-text fields (remoteJobId and lastError carry the API's text)
+// get a leading single quote, OWASP's advice against CSV injection. Names,
+// plans, URLs, states and times are validated or ours and stay exact, so
+// that scripts can feed them back (a name may start with '-').
 bool looksLikeFormula(const std::string& text) {
   return !text.empty() && std::string("=+-@\t\r").find(text[0]) != std::string::npos;
 }
 
 // A field as RFC 4180 has it: quoted, its quotes doubled, when it holds a
-// comma, a quote, CR or LF, or would be a formula (then after the quote
-// that disarms it); as it is otherwise (UTF-8 passes through).
-std::string field(const std::string& text) {
-  const bool formula = looksLikeFormula(text);
+// comma, a quote, CR or LF, or is free text that would be a formula (then
+// after the quote that disarms it); as it is otherwise (UTF-8 passes through).
+std::string field(const std::string& text, bool freeText = false) {
+  const bool formula = freeText && looksLikeFormula(text);
   if (!formula && text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string quoted = formula ? "\"'" : "\"";
   for (char c : text) {
@@ -48,8 +50,10 @@ std::string record(const ReportJob& entry) {
                                 timeField(job.firstSubmittedAt),
                                 timeField(job.finishedAt),
                                 job.lastError.value_or("")};
+  constexpr std::size_t kRemoteJobId = 6, kLastError = 9;
   std::string line = field(fields[0]);
-  for (std::size_t i = 1; i < std::size(fields); ++i) line += "," + field(fields[i]);
+  for (std::size_t i = 1; i < std::size(fields); ++i)
+    line += "," + field(fields[i], i == kRemoteJobId || i == kLastError);
   return line + "\r\n";
 }
 

@@ -105,10 +105,11 @@ TEST_CASE("report CSV: interface.md's header, one record per job, hostile fields
 }
 
 // A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a
-// formula; lastError, names and remoteJobId carry the API's text.
+// formula; lastError and remoteJobId carry the API's text.
 TEST_CASE("report CSV: a field a spreadsheet would run as a formula gets a leading quote") {
   Job job = planJob("acme.eu.us", JobState::kFailed);
-  job.name = "@SUM(1+1)";
+  job.name = "-acme.eu";  // a valid job name: names and plans are kept as they are (scripts feed them back)
+  job.plan = "-acme";
   job.remoteJobId = "+cmd|' /C calc'!A0";
   job.lastError = "=HYPERLINK(\"http://evil\",\"x\")";
   Job tab = planJob("acme.us.eu", JobState::kFailed);
@@ -120,7 +121,8 @@ TEST_CASE("report CSV: a field a spreadsheet would run as a formula gets a leadi
   const std::string csv = reportCsv(buildReport({job, tab, cr}, {}, kNow, {}, unknown));
   const auto records = parseCsv(csv);
   REQUIRE(records.size() == 4);
-  CHECK(records[1][0] == "'@SUM(1+1)");
+  CHECK(records[1][0] == "-acme.eu");
+  CHECK(records[1][1] == "-acme");
   CHECK(records[1][6] == "'+cmd|' /C calc'!A0");
   CHECK(records[1][9] == "'=HYPERLINK(\"http://evil\",\"x\")");
   CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"\r\n") != std::string::npos);
