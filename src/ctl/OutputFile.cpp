@@ -2,6 +2,7 @@
 #include "OutputFile.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <optional>
 #include <random>
+#include <stdexcept>
 
 #include "Commands.h"
 
@@ -28,6 +30,12 @@ bool fail(const std::string& path, const std::string& why) {
   return false;
 }
 
+// Only a regular file is replaced: renaming over /dev/null (as root) or a
+// FIFO would swap the device or the pipe for a plain file.
+constexpr const char* kNotAFile =
+    "it is not a regular file (a device, a FIFO or a directory): name a file, or leave --output out "
+    "for standard output";
+
 // What to replace for path: path itself, or, when path is a symlink, the
 // file it resolves to. A dangling symlink is refused rather than followed:
 // creating the file it names is what an attacker who planted it wants, and
@@ -39,19 +47,45 @@ std::optional<std::string> targetOf(const std::string& path) {
     fail(path, errnoText(errno));
     return std::nullopt;
   }
+  struct stat followed {};
+  const bool exists = ::stat(path.c_str(), &followed) == 0;
+  if (exists && !S_ISREG(followed.st_mode)) {  // /dev/stdout of a pipe too: it resolves to no path
+    fail(path, kNotAFile);
+    return std::nullopt;
+  }
   if (!S_ISLNK(link.st_mode)) return path;
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved) != nullptr) return std::string(resolved);
   const int error = errno;
   char pointsTo[PATH_MAX] = {};
   const ssize_t n = ::readlink(path.c_str(), pointsTo, sizeof pointsTo - 1);
-  if (error == ENOENT && n > 0)
+  if (error == ENOENT && n > 0 && !exists)
     fail(path, "it is a symbolic link to " + std::string(pointsTo, static_cast<std::size_t>(n)) +
                    ", which does not exist");
   else
     fail(path, errnoText(error));
   return std::nullopt;
 }
+
+// Holds back SIGINT, SIGTERM, SIGHUP and SIGQUIT while it lives: between
+// creating the temporary file and renaming (or removing) it, an interrupt
+// would leave it behind under its random name. A signal that came meanwhile
+// acts once the file is in place.
+class HeldSignals {
+ public:
+  HeldSignals() {
+    sigset_t held;
+    sigemptyset(&held);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&held, signal);
+    ::sigprocmask(SIG_BLOCK, &held, &previous_);
+  }
+  ~HeldSignals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+  HeldSignals(const HeldSignals&) = delete;
+  HeldSignals& operator=(const HeldSignals&) = delete;
+
+ private:
+  sigset_t previous_{};
+};
 
 std::string directoryOf(const std::string& file) {
   const std::size_t slash = file.rfind('/');
@@ -78,9 +112,14 @@ int createTemporary(const std::string& target, std::string& temporary) {
   return -1;
 }
 
-// Writes text to fd, keeps the old file's permission bits, syncs; 0 or errno.
-int fill(int fd, const std::string& text, const std::optional<mode_t>& keepMode) {
-  if (keepMode && ::fchmod(fd, *keepMode) != 0) return errno;
+// Writes text to fd, keeps the old file's owner (where allowed: root
+// rewriting a user's report leaves it the user's) and permission bits,
+// syncs; 0 or errno.
+int fill(int fd, const std::string& text, const std::optional<struct stat>& old) {
+  if (old) {
+    if (::fchown(fd, old->st_uid, old->st_gid) != 0 && errno != EPERM) return errno;
+    if (::fchmod(fd, old->st_mode & 0777) != 0) return errno;
+  }
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -106,21 +145,31 @@ bool writeFileAtomically(const std::string& path, const std::string& text) {
   const std::optional<std::string> target = targetOf(path);
   if (!target) return false;
   const std::string shown = *target == path ? path : path + " (" + *target + ")";
-  std::optional<mode_t> keepMode;
-  struct stat old {};
-  if (::stat(target->c_str(), &old) == 0 && S_ISREG(old.st_mode)) keepMode = old.st_mode & 07777;
-  std::string temporary;
-  const int fd = createTemporary(*target, temporary);
-  if (fd < 0) return fail(shown, errnoText(errno));
-  int error = fill(fd, text, keepMode);
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error == 0 && ::rename(temporary.c_str(), target->c_str()) != 0) error = errno;
-  if (error != 0) {
-    ::unlink(temporary.c_str());
-    return fail(shown, errnoText(error));
+  std::optional<struct stat> old;
+  if (struct stat st {}; ::stat(target->c_str(), &st) == 0) old = st;  // a regular file (targetOf)
+  {
+    const HeldSignals held;
+    std::string temporary;
+    int fd = -1;
+    try {
+      fd = createTemporary(*target, temporary);
+    } catch (const std::exception& e) {  // std::random_device without a source of entropy
+      return fail(shown, std::string("no random name for the temporary file: ") + e.what());
+    }
+    if (fd < 0) return fail(shown, errnoText(errno));
+    int error = fill(fd, text, old);
+    if (::close(fd) != 0 && error == 0) error = errno;
+    if (error == 0 && ::rename(temporary.c_str(), target->c_str()) != 0) error = errno;
+    if (error != 0) {
+      ::unlink(temporary.c_str());
+      return fail(shown, errnoText(error));
+    }
   }
-  error = syncDirectory(directoryOf(*target));
-  return error == 0 || fail(shown, "written, but its directory could not be synced: " + errnoText(error));
+  // The file is in place; only the rename's durability is in doubt.
+  if (const int error = syncDirectory(directoryOf(*target)); error != 0)
+    printError("warning: wrote " + shown + ", but could not sync its directory (" + errnoText(error) +
+               "): a crash in the next seconds could undo the rename");
+  return true;
 }
 
 }  // namespace relinkd::ctl

@@ -11,9 +11,12 @@ namespace relinkd::ctl {
 // beside it (created exclusively, never through a symlink), synced, renamed
 // over it, the directory synced; a reader sees the old file or the whole new
 // one. A symlink at path is written through (to the file it points to); a
-// dangling one is refused. An existing file keeps its permission bits, a new
-// one gets 0666 & ~umask. On failure prints why (naming path), leaves no
-// temporary file and returns false.
+// dangling one is refused, and so is anything but a regular file (a device,
+// a FIFO, a directory). An existing file keeps its owner (where allowed)
+// and permission bits, a new one gets 0666 & ~umask; a hard link to the old
+// file keeps the old content. Interrupts wait until the file is in place. On
+// failure prints why (naming path), leaves no temporary file and returns
+// false; a directory that cannot be synced after the rename is a warning.
 bool writeFileAtomically(const std::string& path, const std::string& text);
 
 }  // namespace relinkd::ctl

@@ -207,6 +207,28 @@ def test_report_output_keeps_the_mode_follows_symlinks_and_cleans_up(daemon, tmp
                                                      "private.csv"], "no temporary file left on an error"
 
 
+NOT_A_FILE = "is not a regular file (a device, a FIFO or a directory)"
+
+
+def test_report_output_refuses_what_is_not_a_regular_file_and_replaces_nothing(daemon, tmp_path):
+    d = solo_settled(daemon)
+    out = tmp_path / "out"
+    out.mkdir()
+    fifo = out / "fifo.csv"
+    os.mkfifo(fifo)
+    null_link = out / "null.csv"
+    os.symlink("/dev/null", null_link)
+    for target in (fifo, null_link, out):
+        code, stdout, err = d.ctl("report", "--output=" + str(target))
+        assert code == 1 and stdout == "" and str(target) in err and NOT_A_FILE in err, (target, err)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and os.readlink(null_link) == "/dev/null"
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode), "/dev/null is still the device"
+    assert sorted(p.name for p in out.iterdir()) == ["fifo.csv", "null.csv"], "no temporary file left"
+    # /dev/stdout of a pipe resolves to no path at all: said as not a file, not as a dangling link.
+    code, stdout, err = d.ctl("report", "--output=/dev/stdout")
+    assert code == 1 and NOT_A_FILE in err and "does not exist" not in err, err
+
+
 def test_report_output_extension_chooses_in_any_case(daemon, tmp_path):
     d = solo_settled(daemon)
     out = tmp_path / "out"
