@@ -5,7 +5,8 @@
 // connection (a SqliteJobStore is one connection, used by one thread).
 // Calls run one at a time: each reads every job and renders megabytes for
 // a large plan, and clients asking at once (the endpoint has no login)
-// must not take both cores from the scheduler.
+// must not take both cores from the scheduler. A call that cannot start
+// within 2 s throws SourceBusy (StatusServer.h: a 503).
 #pragma once
 
 #include <cstdint>

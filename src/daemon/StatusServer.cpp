@@ -108,6 +108,8 @@ Reply route(const StatusSources& sources, const Poco::URI& uri) {
 Reply answer(const StatusSources& sources, const std::string& target) {
   try {
     return route(sources, Poco::URI(target));
+  } catch (const SourceBusy& e) {
+    return text(HTTPResponse::HTTP_SERVICE_UNAVAILABLE, std::string("busy: ") + e.what() + "\n");
   } catch (const Poco::SyntaxException& e) {
     return text(HTTPResponse::HTTP_BAD_REQUEST, "bad request: " + e.displayText() + "\n");
   } catch (const Poco::Exception& e) {

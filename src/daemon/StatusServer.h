@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@
 #include "relinkd/domain/Notification.h"
 
 namespace relinkd {
+
+// A source that cannot answer now and will soon (a 503 with its message).
+class SourceBusy : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct StatusSources {
   std::function<JobList()> jobs;
@@ -37,7 +44,8 @@ struct StatusSources {
   // What the store owes (relinkd_notifications_owed), deliveries on or off.
   std::function<int()> notificationsOwed;
   // The HTML report of one plan (reportHtml), read from the store; nullopt
-  // when no job belongs to that plan. Throws on a store error (a 500).
+  // when no job belongs to that plan. Throws on a store error (a 500), and
+  // SourceBusy (a 503) while another report is being built.
   std::function<std::optional<std::string>(const std::string& plan)> planReport;
 };
 

@@ -396,6 +396,7 @@ TEST_CASE("StatusServer: /report?plan=P answers the plan's report, decoding the 
     asked.push_back(plan);
     if (plan == "acme.eu-1") return "<!DOCTYPE html><p>report of acme.eu-1</p>";
     if (plan == "broken") throw std::runtime_error("database disk image is malformed");
+    if (plan == "busy") throw relinkd::SourceBusy("another report is being built; try again in a few seconds");
     return std::nullopt;
   };
   StatusServer server("127.0.0.1:0", sources);
@@ -431,8 +432,11 @@ TEST_CASE("StatusServer: /report?plan=P answers the plan's report, decoding the 
   Fetched failing = fetch(server.port(), "/report?plan=broken");
   CHECK(failing.status == 500);
   CHECK(failing.body == "internal error: database disk image is malformed\n");
+  Fetched busy = fetch(server.port(), "/report?plan=busy");
+  CHECK(busy.status == 503);
+  CHECK(busy.body == "busy: another report is being built; try again in a few seconds\n");
   std::lock_guard<std::mutex> lock(askedMutex);
-  CHECK(asked == std::vector<std::string>{"acme.eu-1", "nosuch", "broken"});
+  CHECK(asked == std::vector<std::string>{"acme.eu-1", "nosuch", "broken", "busy"});
 }
 
 TEST_CASE("StatusServer: each plan's heading links to its report, relatively, encoded and escaped") {
