@@ -246,7 +246,9 @@ TEST_CASE("reportHtml: a 64-site matrix says each state as a letter the legend e
   const std::string legend = between(html, "<ul class=\"legend\" data-plan=\"globex\"", "</ul>");
   REQUIRE(codes.size() == kAllStates.size());
   std::set<std::string> letters;
-  for (const auto& [state, shown] : codes) {
+  for (const auto& code : codes) {
+    const std::string& state = code.first;  // named, not bound: CAPTURE's lambda takes it (clang)
+    const auto& shown = code.second;
     CAPTURE(state);
     REQUIRE(shown.size() == 1);  // a state has one letter...
     CHECK(letters.insert(*shown.begin()).second);  // ...that no other state has
@@ -263,9 +265,11 @@ TEST_CASE("reportHtml: a 64-site matrix says each state as a letter the legend e
 }
 
 TEST_CASE("reportHtml: up to 6 sites say words, more say letters; past 32 the page turns landscape") {
-  for (const auto& [count, compact, landscape] : {std::tuple{6, false, false}, std::tuple{7, true, false},
-                                                   std::tuple{32, true, false}, std::tuple{33, true, true}}) {
-    CAPTURE(count);
+  for (const auto& row : {std::tuple{6, false, false}, std::tuple{7, true, false}, std::tuple{32, true, false},
+                          std::tuple{33, true, true}}) {
+    const auto [count, compact, landscape] = row;
+    const int sites = count;  // CAPTURE's lambda cannot take a structured binding (clang)
+    CAPTURE(sites);
     const std::string html = reportHtml(wideReport(count));
     CHECK(contains(html, "<table class=\"matrix compact\"") == compact);
     const std::string first = "data-from=\"s00\" data-to=\"s01\" data-state=\"invalid\" title=\"s00 &rarr; s01: invalid\">";
