@@ -51,9 +51,10 @@ void printPlanMatrix(std::ostream& out, const PlanView& view) {
 }
 
 int showPlan(const std::string& plan, const std::vector<Job>& jobs, std::int64_t windowMs, bool json, TimeMs now) {
-  // The file is the one the jobs name (planViewOf reads no file).
-  const std::string file = planViewOf(plan, jobs, {}).file;
-  PlanView view = planViewOf(plan, jobs, planSiteOrder(plan, file, windowMs, now));
+  const SiteOrder order = [&](const std::string& name, const std::string& file) {
+    return planSiteOrder(name, file, windowMs, now);
+  };
+  const PlanView view = planViewOf(plan, jobs, order);
   if (json) std::cout << toJsonText(planToJson(plan, view, now)) << "\n";
   else printPlanText(plan, view);
   return 0;

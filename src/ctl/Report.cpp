@@ -58,14 +58,8 @@ std::string windowText(const ReportWindow& window, TimeMs now) {
 
 void printTotals(std::ostream& out, const std::map<JobState, int>& totals) {
   int all = 0;
-  std::string counts;
-  for (JobState state : kAllStates) {
-    const auto it = totals.find(state);
-    if (it == totals.end()) continue;
-    all += it->second;
-    counts += std::string(counts.empty() ? "" : ", ") + std::to_string(it->second) + " " + stateName(state);
-  }
-  out << "jobs:      " << all << " (" << (counts.empty() ? "none" : counts) << ")\n";
+  for (const auto& [state, n] : totals) all += n;
+  out << "jobs:      " << all << " (" << stateCountsText(totals) << ")\n";
 }
 
 void printPlan(std::ostream& out, const ReportPlan& plan, TimeMs now) {

@@ -55,8 +55,7 @@ bool planEnded(const std::vector<Job>& jobsOfPlan) {
          std::none_of(jobsOfPlan.begin(), jobsOfPlan.end(), [](const Job& job) { return job.fileHash.has_value(); });
 }
 
-PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order,
-                    bool ended) {
+PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const SiteOrder& order, bool ended) {
   PlanView view;
   std::vector<Job> ordered = jobs;
   std::stable_sort(ordered.begin(), ordered.end(),
@@ -71,7 +70,7 @@ PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const
       addDerived(view, job);
     }
   }
-  orderSites(view.sites, order);
+  if (order) orderSites(view.sites, order(plan, view.file));
   return view;
 }
 
@@ -107,10 +106,17 @@ Poco::JSON::Object::Ptr planToJson(const std::string& plan, const PlanView& view
 }
 
 std::string stateCountsText(const std::vector<Job>& jobs) {
+  std::map<JobState, int> counts;
+  for (const Job& job : jobs) ++counts[job.state];
+  return stateCountsText(counts);
+}
+
+std::string stateCountsText(const std::map<JobState, int>& counts) {
   std::string text;
   for (JobState state : kAllStates) {
-    const auto n = std::count_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.state == state; });
-    if (n > 0) text += std::string(text.empty() ? "" : ", ") + std::to_string(n) + " " + stateName(state);
+    const auto n = counts.find(state);
+    if (n != counts.end() && n->second > 0)
+      text += std::string(text.empty() ? "" : ", ") + std::to_string(n->second) + " " + stateName(state);
   }
   return text.empty() ? "none" : text;
 }

@@ -77,12 +77,10 @@ ReportWindow windowOf(const std::vector<Job>& current) {
 
 ReportPlan reportPlanOf(const std::vector<Job>& all, const std::string& plan, const SiteOrder& order) {
   const std::vector<Job> jobs = jobsOfPlan(all, plan);
-  // The file is the one the jobs name (planViewOf reads no file), as in show PLAN.
-  const std::string file = planViewOf(plan, jobs, {}).file;
   ReportPlan entry;
   entry.plan = plan;
   entry.fileRemoved = planEnded(jobs);
-  entry.view = planViewOf(plan, jobs, order ? order(plan, file) : std::vector<std::string>{}, entry.fileRemoved);
+  entry.view = planViewOf(plan, jobs, order, entry.fileRemoved);
   entry.window = windowOf(entry.view.current);
   return entry;
 }

@@ -132,10 +132,7 @@ std::optional<std::string> NotificationQueue::input(const Notification& n, const
   if (!n.plan.empty()) {
     const std::vector<Job> jobs = jobsOfPlan(store_.all(), n.plan);
     if (jobs.empty()) return std::nullopt;
-    const std::string file = planViewOf(n.plan, jobs, {}).file;
-    const std::vector<std::string> order = settings.planSiteOrder ? settings.planSiteOrder(n.plan, file)
-                                                                  : std::vector<std::string>{};
-    return toJsonText(planToJson(n.plan, planViewOf(n.plan, jobs, order), now)) + "\n";
+    return toJsonText(planToJson(n.plan, planViewOf(n.plan, jobs, settings.planSiteOrder), now)) + "\n";
   }
   const std::optional<Job> job = store_.find(n.job);
   if (!job) return std::nullopt;

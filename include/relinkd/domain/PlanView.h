@@ -7,6 +7,7 @@
 // Thread-safety: pure functions on values.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,13 +42,17 @@ std::optional<SitePair> sitePairOf(const Job& job);
 // derives, and the job named plan that stands for it while it is invalid.
 std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan);
 
-// The view of plan from its jobs (jobsOfPlan). order: the labels of the plan
-// file's sites in the file's order, when it can be read (else empty: the
-// order the jobs were created in).
+// The labels of a plan's sites in its file's order (io's planSiteOrder), or
+// empty when the file cannot be read: the order the jobs were created in.
+using SiteOrder = std::function<std::vector<std::string>(const std::string& plan, const std::string& file)>;
+
+// The view of plan from its jobs (jobsOfPlan). order is asked once, for the
+// file the jobs name (planViewOf reads no file itself); without it, or when
+// it gives nothing, the sites are in the order the jobs were created in.
 // ended: the plan's file is gone (removed once the window closed, say), so
 // that every job is one it no longer derives; the view is then of the plan
 // as its jobs ended, each in the matrix, none former.
-PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const std::vector<std::string>& order,
+PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const SiteOrder& order,
                     bool ended = false);
 
 // Whether the plan's file is gone: it has jobs and none has a file (a stand-in
@@ -60,5 +65,7 @@ Poco::JSON::Object::Ptr planToJson(const std::string& plan, const PlanView& view
 
 // "2 succeeded, 1 failed" over jobs, in the order of the states; "none".
 std::string stateCountsText(const std::vector<Job>& jobs);
+// The same from counts per state (states absent or at 0 are left out).
+std::string stateCountsText(const std::map<JobState, int>& counts);
 
 }  // namespace relinkd

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,10 +51,6 @@ struct Report {
   std::vector<ReportPlan> plans;          // ordered by name
   std::map<JobState, int> totals;         // jobs per state (states without jobs absent)
 };
-
-// The labels of a plan's sites in its file's order (io's planSiteOrder), or
-// empty when the file cannot be read: the order the jobs were created in.
-using SiteOrder = std::function<std::vector<std::string>(const std::string& plan, const std::string& file)>;
 
 // The report of the jobs named (each a job name or a plan name: a plan
 // stands for all of its jobs, those it no longer derives and the stand-in

@@ -25,6 +25,7 @@
 #include "relinkd/domain/Clock.h"
 #include "relinkd/ports/JobStore.h"
 #include "relinkd/domain/Notification.h"
+#include "relinkd/domain/PlanView.h"
 
 namespace relinkd {
 
@@ -34,7 +35,7 @@ struct NotifySettings {
   std::int64_t firstRetryMs = 10000; // doubles with every retry, up to kNotifyMaxRetryDelayMs
   // The labels of a plan's sites in its file's order (planSiteOrder in io),
   // for a plan's input; empty: the order its jobs were created in.
-  std::function<std::vector<std::string>(const std::string& plan, const std::string& file)> planSiteOrder;
+  SiteOrder planSiteOrder;
 };
 
 class NotificationQueue {
