@@ -50,11 +50,6 @@ std::vector<Job> jobsOfPlan(const std::vector<Job>& all, const std::string& plan
   return jobs;
 }
 
-bool planEnded(const std::vector<Job>& jobsOfPlan) {
-  return !jobsOfPlan.empty() &&
-         std::none_of(jobsOfPlan.begin(), jobsOfPlan.end(), [](const Job& job) { return job.fileHash.has_value(); });
-}
-
 PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const SiteOrder& order, bool ended) {
   PlanView view;
   std::vector<Job> ordered = jobs;

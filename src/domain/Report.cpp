@@ -75,12 +75,23 @@ ReportWindow windowOf(const std::vector<Job>& current) {
   return window;
 }
 
-ReportPlan reportPlanOf(const std::vector<Job>& all, const std::string& plan, const SiteOrder& order) {
-  const std::vector<Job> jobs = jobsOfPlan(all, plan);
+// The plans whose file is gone: they have jobs and none has a file (a
+// stand-in for an invalid file counts as a file).
+std::set<std::string> endedPlans(const std::vector<Job>& all) {
+  std::set<std::string> withFile, ended;
+  for (const Job& job : all)
+    if (!job.plan.empty() && job.fileHash) withFile.insert(job.plan);
+  for (const Job& job : all)
+    if (!job.plan.empty() && withFile.count(job.plan) == 0) ended.insert(job.plan);
+  return ended;
+}
+
+ReportPlan reportPlanOf(const std::vector<Job>& all, const std::string& plan, const SiteOrder& order,
+                        const std::set<std::string>& ended) {
   ReportPlan entry;
   entry.plan = plan;
-  entry.fileRemoved = planEnded(jobs);
-  entry.view = planViewOf(plan, jobs, order, entry.fileRemoved);
+  entry.fileRemoved = ended.count(plan) != 0;
+  entry.view = planViewOf(plan, jobsOfPlan(all, plan), order, entry.fileRemoved);
   entry.window = windowOf(entry.view.current);
   return entry;
 }
@@ -93,16 +104,12 @@ Report buildReport(const std::vector<Job>& all, const std::vector<std::string>& 
   report.generatedAt = now;
   report.selection = names;
   const Selection chosen = select(all, names, unknown);
-  std::set<std::string> withFile, ended;  // plans with a job that has its file; those with none
-  for (const Job& job : all)
-    if (!job.plan.empty() && job.fileHash) withFile.insert(job.plan);
-  for (const Job& job : all)
-    if (!job.plan.empty() && withFile.count(job.plan) == 0) ended.insert(job.plan);
+  const std::set<std::string> ended = endedPlans(all);
   for (const Job& job : all)
     if (chosen.jobs.count(job.name) != 0) report.jobs.push_back(reportJobOf(job, ended));
   std::sort(report.jobs.begin(), report.jobs.end(),
             [](const ReportJob& a, const ReportJob& b) { return a.job.name < b.job.name; });
-  for (const std::string& plan : chosen.plans) report.plans.push_back(reportPlanOf(all, plan, order));
+  for (const std::string& plan : chosen.plans) report.plans.push_back(reportPlanOf(all, plan, order, ended));
   for (const ReportJob& entry : report.jobs) ++report.totals[entry.job.state];
   return report;
 }

@@ -55,10 +55,6 @@ using SiteOrder = std::function<std::vector<std::string>(const std::string& plan
 PlanView planViewOf(const std::string& plan, const std::vector<Job>& jobs, const SiteOrder& order,
                     bool ended = false);
 
-// Whether the plan's file is gone: it has jobs and none has a file (a stand-in
-// for an invalid file counts as a file).
-bool planEnded(const std::vector<Job>& jobsOfPlan);
-
 // {"plan", "file", "problem", "sites": [{"label", "url", "siteId"}],
 //  "matrix": {FROM: {TO: state}}, "jobs": [...], "formerJobs": [...]}.
 Poco::JSON::Object::Ptr planToJson(const std::string& plan, const PlanView& view, TimeMs now);

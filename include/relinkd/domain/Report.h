@@ -38,7 +38,7 @@ struct ReportWindow {
 struct ReportPlan {
   std::string plan;
   PlanView view;  // file, problem, sites in the file's order, matrix of the current jobs
-  // The plan's file is gone (planEnded): view is of the plan as its jobs
+  // The plan's file is gone (no job of it has a file): view is of the plan as its jobs
   // ended, every job in the matrix; none of them is former.
   bool fileRemoved = false;
   ReportWindow window;
