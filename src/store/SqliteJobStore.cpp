@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "JobRows.h"
@@ -214,26 +216,20 @@ bool SqliteJobStore::save(Job& job, const std::optional<HistoryEntry>& entry) {
   beforeWrite();
   // The record's times change with the write only: a lost race or a
   // failed write leaves job as the caller had it (JobStore.h).
-  const auto firstSubmittedAt = job.firstSubmittedAt;
-  const auto finishedAt = job.finishedAt;
+  const auto times = std::make_pair(job.firstSubmittedAt, job.finishedAt);
+  const auto restore = [&] { std::tie(job.firstSubmittedAt, job.finishedAt) = times; };
   recordTimes(job, entry ? &*entry : nullptr);
-  bool saved = false;
   try {
     sqlite::Transaction txn(impl_->db);
-    if (impl_->writeJob(job)) {  // else nothing was written; txn rolls back
-      if (entry) impl_->appendHistory(job.name, *entry);
-      txn.commit();
-      saved = true;
+    if (!impl_->writeJob(job)) {  // nothing was written; txn rolls back
+      restore();
+      return false;
     }
+    if (entry) impl_->appendHistory(job.name, *entry);
+    txn.commit();
   } catch (...) {
-    job.firstSubmittedAt = firstSubmittedAt;
-    job.finishedAt = finishedAt;
+    restore();
     throw;
-  }
-  if (!saved) {
-    job.firstSubmittedAt = firstSubmittedAt;
-    job.finishedAt = finishedAt;
-    return false;
   }
   ++job.version;
   return true;
